@@ -1,0 +1,169 @@
+// The runtime's shared vocabulary: what a fleet looks like (snapshot), what the operator allows (policy),
+// and what a sweep decides (plan). Plain data only, JSON-serializable, so that any sweep can be logged and
+// replayed by `phoenix explain`.
+
+/** The answer an instance gave (or did not give) to `GET /version`. */
+export type ProbeResult = { ok: true; version: string } | { ok: false; error: string };
+
+/** Target health as Elastic Load Balancing reports it (`healthy`, `unhealthy`, `initial`, `draining`, ...). */
+export type TargetHealthState = string;
+
+/** One instance as AWS (or the local fleet) sees it, before its /version is probed. */
+export interface InstanceState {
+  id: string;
+  /** Auto Scaling lifecycle state: `Pending`, `InService`, `Terminating`, ... */
+  lifecycleState: string;
+  /** Auto Scaling health status: `Healthy` or `Unhealthy`. */
+  asgHealth: string;
+  /** Health in each target group attached to the group, keyed by target group ARN. Empty when none is attached. */
+  lbHealth: Record<string, TargetHealthState>;
+  /** ISO-8601 launch time. */
+  launchTime: string;
+  imageId?: string;
+  privateIp?: string;
+}
+
+/** One instance with its /version probe result: what the planner reads. */
+export interface InstanceSnapshot extends InstanceState {
+  probe: ProbeResult;
+}
+
+/** One Auto Scaling Group of an environment, found by its `phoenix:environment` and `phoenix:tier` tags. */
+export interface GroupState<I extends InstanceState = InstanceState> {
+  name: string;
+  tier: string;
+  desiredCapacity: number;
+  minSize: number;
+  maxSize: number;
+  /** The port instances serve /version on (tag `phoenix:port`, 80 when absent). */
+  port: number;
+  targetGroupArns: string[];
+  /** Every tag on the group (surge state, strategy and the phoenix:* tags live here). */
+  tags: Record<string, string>;
+  /** True while the group has a scaling activity in progress (scale-out, scale-in, replacement). */
+  activityInProgress?: boolean;
+  /** Scaling processes currently suspended on the group (`AlarmNotification`, `ScheduledActions`, ...). */
+  suspendedProcesses?: string[];
+  instances: I[];
+}
+
+export type GroupSnapshot = GroupState<InstanceSnapshot>;
+
+/** Everything a sweep knows, read in one pass. */
+export interface FleetState<G extends GroupState<InstanceState> = GroupState> {
+  environment: string;
+  /** ISO-8601 time the state was read: the planner's only notion of "now". */
+  readAt: string;
+  /** The release manifest's version; absent when no manifest is published. */
+  desiredVersion?: string;
+  /** The base-image parameter's AMI id; absent when the parameter does not exist. */
+  desiredImageId?: string;
+  groups: G[];
+}
+
+export type FleetSnapshot = FleetState<GroupSnapshot>;
+
+export type Strategy = "surge" | "replace";
+
+/** What the operator allows a sweep to do. Every field is per group; `tiers` overrides them per tier. */
+export interface GroupPolicy {
+  /** Never fewer healthy instances than this. @default 1 */
+  minHealthy: number;
+  /** Never fewer healthy instances than this percentage of desired capacity (rounded up). @default 0 */
+  minHealthyPercent: number;
+  /** At most this many terminations per group per sweep. @default unlimited (undefined) */
+  maxPerSweep?: number;
+  /** Instances older than this are stale with reason "age". @default off (undefined) */
+  maxInstanceAgeHours?: number;
+}
+
+export interface Policy extends GroupPolicy {
+  /** Overrides per tier name (`web`, `api`, ...). */
+  tiers?: Record<string, Partial<GroupPolicy>>;
+}
+
+export const DEFAULT_POLICY: Policy = { minHealthy: 1, minHealthyPercent: 0 };
+
+/** Bounds on probing /version. */
+export interface ProbeOptions {
+  /** Deadline for the whole exchange (connect, headers, body). @default 2000 */
+  timeoutMs: number;
+  /** Bytes of body read at most; a longer body is an error. @default 1024 */
+  maxBodyBytes: number;
+  /** Probes in flight at once. @default 64 */
+  concurrency: number;
+}
+
+export const DEFAULT_PROBE_OPTIONS: ProbeOptions = { timeoutMs: 2000, maxBodyBytes: 1024, concurrency: 64 };
+
+export type StaleReason = "version" | "image" | "age";
+
+/** Where the desired version came from. */
+export type VersionSource = "manifest" | "highest-observed" | "none";
+
+/** The planner's view of one instance. */
+export interface InstanceDecision {
+  id: string;
+  /** The version it answered, when it answered one. */
+  version?: string;
+  imageId?: string;
+  stale: boolean;
+  reasons: StaleReason[];
+  terminate: boolean;
+}
+
+/** The decision for one group, including the decision to do nothing. */
+export interface GroupPlan {
+  name: string;
+  tier: string;
+  desiredVersion?: string;
+  versionSource: VersionSource;
+  desiredImageId?: string;
+  /** Minimum healthy instances this sweep must leave. */
+  floor: number;
+  /** Instances counted healthy (InService, Healthy, healthy in every target group, answered /version). */
+  healthy: number;
+  stable: boolean;
+  /** Instances that made the group unstable, each with why. Empty when stable. */
+  unstable: { id: string; why: string }[];
+  instances: InstanceDecision[];
+  /** Instance ids to terminate, in order. */
+  terminate: string[];
+  /** A human sentence: why these terminations, or why none. */
+  reason: string;
+  /** One line in the original terminator's style: `live-web => lowest version 1.0.266, ...`. */
+  log: string;
+}
+
+export interface Plan {
+  environment: string;
+  readAt: string;
+  groups: GroupPlan[];
+}
+
+/** A termination as executed. */
+export interface TerminationOutcome {
+  group: string;
+  instanceId: string;
+  status: "terminated" | "already-gone" | "failed";
+  error?: string;
+}
+
+/**
+ * The only door to the fleet. The AWS adapter implements it with the SDK; the local rehearsal fleet implements it
+ * with processes on loopback. A read that cannot see everything throws: a partial view never drives a termination.
+ */
+export interface FleetAdapter {
+  readFleet(environment: string): Promise<FleetState>;
+  /** Terminates instances without decrementing desired capacity, one call each, continuing past failures. */
+  terminate(requests: { group: string; instanceId: string }[]): Promise<TerminationOutcome[]>;
+}
+
+/** `releases/current.json`: the only pointer to what the fleet must run. */
+export interface ReleaseManifest {
+  version: string;
+  /** Object key of each tier's artifact, e.g. `{ web: "releases/1.0.274/web.zip" }`. */
+  artifacts: Record<string, string>;
+  /** ISO-8601 time the manifest was written. */
+  publishedAt: string;
+}
