@@ -3,11 +3,11 @@ const tseslint = require("typescript-eslint");
 const pulumi = require("@pulumi/eslint-plugin");
 
 module.exports = tseslint.config(
-  { ignores: ["node_modules/", "dist/", "coverage/", "**/*.js", "!bin/*.js"] },
+  { ignores: ["node_modules/", "dist/", "coverage/", "**/*.js"] },
   ...tseslint.configs.recommendedTypeChecked,
   {
     languageOptions: {
-      parserOptions: { projectService: { allowDefaultProject: ["bin/*.js"] }, tsconfigRootDir: __dirname },
+      parserOptions: { projectService: true, tsconfigRootDir: __dirname },
     },
     plugins: { "@pulumi": pulumi },
     rules: {
@@ -17,12 +17,6 @@ module.exports = tseslint.config(
       "@typescript-eslint/no-misused-promises": "error",
       "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
     },
-  },
-  {
-    files: ["bin/*.js"],
-    ...tseslint.configs.disableTypeChecked,
-    languageOptions: { sourceType: "commonjs", globals: { require: "readonly", process: "readonly", __dirname: "readonly" } },
-    rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
     files: ["test/**/*.ts"],
