@@ -20,3 +20,11 @@ export class FleetReadError extends Error {
     super(message, options);
   }
 }
+
+/** A conditional write lost: the object changed (or appeared) since it was read. Nothing was written. */
+export class PreconditionFailedError extends Error {
+  override name = "PreconditionFailedError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}

@@ -167,3 +167,26 @@ export interface ReleaseManifest {
   /** ISO-8601 time the manifest was written. */
   publishedAt: string;
 }
+
+/**
+ * The release bucket, as far as releases need it. S3 implements it in `runtime/aws/`; the local rehearsal
+ * implements it on disk. Release logic (publish, rollback, list, read the manifest) is written once over this.
+ */
+export interface ObjectStore {
+  /** The object and its entity tag, or undefined when the key does not exist. */
+  get(key: string): Promise<{ body: Buffer; etag: string } | undefined>;
+  /**
+   * Writes an object. `ifMatch`: only if the current object has this entity tag; `ifNoneMatch: "*"`: only if no
+   * object exists. A failed condition throws PreconditionFailedError and writes nothing. `sha256` (base64) is
+   * verified by the store: a body that does not match is rejected.
+   */
+  put(
+    key: string,
+    body: Buffer,
+    options?: { ifMatch?: string; ifNoneMatch?: "*"; sha256?: string; contentType?: string },
+  ): Promise<{ etag: string }>;
+  /** Metadata of an object (its sha256 in base64 when the store recorded one), or undefined when absent. */
+  head(key: string): Promise<{ etag: string; size: number; sha256?: string } | undefined>;
+  /** Every key under a prefix, in lexical order. */
+  list(prefix: string): Promise<string[]>;
+}
