@@ -1,0 +1,403 @@
+// Pulumi mock harness shared by every spec that builds resources: sets the mocks and the real stack config, records
+// every resource, answers the invokes the program makes, and loads the program freshly under those mocks.
+//
+// How to use it (one mocha process, one Pulumi runtime, many spec files):
+//
+//   describe("the test stack", () => {
+//     let mocks: PulumiMocks;
+//     let program: typeof import("../index");
+//     before(async () => {
+//       mocks = await setupMocks("test");          // 1. mocks + Pulumi.test.yaml config, recorder emptied
+//       program = loadProgram<typeof import("../index")>(); // 2. index.ts evaluated NOW, under these mocks
+//       await settle();                             // 3. every registration answered and recorded
+//     });
+//     it("...", async () => { assert.equal(await unwrap(program.bucketName), ...); mocks.ofType("aws:s3/bucket:Bucket") });
+//   });
+//
+// Rules that keep several spec files from stepping on each other:
+// * Call setupMocks only inside a `before` hook, never at a file's top level or in a describe body: mocha loads
+//   every spec file before running any hook, so top-level setup in file B would replace file A's mocks before A's
+//   tests run.
+// * Never `import` index.ts (or any module that creates resources at load time) statically in a spec: Node caches
+//   it, so it would run once, possibly before the mocks exist (every output then resolves to undefined), and never
+//   again for the next stack. loadProgram() evicts index.ts from the require cache and evaluates it again, so each
+//   stack gets its own program run. Component modules (components/*.ts) create nothing at load time and may be
+//   imported statically; a spec may also construct a component directly (`new Environment(...)`) after setupMocks.
+// * setupMocks first waits for the previous spec's registrations to drain, then empties the recorder, so each
+//   spec's recorder holds only its own resources. Mocks do not detect duplicate names: do not rely on them to.
+// * The mocks run with preview = false, so every output is known and unwrap() never hangs on an unknown value.
+// * Resources never fail in newResource (a throwing mock hangs the runtime instead of failing the test); invokes
+//   nobody taught the mocks throw, with the token in the message: add an answer via `options.calls`.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
+
+/** The project root: Pulumi.yaml and the stack files live here. */
+export const PROJECT_ROOT = path.resolve(__dirname, "..", "..");
+export const PROJECT = "phoenix";
+
+/** Resource inputs and state as the engine carries them: untyped JSON that tests reach into. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- engine JSON has no static shape
+export type Props = Record<string, any>;
+/** The account id every mocked ARN and caller identity reports. */
+export const MOCK_ACCOUNT_ID = "123456789012";
+
+/** One resource as the program registered it and as the mocks answered it. */
+export interface RecordedResource {
+  /** Type token, e.g. `aws:ec2/securityGroup:SecurityGroup` or `phoenix:fleet:AppTier`. */
+  type: string;
+  /** Logical name. */
+  name: string;
+  /** Inputs exactly as the program passed them (outputs resolved, secrets unwrapped). */
+  inputs: Props;
+  /** What the mocks returned as the resource's state. */
+  state: Props;
+  id: string;
+  /** False for component resources. */
+  custom: boolean;
+  /** Provider reference (`<urn>::<id>`) when the resource uses an explicit provider. */
+  provider?: string;
+}
+
+/** One invoke the program made. */
+export interface RecordedCall {
+  token: string;
+  inputs: Props;
+}
+
+export type CallAnswer = (inputs: Props) => Props;
+export type StateAnswer = (args: pulumi.runtime.MockResourceArgs) => Props;
+
+export interface MockOptions {
+  /** Config values that override (or add to) the stack file, by full key: `{ "phoenix:webMinSize": "0" }`. */
+  config?: Record<string, string>;
+  /** Extra or replacement invoke answers by token (`aws:ssm/getParameter:getParameter`). */
+  calls?: Record<string, CallAnswer>;
+  /** Extra state by resource type, merged over the default state (inputs + id + arn + name). */
+  states?: Record<string, StateAnswer>;
+}
+
+/** What one setupMocks() recorded. The same instance is reused across specs and emptied by each setupMocks(). */
+export class PulumiMocks {
+  readonly resources: RecordedResource[] = [];
+  readonly calls: RecordedCall[] = [];
+  stack = "";
+  region = "";
+
+  /** Empties the recorder (setupMocks does this; call it yourself only between two program runs in one spec). */
+  reset(): void {
+    this.resources.length = 0;
+    this.calls.length = 0;
+  }
+
+  /** Custom and component resources of a type token. */
+  ofType(type: string): RecordedResource[] {
+    return this.resources.filter((r) => r.type === type);
+  }
+
+  /** The one resource of a type (optionally whose name matches); throws listing what exists otherwise. */
+  one(type: string, name?: string | RegExp): RecordedResource {
+    const matches = this.ofType(type).filter(
+      (r) => name === undefined || (typeof name === "string" ? r.name === name : name.test(r.name)),
+    );
+    if (matches.length !== 1) {
+      const names = this.ofType(type)
+        .map((r) => r.name)
+        .join(", ");
+      throw new Error(
+        `expected exactly one ${type}${name ? ` named ${String(name)}` : ""}, found ${matches.length}: [${names}]`,
+      );
+    }
+    return matches[0];
+  }
+
+  /** Resource counts by type, for asserting the shape of a whole stack. */
+  countsByType(): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const r of this.resources) counts[r.type] = (counts[r.type] ?? 0) + 1;
+    return counts;
+  }
+}
+
+/** The single recorder all specs share (there is only one Pulumi runtime in the process). */
+export const recorder = new PulumiMocks();
+
+/**
+ * The config the Pulumi CLI would give the program for a stack: project defaults from Pulumi.yaml's `config:`
+ * declarations, overlaid with Pulumi.<stack>.yaml. Keys are full (`phoenix:web`, `aws:region`), values strings
+ * (objects and arrays as JSON), as `pulumi.runtime.setAllConfig` wants them.
+ */
+export function loadStackConfig(stack: string, root = PROJECT_ROOT): Record<string, string> {
+  const result: Record<string, string> = {};
+  const project = (parseYaml(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")) ?? {}) as {
+    config?: Record<string, unknown>;
+  };
+  for (const [key, decl] of Object.entries(project.config ?? {})) {
+    const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+    if (decl !== null && typeof decl === "object" && !Array.isArray(decl)) {
+      const d = decl as { default?: unknown; value?: unknown };
+      const value = d.value !== undefined ? d.value : d.default;
+      if (value !== undefined) result[fullKey] = toConfigString(value);
+    } else if (decl !== undefined && decl !== null) {
+      result[fullKey] = toConfigString(decl);
+    }
+  }
+  const stackFile = path.join(root, `Pulumi.${stack}.yaml`);
+  if (!fs.existsSync(stackFile)) {
+    throw new Error(`no stack file ${stackFile}: create Pulumi.${stack}.yaml or pass an existing stack name`);
+  }
+  const stackDoc = (parseYaml(fs.readFileSync(stackFile, "utf8")) ?? {}) as { config?: Record<string, unknown> };
+  for (const [key, value] of Object.entries(stackDoc.config ?? {})) {
+    const fullKey = key.includes(":") ? key : `${PROJECT}:${key}`;
+    result[fullKey] = toConfigString(value);
+  }
+  return result;
+}
+
+function toConfigString(value: unknown): string {
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** A short stable suffix, standing in for Pulumi's random auto-name suffix. */
+function suffix(text: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  return h.toString(16).padStart(8, "0").slice(0, 7);
+}
+
+/** The service segment of an ARN for a type token (`aws:ec2/securityGroup:SecurityGroup` → `ec2`). */
+function service(type: string): string {
+  const module = type.split(":")[1]?.split("/")[0] ?? "unknown";
+  return module === "lb" || module === "alb" ? "elasticloadbalancing" : module;
+}
+
+/** State the mocks return for one resource: its inputs plus whatever AWS would compute. */
+function defaultState(args: pulumi.runtime.MockResourceArgs, region: string): { id: string; state: Props } {
+  const inputs = (args.inputs ?? {}) as Props;
+  const physicalName: string =
+    typeof inputs.name === "string" ? inputs.name : `${args.name}-${suffix(args.type + args.name)}`;
+  const id = `${args.name}-id`;
+  const arn = `arn:aws:${service(args.type)}:${region}:${MOCK_ACCOUNT_ID}:${args.type.split(":").pop()!.toLowerCase()}/${physicalName}`;
+  const state: Props = { name: physicalName, arn, ...inputs };
+  switch (args.type) {
+    case "aws:s3/bucket:Bucket":
+    case "aws:s3/bucketV2:BucketV2": {
+      const bucket: string = inputs.bucket ?? `${args.name}-${suffix(args.type + args.name)}`;
+      Object.assign(state, {
+        bucket,
+        arn: `arn:aws:s3:::${bucket}`,
+        bucketDomainName: `${bucket}.s3.amazonaws.com`,
+        bucketRegionalDomainName: `${bucket}.s3.${region}.amazonaws.com`,
+        region,
+      });
+      return { id: bucket, state };
+    }
+    case "aws:iam/role:Role":
+      state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:role/${physicalName}`;
+      state.uniqueId = `AROA${suffix(args.name).toUpperCase()}`;
+      break;
+    case "aws:iam/policy:Policy":
+      state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:policy/${physicalName}`;
+      break;
+    case "aws:iam/instanceProfile:InstanceProfile":
+      state.arn = `arn:aws:iam::${MOCK_ACCOUNT_ID}:instance-profile/${physicalName}`;
+      break;
+    case "aws:lb/loadBalancer:LoadBalancer":
+    case "aws:alb/loadBalancer:LoadBalancer":
+      Object.assign(state, {
+        arn: `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:loadbalancer/app/${physicalName}/0123456789abcdef`,
+        arnSuffix: `app/${physicalName}/0123456789abcdef`,
+        dnsName: `${physicalName}-1234567890.${region}.elb.amazonaws.com`,
+        zoneId: "Z35SXDOTRQ7X7K",
+      });
+      break;
+    case "aws:lb/targetGroup:TargetGroup":
+    case "aws:alb/targetGroup:TargetGroup":
+      Object.assign(state, {
+        arn: `arn:aws:elasticloadbalancing:${region}:${MOCK_ACCOUNT_ID}:targetgroup/${physicalName}/0123456789abcdef`,
+        arnSuffix: `targetgroup/${physicalName}/0123456789abcdef`,
+      });
+      break;
+    case "aws:autoscaling/group:Group":
+      state.arn = `arn:aws:autoscaling:${region}:${MOCK_ACCOUNT_ID}:autoScalingGroup:00000000-0000-0000-0000-000000000000:autoScalingGroupName/${physicalName}`;
+      return { id: physicalName, state };
+    case "aws:ec2/launchTemplate:LaunchTemplate":
+      Object.assign(state, { latestVersion: 1, defaultVersion: 1 });
+      break;
+    case "aws:ssm/parameter:Parameter":
+      state.arn = `arn:aws:ssm:${region}:${MOCK_ACCOUNT_ID}:parameter${physicalName.startsWith("/") ? "" : "/"}${physicalName}`;
+      return { id: physicalName, state };
+    case "aws:lambda/function:Function":
+      Object.assign(state, {
+        arn: `arn:aws:lambda:${region}:${MOCK_ACCOUNT_ID}:function:${physicalName}`,
+        invokeArn: `arn:aws:apigateway:${region}:lambda:path/2015-03-31/functions/arn:aws:lambda:${region}:${MOCK_ACCOUNT_ID}:function:${physicalName}/invocations`,
+        qualifiedArn: `arn:aws:lambda:${region}:${MOCK_ACCOUNT_ID}:function:${physicalName}:$LATEST`,
+        version: "$LATEST",
+      });
+      break;
+    case "aws:cloudwatch/logGroup:LogGroup":
+      state.arn = `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:log-group:${physicalName}`;
+      return { id: physicalName, state };
+    case "awsx:ec2:Vpc": {
+      // A remote component: the mock sees only this one resource and must supply every output the program reads.
+      const zones: number = inputs.numberOfAvailabilityZones ?? inputs.availabilityZoneNames?.length ?? 3;
+      const azs: string[] = inputs.availabilityZoneNames ?? zoneNames(region, zones);
+      const subnets = (kind: string) =>
+        azs.map((az, i) => ({ id: `${args.name}-${kind}-${i + 1}`, availabilityZone: az }));
+      const natCount =
+        inputs.natGateways?.strategy === "None" ? 0 : inputs.natGateways?.strategy === "Single" ? 1 : zones;
+      Object.assign(state, {
+        vpcId: `${args.name}-vpc-id`,
+        publicSubnetIds: subnets("public").map((s) => s.id),
+        privateSubnetIds: subnets("private").map((s) => s.id),
+        isolatedSubnetIds: [],
+        subnets: [...subnets("public"), ...subnets("private")],
+        natGateways: Array.from({ length: natCount }, (_, i) => ({ id: `${args.name}-nat-${i + 1}` })),
+        eips: [],
+        routeTables: [],
+        routeTableAssociations: [],
+        routes: [],
+        vpcEndpoints: [],
+        subnetLayout: [],
+      });
+      break;
+    }
+    default:
+      break;
+  }
+  return { id: args.custom === false ? "" : id, state };
+}
+
+function zoneNames(region: string, count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `${region}${String.fromCharCode(97 + i)}`);
+}
+
+function defaultCalls(region: string): Record<string, CallAnswer> {
+  const azs = zoneNames(region, 3);
+  return {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
+      id: region,
+      names: azs,
+      zoneIds: azs.map((_, i) => `use1-az${i + 1}`),
+      groupNames: [region],
+    }),
+    "aws:index/getCallerIdentity:getCallerIdentity": () => ({
+      id: MOCK_ACCOUNT_ID,
+      accountId: MOCK_ACCOUNT_ID,
+      arn: `arn:aws:iam::${MOCK_ACCOUNT_ID}:user/phoenix-tests`,
+      userId: "AIDAPHOENIXTESTS",
+    }),
+    "aws:index/getRegion:getRegion": () => ({
+      id: region,
+      name: region,
+      region,
+      endpoint: `ec2.${region}.amazonaws.com`,
+      description: region,
+    }),
+    "aws:index/getPartition:getPartition": () => ({
+      id: "aws",
+      partition: "aws",
+      dnsSuffix: "amazonaws.com",
+      reverseDnsPrefix: "com.amazonaws",
+    }),
+  };
+}
+
+let currentCalls: Record<string, CallAnswer> = {};
+
+/**
+ * Switches the Pulumi runtime to mocks for `stack` with the real Pulumi.<stack>.yaml config (plus overrides) and
+ * empties the shared recorder. Waits for the previous program's registrations first, so they land in the old
+ * recording, not this one. Call it in a `before` hook, then loadProgram() or construct components.
+ */
+export async function setupMocks(stack: string, options: MockOptions = {}): Promise<PulumiMocks> {
+  await settle();
+  const config = { ...loadStackConfig(stack), ...(options.config ?? {}) };
+  const region = config["aws:region"] ?? "us-east-1";
+  currentCalls = { ...defaultCalls(region), ...(options.calls ?? {}) };
+  const states = options.states ?? {};
+  const calls = currentCalls;
+  recorder.reset();
+  recorder.stack = stack;
+  recorder.region = region;
+
+  const mocks: pulumi.runtime.Mocks = {
+    newResource(args) {
+      // Never throw here: a throwing newResource hangs the runtime instead of failing the test.
+      let result: { id: string; state: Props };
+      try {
+        result = defaultState(args, region);
+        const extra = states[args.type];
+        if (extra) Object.assign(result.state, extra(args));
+      } catch (error) {
+        result = { id: `${args.name}-id`, state: { ...(args.inputs ?? {}), mockError: String(error) } };
+      }
+      recorder.resources.push({
+        type: args.type,
+        name: args.name,
+        inputs: (args.inputs ?? {}) as Props,
+        state: result.state,
+        id: result.id,
+        custom: args.custom !== false,
+        provider: args.provider,
+      });
+      return result;
+    },
+    call(args) {
+      recorder.calls.push({ token: args.token, inputs: (args.inputs ?? {}) as Props });
+      const answer = calls[args.token];
+      if (!answer) {
+        throw new Error(
+          `pulumi-mocks: no answer for invoke ${args.token}; add one with setupMocks(stack, { calls: { "${args.token}": (inputs) => ({...}) } })`,
+        );
+      }
+      return answer((args.inputs ?? {}) as Props);
+    },
+  };
+  await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+  pulumi.runtime.setAllConfig(config);
+  return recorder;
+}
+
+/**
+ * Requires a module afresh (evicting it from Node's cache first), so that a program module that creates resources
+ * at load time runs again under the current mocks. Only the named module is evicted; its imports stay cached.
+ */
+export function requireFresh<T>(modulePath: string): T {
+  const resolved = require.resolve(path.resolve(PROJECT_ROOT, modulePath));
+  delete require.cache[resolved];
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(resolved) as T;
+}
+
+/** Evaluates index.ts afresh under the current mocks and returns its exports (the stack outputs). */
+export function loadProgram<T = Record<string, unknown>>(): T {
+  return requireFresh<T>("index.ts");
+}
+
+/** Waits until every registration and invoke in flight has been answered, so the recorder is complete. */
+export async function settle(): Promise<void> {
+  // waitForRPCs is internal to @pulumi/pulumi but stable across 3.x; it is what `disconnect` waits on.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
+  for (let i = 0; i < 3; i++) {
+    await new Promise((resolve) => setImmediate(resolve));
+    if (settings.waitForRPCs) await settings.waitForRPCs();
+  }
+}
+
+/** The value of an output (or a plain value), for assertions. */
+export function unwrap<T>(o: pulumi.Input<T>): Promise<T> {
+  return new Promise<T>((resolve) => {
+    pulumi.output(o).apply((v) => {
+      resolve(v as T);
+      return v;
+    });
+  });
+}
+
+/** The invoke answers currently in force (for specs that want to check what a lookup returned). */
+export function mockCalls(): Readonly<Record<string, CallAnswer>> {
+  return currentCalls;
+}
