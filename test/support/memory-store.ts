@@ -1,0 +1,98 @@
+// An in-memory ObjectStore that keeps S3's promises: entity tags are the MD5 of the body (quoted), conditional writes
+// (ifMatch / ifNoneMatch "*") are checked atomically at the write, and a sha256 that does not match the body is
+// rejected. Tests use it for the release logic; `hold` lets a test stop writers at a key to stage a race.
+import { createHash } from "node:crypto";
+import { ContractError, PreconditionFailedError } from "../../runtime/errors";
+import { ObjectStore } from "../../runtime/types";
+
+interface StoredObject {
+  body: Buffer;
+  etag: string;
+  sha256?: string;
+  contentType?: string;
+}
+
+export type PutOptions = Parameters<ObjectStore["put"]>[2];
+
+export class MemoryObjectStore implements ObjectStore {
+  readonly objects = new Map<string, StoredObject>();
+  /** Every successful write, in order: what a test asserts "nothing was written" against. */
+  readonly writes: string[] = [];
+  private readonly gates = new Map<string, (key: string) => Promise<void>>();
+
+  /** Seeds an object as if some earlier writer had stored it (no conditions, recorded sha256). */
+  seed(key: string, body: Buffer | string): void {
+    const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body);
+    this.objects.set(key, { body: buffer, etag: etagOf(buffer), sha256: sha256Of(buffer) });
+  }
+
+  /** Makes every put to `key` wait for `gate` before its condition is checked: the way to line two writers up. */
+  hold(key: string, gate: (key: string) => Promise<void>): void {
+    this.gates.set(key, gate);
+  }
+
+  text(key: string): string | undefined {
+    return this.objects.get(key)?.body.toString("utf8");
+  }
+
+  get(key: string): Promise<{ body: Buffer; etag: string } | undefined> {
+    const object = this.objects.get(key);
+    return Promise.resolve(object && { body: Buffer.from(object.body), etag: object.etag });
+  }
+
+  async put(key: string, body: Buffer, options: PutOptions = {}): Promise<{ etag: string }> {
+    const gate = this.gates.get(key);
+    if (gate) await gate(key);
+    if (options.sha256 !== undefined && options.sha256 !== sha256Of(body)) {
+      throw new ContractError(`sha256 ${options.sha256} does not match the body of ${key} (S3 BadDigest)`);
+    }
+    const existing = this.objects.get(key);
+    if (options.ifNoneMatch === "*" && existing) {
+      throw new PreconditionFailedError(`${key} already exists`);
+    }
+    if (options.ifMatch !== undefined && existing?.etag !== options.ifMatch) {
+      throw new PreconditionFailedError(`${key} no longer has entity tag ${options.ifMatch}`);
+    }
+    const etag = etagOf(body);
+    this.objects.set(key, { body: Buffer.from(body), etag, sha256: options.sha256, contentType: options.contentType });
+    this.writes.push(key);
+    return { etag };
+  }
+
+  head(key: string): Promise<{ etag: string; size: number; sha256?: string } | undefined> {
+    const object = this.objects.get(key);
+    return Promise.resolve(
+      object && {
+        etag: object.etag,
+        size: object.body.length,
+        ...(object.sha256 !== undefined && { sha256: object.sha256 }),
+      },
+    );
+  }
+
+  list(prefix: string): Promise<string[]> {
+    return Promise.resolve([...this.objects.keys()].filter((k) => k.startsWith(prefix)).sort());
+  }
+}
+
+export function sha256Of(body: Buffer): string {
+  return createHash("sha256").update(body).digest("base64");
+}
+
+function etagOf(body: Buffer): string {
+  return `"${createHash("md5").update(body).digest("hex")}"`;
+}
+
+/** A minimal valid zip (one stored file) whose bytes vary with `text`: what release tests upload. */
+export function zipBytes(text: string): Buffer {
+  const name = Buffer.from("index.txt");
+  const data = Buffer.from(text);
+  const header = Buffer.alloc(30);
+  header.write("PK\x03\x04", 0, "latin1");
+  header.writeUInt32LE(data.length, 18);
+  header.writeUInt32LE(data.length, 22);
+  header.writeUInt16LE(name.length, 26);
+  const end = Buffer.alloc(22);
+  end.write("PK\x05\x06", 0, "latin1");
+  return Buffer.concat([header, name, data, end]);
+}
