@@ -1,9 +1,10 @@
-// An in-memory ObjectStore that keeps S3's promises: entity tags are the MD5 of the body (quoted), conditional writes
-// (ifMatch / ifNoneMatch "*") are checked atomically at the write, and a sha256 that does not match the body is
-// rejected. Tests use it for the release logic; `hold` lets a test stop writers at a key to stage a race.
+// In-memory stand-ins for the release tests. MemoryObjectStore keeps S3's promises: entity tags are the MD5 of the
+// body (quoted), conditional writes (ifMatch / ifNoneMatch "*") are checked atomically at the write, and a sha256
+// that does not match the body is rejected; `hold` lets a test stop writers at a key to stage a race. MemoryFleet is
+// a FleetAdapter whose terminations behave like an Auto Scaling group's (the instance leaves, desired stays).
 import { createHash } from "node:crypto";
 import { ContractError, PreconditionFailedError } from "../../runtime/errors";
-import { ObjectStore } from "../../runtime/types";
+import { FleetAdapter, FleetState, ObjectStore, TerminationOutcome } from "../../runtime/types";
 
 interface StoredObject {
   body: Buffer;
@@ -95,4 +96,32 @@ export function zipBytes(text: string): Buffer {
   const end = Buffer.alloc(22);
   end.write("PK\x05\x06", 0, "latin1");
   return Buffer.concat([header, name, data, end]);
+}
+
+/** A fleet held in memory; `onRead` lets a test change it between reads (replacements launching, getting healthy). */
+export class MemoryFleet implements FleetAdapter {
+  readonly terminated: { group: string; instanceId: string }[] = [];
+  reads = 0;
+  onRead?: (state: FleetState, reads: number) => void;
+
+  constructor(public state: FleetState) {}
+
+  readFleet(environment: string): Promise<FleetState> {
+    this.reads += 1;
+    this.onRead?.(this.state, this.reads);
+    return Promise.resolve({ ...structuredClone(this.state), environment });
+  }
+
+  /** Like TerminateInstanceInAutoScalingGroup without decrementing: the instance goes, desired capacity stays. */
+  terminate(requests: { group: string; instanceId: string }[]): Promise<TerminationOutcome[]> {
+    return Promise.resolve(
+      requests.map(({ group, instanceId }) => {
+        const g = this.state.groups.find((x) => x.name === group);
+        const before = g?.instances.length ?? 0;
+        if (g) g.instances = g.instances.filter((i) => i.id !== instanceId);
+        this.terminated.push({ group, instanceId });
+        return { group, instanceId, status: g && g.instances.length < before ? "terminated" : "already-gone" };
+      }),
+    );
+  }
 }
