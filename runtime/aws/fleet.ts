@@ -1,0 +1,363 @@
+// The AWS fleet adapter: reads one environment's whole state (groups, instances, target health, release manifest,
+// base image) in as few calls as the APIs allow, and terminates instances without decrementing desired capacity.
+// This is the only code that reads or changes the fleet in AWS; everything else sees the FleetAdapter interface.
+import {
+  AutoScalingGroup,
+  TerminateInstanceInAutoScalingGroupCommand,
+  paginateDescribeAutoScalingGroups,
+} from "@aws-sdk/client-auto-scaling";
+import { Instance as Ec2Instance, paginateDescribeInstances } from "@aws-sdk/client-ec2";
+import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
+import { ContractError, FleetReadError } from "../errors";
+import { MANIFEST_KEY, parseManifest } from "../manifest";
+import {
+  FleetAdapter,
+  FleetState,
+  GroupState,
+  InstanceState,
+  ReleaseManifest,
+  TargetHealthState,
+  TerminationOutcome,
+} from "../types";
+import { AwsClients } from "./clients";
+import { readBaseImage, readReleaseBucket } from "./parameters";
+
+export const ENVIRONMENT_TAG = "phoenix:environment";
+export const TIER_TAG = "phoenix:tier";
+export const PORT_TAG = "phoenix:port";
+export const DEFAULT_PORT = 80;
+
+/** DescribeAutoScalingGroups returns at most 100 groups per page. */
+const GROUP_PAGE_SIZE = 100;
+/** DescribeInstances returns at most 1000 instances per page. */
+const INSTANCE_PAGE_SIZE = 1000;
+/** EC2 rejects filters with more values than about 200, so instance-id look-ups are batched by this. */
+const INSTANCE_ID_BATCH = 200;
+/** Instance states that can belong to a group; terminated instances linger in DescribeInstances for up to an hour. */
+const LIVE_INSTANCE_STATES = ["pending", "running", "shutting-down", "stopping", "stopped"];
+/** Health reported for an instance its target group does not list: ELB's own word for "not registered". */
+export const NOT_REGISTERED: TargetHealthState = "unused";
+
+export interface AwsFleetOptions {
+  /** The clock that stamps `readAt`. @default () => new Date() */
+  now?: () => Date;
+  /** TerminateInstanceInAutoScalingGroup calls in flight at once. @default 4 */
+  terminateConcurrency?: number;
+  /** DescribeTargetHealth calls in flight at once. @default 8 */
+  targetHealthConcurrency?: number;
+}
+
+export class AwsFleet implements FleetAdapter {
+  private readonly now: () => Date;
+  private readonly terminateConcurrency: number;
+  private readonly targetHealthConcurrency: number;
+
+  constructor(
+    private readonly clients: AwsClients,
+    options: AwsFleetOptions = {},
+  ) {
+    this.now = options.now ?? (() => new Date());
+    this.terminateConcurrency = Math.max(1, options.terminateConcurrency ?? 4);
+    this.targetHealthConcurrency = Math.max(1, options.targetHealthConcurrency ?? 8);
+  }
+
+  /**
+   * Reads the environment completely or throws FleetReadError: a partial view must never drive a termination.
+   * The desired state (bucket parameter, manifest, base image) is read alongside the groups.
+   */
+  async readFleet(environment: string): Promise<FleetState> {
+    const readAt = this.now().toISOString();
+    const [groups, desired] = await Promise.all([this.readGroups(environment, readAt), this.readDesired(environment)]);
+    return {
+      environment,
+      readAt,
+      ...(desired.manifest ? { desiredVersion: desired.manifest.version } : {}),
+      ...(desired.imageId !== undefined ? { desiredImageId: desired.imageId } : {}),
+      groups,
+    };
+  }
+
+  /** One call per instance, a few at a time; an instance already gone is reported, never fatal. */
+  async terminate(requests: { group: string; instanceId: string }[]): Promise<TerminationOutcome[]> {
+    return mapBounded(requests, this.terminateConcurrency, async ({ group, instanceId }) => {
+      try {
+        await this.clients.autoScaling.send(
+          new TerminateInstanceInAutoScalingGroupCommand({
+            InstanceId: instanceId,
+            ShouldDecrementDesiredCapacity: false,
+          }),
+        );
+        return { group, instanceId, status: "terminated" };
+      } catch (err) {
+        if (isAlreadyGone(err)) {
+          return { group, instanceId, status: "already-gone", error: describe(err) };
+        }
+        return { group, instanceId, status: "failed", error: describe(err) };
+      }
+    });
+  }
+
+  private async readDesired(environment: string): Promise<{ manifest?: ReleaseManifest; imageId?: string }> {
+    const manifest = step("read the release manifest", environment, async () => {
+      const bucket = await readReleaseBucket(this.clients.ssm, environment);
+      return readCurrentManifest(this.clients.s3, bucket);
+    });
+    const imageId = step(`read the base-image parameter`, environment, () =>
+      readBaseImage(this.clients.ssm, environment),
+    );
+    const [m, i] = await Promise.all([manifest, imageId]);
+    return { manifest: m, imageId: i };
+  }
+
+  private async readGroups(environment: string, readAt: string): Promise<GroupState[]> {
+    const asgs = await step("DescribeAutoScalingGroups", environment, () => this.describeGroups(environment));
+    if (asgs.length === 0) {
+      return [];
+    }
+    const ids = asgs.flatMap((g) => (g.Instances ?? []).flatMap((i) => (i.InstanceId ? [i.InstanceId] : [])));
+    const arns = [...new Set(asgs.flatMap((g) => g.TargetGroupARNs ?? []))].sort();
+    const [ec2, health] = await Promise.all([
+      step("DescribeInstances", environment, () => this.describeInstances(environment, ids)),
+      step("DescribeTargetHealth", environment, () => this.describeTargetHealth(arns)),
+    ]);
+    return asgs
+      .map((g) => toGroup(g, ec2, health, readAt))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Every group tagged with the environment and some tier, 100 per page. */
+  private async describeGroups(environment: string): Promise<AutoScalingGroup[]> {
+    const groups: AutoScalingGroup[] = [];
+    const pages = paginateDescribeAutoScalingGroups(
+      { client: this.clients.autoScaling, pageSize: GROUP_PAGE_SIZE },
+      {
+        Filters: [
+          { Name: `tag:${ENVIRONMENT_TAG}`, Values: [environment] },
+          { Name: "tag-key", Values: [TIER_TAG] },
+        ],
+      },
+    );
+    for await (const page of pages) {
+      groups.push(...(page.AutoScalingGroups ?? []));
+    }
+    return groups;
+  }
+
+  /**
+   * The environment's instances in one paginated call filtered by tag (groups propagate their tags at launch), then,
+   * only for group members that call did not return (an untagged or just-launched instance), a look-up by id.
+   */
+  private async describeInstances(environment: string, ids: string[]): Promise<Map<string, Ec2Instance>> {
+    const found = new Map<string, Ec2Instance>();
+    if (ids.length === 0) {
+      return found;
+    }
+    const wanted = new Set(ids);
+    const collect = (reservations: { Instances?: Ec2Instance[] }[] | undefined) => {
+      for (const instance of (reservations ?? []).flatMap((r) => r.Instances ?? [])) {
+        if (instance.InstanceId && wanted.has(instance.InstanceId)) {
+          found.set(instance.InstanceId, instance);
+        }
+      }
+    };
+    const pages = paginateDescribeInstances(
+      { client: this.clients.ec2, pageSize: INSTANCE_PAGE_SIZE },
+      {
+        Filters: [
+          { Name: `tag:${ENVIRONMENT_TAG}`, Values: [environment] },
+          { Name: "instance-state-name", Values: LIVE_INSTANCE_STATES },
+        ],
+      },
+    );
+    for await (const page of pages) {
+      collect(page.Reservations);
+    }
+    const missing = ids.filter((id) => !found.has(id)).sort();
+    for (let start = 0; start < missing.length; start += INSTANCE_ID_BATCH) {
+      // A filter (not InstanceIds) so that an id that no longer exists is simply absent instead of failing the call.
+      const batch = missing.slice(start, start + INSTANCE_ID_BATCH);
+      const pages = paginateDescribeInstances(
+        { client: this.clients.ec2, pageSize: INSTANCE_PAGE_SIZE },
+        { Filters: [{ Name: "instance-id", Values: batch }] },
+      );
+      for await (const page of pages) {
+        collect(page.Reservations);
+      }
+    }
+    return found;
+  }
+
+  /** Target health per target group ARN: instance id → state. One call per attached target group. */
+  private async describeTargetHealth(arns: string[]): Promise<Map<string, Map<string, TargetHealthState>>> {
+    const results = await mapBounded(arns, this.targetHealthConcurrency, async (arn) => {
+      const out = await this.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
+      const byInstance = new Map<string, TargetHealthState>();
+      for (const d of out.TargetHealthDescriptions ?? []) {
+        const id = d.Target?.Id;
+        if (!id) continue;
+        const state = d.TargetHealth?.State ?? "unavailable";
+        // The same instance registered on two ports: the worse state wins, so one unhealthy port keeps it unstable.
+        const previous = byInstance.get(id);
+        byInstance.set(id, previous === undefined || previous === "healthy" ? state : previous);
+      }
+      return [arn, byInstance] as const;
+    });
+    return new Map(results);
+  }
+}
+
+/**
+ * The published manifest (`releases/current.json`), or undefined when none is published yet. A manifest that exists
+ * but does not parse throws ContractError: a broken pointer must stop the sweep, not read as "no release".
+ * Other S3 errors propagate. (Without s3:ListBucket, S3 answers a missing key with AccessDenied, not NoSuchKey.)
+ */
+export async function readCurrentManifest(s3: S3Client, bucket: string): Promise<ReleaseManifest | undefined> {
+  let text: string;
+  try {
+    const out = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: MANIFEST_KEY }));
+    if (!out.Body) {
+      throw new ContractError(`s3://${bucket}/${MANIFEST_KEY} has no body`);
+    }
+    text = await out.Body.transformToString("utf-8");
+  } catch (err) {
+    if (err instanceof NoSuchKey || errorName(err) === "NoSuchKey") {
+      return undefined;
+    }
+    throw err;
+  }
+  return parseManifest(text, `s3://${bucket}/${MANIFEST_KEY}`);
+}
+
+function toGroup(
+  g: AutoScalingGroup,
+  ec2: Map<string, Ec2Instance>,
+  health: Map<string, Map<string, TargetHealthState>>,
+  readAt: string,
+): GroupState {
+  const name = g.AutoScalingGroupName ?? "";
+  const tags: Record<string, string> = {};
+  for (const t of g.Tags ?? []) {
+    if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+  }
+  const targetGroupArns = [...(g.TargetGroupARNs ?? [])];
+  const instances: InstanceState[] = (g.Instances ?? [])
+    .filter((i) => i.InstanceId)
+    .map((i) => {
+      const id = i.InstanceId!;
+      const e = ec2.get(id);
+      const lbHealth: Record<string, TargetHealthState> = {};
+      for (const arn of targetGroupArns) {
+        lbHealth[arn] = health.get(arn)?.get(id) ?? NOT_REGISTERED;
+      }
+      return {
+        id,
+        lifecycleState: i.LifecycleState ?? "Unknown",
+        asgHealth: i.HealthStatus ?? "Unknown",
+        lbHealth,
+        // An instance EC2 no longer lists (terminated between the two reads) counts as just launched, never as old.
+        launchTime: e?.LaunchTime ? e.LaunchTime.toISOString() : readAt,
+        ...(e?.ImageId ? { imageId: e.ImageId } : {}),
+        ...(e?.PrivateIpAddress ? { privateIp: e.PrivateIpAddress } : {}),
+      };
+    })
+    .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  return {
+    name,
+    tier: tags[TIER_TAG] ?? "",
+    desiredCapacity: g.DesiredCapacity ?? 0,
+    minSize: g.MinSize ?? 0,
+    maxSize: g.MaxSize ?? 0,
+    port: parsePort(name, tags[PORT_TAG]),
+    targetGroupArns,
+    tags,
+    // Derived from the instances' lifecycle states rather than DescribeScalingActivities (one call per group):
+    // a launch, termination, detach or standby transition in progress shows there. `Status` is set only while the
+    // group is being deleted.
+    activityInProgress: instances.some((i) => isTransitional(i.lifecycleState)) || Boolean(g.Status),
+    suspendedProcesses: (g.SuspendedProcesses ?? []).flatMap((p) => (p.ProcessName ? [p.ProcessName] : [])).sort(),
+    instances,
+  };
+}
+
+/** The `phoenix:port` tag as a port number; 80 when absent; an invalid value fails the read naming the group. */
+export function parsePort(group: string, value: string | undefined): number {
+  if (value === undefined) {
+    return DEFAULT_PORT;
+  }
+  const port = /^\d{1,5}$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new FleetReadError(
+      `group ${group}: tag ${PORT_TAG}=${JSON.stringify(value)} is not a port (1-65535); fix the tag in the stack`,
+    );
+  }
+  return port;
+}
+
+/** Lifecycle states in which Auto Scaling is still moving the instance: Pending*, Terminating*, Detaching, ... */
+function isTransitional(state: string): boolean {
+  return /^(Warmed:)?(Pending|Terminating)|^Detaching$|^EnteringStandby$/.test(state);
+}
+
+/** Runs one read, turning any failure into FleetReadError naming the operation and the cause. */
+async function step<T>(operation: string, environment: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw toFleetReadError(operation, environment, err);
+  }
+}
+
+function toFleetReadError(operation: string, environment: string, err: unknown): FleetReadError {
+  if (err instanceof FleetReadError) {
+    return err;
+  }
+  const name = errorName(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (name === "CredentialsProviderError") {
+    return new FleetReadError(
+      "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run where a role is attached)",
+      { cause: err },
+    );
+  }
+  if (/region is missing/i.test(message)) {
+    return new FleetReadError("no AWS region configured: set AWS_REGION (or a region in your AWS_PROFILE)", {
+      cause: err,
+    });
+  }
+  if (err instanceof ContractError) {
+    return new FleetReadError(`cannot ${operation} of environment "${environment}": ${message}`, { cause: err });
+  }
+  return new FleetReadError(
+    `${operation} failed for environment "${environment}": ${name}: ${message}; nothing was terminated`,
+    { cause: err },
+  );
+}
+
+/** ValidationError that says the instance is no longer a member (gone, or already on its way out). */
+function isAlreadyGone(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : "";
+  return errorName(err) === "ValidationError" && /not found|no managed instance|terminat/i.test(message);
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/** Maps with at most `limit` promises in flight; results keep the input order. */
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await fn(items[index]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+}

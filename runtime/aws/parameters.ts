@@ -1,0 +1,55 @@
+// The SSM parameters the infrastructure writes for each environment and the runtime reads: where releases live and
+// which base image every instance must run.
+import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
+import { ContractError } from "../errors";
+
+/** `/phoenix/<env>/release-bucket`: the name of the environment's release bucket. */
+export function releaseBucketParameter(environment: string): string {
+  return `/phoenix/${environment}/release-bucket`;
+}
+
+/** `/phoenix/<env>/base-image`: the AMI id every instance of the environment must run. */
+export function baseImageParameter(environment: string): string {
+  return `/phoenix/${environment}/base-image`;
+}
+
+/** The release-bucket parameter does not exist: the environment has not been deployed (or was deployed elsewhere). */
+export class EnvironmentNotDeployedError extends ContractError {
+  override name = "EnvironmentNotDeployedError";
+}
+
+/** The release bucket's name; throws EnvironmentNotDeployedError when the parameter is missing. */
+export async function readReleaseBucket(ssm: SSMClient, environment: string): Promise<string> {
+  const name = releaseBucketParameter(environment);
+  const value = await readParameter(ssm, name);
+  if (value === undefined) {
+    throw new EnvironmentNotDeployedError(
+      `SSM parameter ${name} does not exist: environment "${environment}" is not deployed in this account and region ` +
+        `(check --env, AWS_PROFILE and AWS_REGION, or deploy the stack with \`pulumi up\`)`,
+    );
+  }
+  return value;
+}
+
+/** The base image's AMI id, or undefined when the parameter does not exist (no image is required yet). */
+export async function readBaseImage(ssm: SSMClient, environment: string): Promise<string | undefined> {
+  return readParameter(ssm, baseImageParameter(environment));
+}
+
+async function readParameter(ssm: SSMClient, name: string): Promise<string | undefined> {
+  try {
+    const out = await ssm.send(new GetParameterCommand({ Name: name }));
+    const value = out.Parameter?.Value;
+    if (value === undefined || value.trim() === "") {
+      throw new ContractError(
+        `SSM parameter ${name} is empty; the infrastructure writes it on deploy: run \`pulumi up\``,
+      );
+    }
+    return value.trim();
+  } catch (err) {
+    if (err instanceof ParameterNotFound) {
+      return undefined;
+    }
+    throw err;
+  }
+}
