@@ -1,0 +1,264 @@
+// Lambda handler factories: read the function's environment once, build the SDK clients once, and return the
+// `async (event) => ...` the rollout Lambda calls. The Pulumi closure in components/rollout.ts only calls these,
+// so everything here is plain TypeScript that runs (and is tested) without Pulumi or AWS.
+// Static imports only: the closure serializer follows them into the archive; a require() of a local path inside a
+// function would point at a file that is not shipped.
+import { createClients } from "./aws/clients";
+import { AwsFleet } from "./aws/fleet";
+import { S3ObjectStore } from "./aws/object-store";
+import { UsageError } from "./errors";
+import { sweepMetrics, writeMetrics } from "./metrics";
+import { validatePolicy } from "./planner";
+import { handleReleaseEvent } from "./release-handler";
+import type { ReleaseHandlerResult, S3NotificationEvent } from "./release-handler";
+import { sweep } from "./sweep";
+import type { FleetAdapter, GroupPolicy, ObjectStore, Plan, Policy, ProbeOptions, TerminationOutcome } from "./types";
+
+/** Environment variable names the rollout component sets and the handlers read. */
+export const ENV = {
+  /** The environment (stack) name: which `phoenix:environment` tag the groups carry. */
+  environment: "PHOENIX_ENVIRONMENT",
+  /** JSON of a Policy: `{"minHealthy":1,"minHealthyPercent":0,"maxPerSweep":2,"tiers":{"api":{...}}}`. */
+  policy: "PHOENIX_POLICY",
+  /** Deadline of one /version probe, in milliseconds. */
+  probeTimeoutMs: "PHOENIX_PROBE_TIMEOUT_MS",
+  /** `true`: plan and log, terminate nothing (the rollout's pause switch). Optional, default false. */
+  dryRun: "PHOENIX_DRY_RUN",
+  /** The release bucket's name: where the release handler reads the manifest and checks the artifacts. */
+  releaseBucket: "PHOENIX_RELEASE_BUCKET",
+} as const;
+
+/** What a handler reads from its environment, validated. */
+export interface HandlerConfig {
+  environment: string;
+  policy: Policy;
+  probe: Partial<ProbeOptions>;
+  dryRun: boolean;
+}
+
+function required(env: NodeJS.ProcessEnv, name: string): string {
+  const value = env[name];
+  if (value === undefined || value.trim() === "") {
+    throw new UsageError(
+      `environment variable ${name} is not set: the rollout Lambda needs it; it is set by components/rollout.ts ` +
+        `from the stack config, so redeploy with \`pulumi up\` (or export it when running the handler by hand)`,
+    );
+  }
+  return value.trim();
+}
+
+/** Parses and validates PHOENIX_POLICY; throws UsageError naming the bad field. */
+export function parsePolicy(text: string): Policy {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (cause) {
+    throw new UsageError(`${ENV.policy} is not JSON (${(cause as Error).message}): set it to a policy object`);
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    throw new UsageError(`${ENV.policy} must be a JSON object such as {"minHealthy":1,"minHealthyPercent":0}`);
+  }
+  const policy = doc as Policy;
+  const tiers: unknown = policy.tiers;
+  if (tiers !== undefined && (typeof tiers !== "object" || tiers === null || Array.isArray(tiers))) {
+    throw new UsageError(`${ENV.policy}: tiers must be an object of tier name to policy overrides`);
+  }
+  try {
+    validatePolicy(policy);
+  } catch (err) {
+    throw new UsageError(`${ENV.policy}: ${(err as Error).message}`, { cause: err });
+  }
+  return policy;
+}
+
+/** Reads and validates every variable a handler needs; a missing or malformed one throws UsageError naming it. */
+export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
+  const environment = required(env, ENV.environment);
+  const policy = parsePolicy(required(env, ENV.policy));
+  const timeoutText = required(env, ENV.probeTimeoutMs);
+  const timeoutMs = Number(timeoutText);
+  if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
+    throw new UsageError(`${ENV.probeTimeoutMs} is "${timeoutText}"; it must be a whole number of milliseconds >= 1`);
+  }
+  const dryRunText = (env[ENV.dryRun] ?? "false").trim().toLowerCase();
+  if (dryRunText !== "true" && dryRunText !== "false" && dryRunText !== "") {
+    throw new UsageError(`${ENV.dryRun} is "${env[ENV.dryRun]}"; it must be true or false`);
+  }
+  return { environment, policy, probe: { timeoutMs }, dryRun: dryRunText === "true" };
+}
+
+/** The per-tier policy a stack declares, merged into one Policy: what PHOENIX_POLICY carries. */
+export function policyForTiers(base: GroupPolicy, tiers: Record<string, Partial<GroupPolicy>>): Policy {
+  const overrides = Object.fromEntries(Object.entries(tiers).filter(([, p]) => Object.keys(p).length > 0));
+  return Object.keys(overrides).length > 0 ? { ...base, tiers: overrides } : { ...base };
+}
+
+/** What the handlers need from the outside world; production builds it from the SDK, tests pass fakes. */
+export interface HandlerDeps {
+  fleet: FleetAdapter;
+  /** The release bucket (release handler only). */
+  store: ObjectStore;
+  /** One JSON line per sweep or release record. @default stdout (Lambda ships it to CloudWatch Logs) */
+  log: (line: string) => void;
+  /** EMF lines. @default stdout */
+  metrics: (line: string) => void;
+  /** Milliseconds since the epoch, for durations and metric timestamps. */
+  now: () => number;
+}
+
+function stdoutLine(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/**
+ * The real dependencies over SDK clients created once, here, and reused by every invocation. Only what `overrides`
+ * leaves out is built; the store only when the release bucket is known.
+ */
+function resolveDeps(overrides: Partial<HandlerDeps>, bucket?: string): HandlerDeps {
+  let clients: ReturnType<typeof createClients> | undefined;
+  const aws = () => (clients = clients ?? createClients());
+  const fleet = overrides.fleet ?? new AwsFleet(aws());
+  const store = overrides.store ?? (bucket !== undefined ? new S3ObjectStore(aws().s3, bucket) : unavailableStore);
+  return {
+    fleet,
+    store,
+    log: overrides.log ?? stdoutLine,
+    metrics: overrides.metrics ?? stdoutLine,
+    now: overrides.now ?? Date.now,
+  };
+}
+
+const unavailable = (): never => {
+  throw new UsageError(`the sweep handler has no release store; use createReleaseHandler (needs ${ENV.releaseBucket})`);
+};
+const unavailableStore: ObjectStore = { get: unavailable, put: unavailable, head: unavailable, list: unavailable };
+
+function emit(
+  deps: HandlerDeps,
+  environment: string,
+  plan: Plan | undefined,
+  outcomes: TerminationOutcome[],
+  started: number,
+): void {
+  if (plan === undefined) return;
+  const finished = deps.now();
+  writeMetrics(
+    sweepMetrics({ environment, plan, outcomes, durationMs: finished - started, timestampMs: finished }),
+    deps.metrics,
+  );
+}
+
+/** What one sweep invocation returns (and Lambda records as the invocation's result). */
+export interface SweepSummary {
+  environment: string;
+  dryRun: boolean;
+  /** The EventBridge detail-type that triggered it (`Scheduled Event`, `EC2 Instance Launch Successful`, ...). */
+  trigger: string;
+  terminated: string[];
+  failed: string[];
+  /** Groups left alone because they were not stable. */
+  skipped: string[];
+}
+
+export type SweepHandler = (event?: unknown) => Promise<SweepSummary>;
+
+function triggerOf(event: unknown): string {
+  if (typeof event === "object" && event !== null) {
+    const detailType = (event as Record<string, unknown>)["detail-type"];
+    if (typeof detailType === "string") return detailType;
+  }
+  return "direct";
+}
+
+/**
+ * The scheduled sweep ("the terminator"), also run on Auto Scaling launch/terminate events. Reads its environment
+ * now: a missing variable fails here, at start, with its name.
+ */
+export function createSweepHandler(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<HandlerDeps> = {},
+): SweepHandler {
+  const config = readHandlerConfig(env);
+  const deps = resolveDeps(overrides);
+  return async (event?: unknown) => {
+    const started = deps.now();
+    const result = await sweep(
+      { fleet: deps.fleet, probe: config.probe, log: deps.log },
+      { environment: config.environment, policy: config.policy, dryRun: config.dryRun },
+    );
+    emit(deps, config.environment, result.plan, result.outcomes, started);
+    return {
+      environment: config.environment,
+      dryRun: config.dryRun,
+      trigger: triggerOf(event),
+      terminated: result.outcomes.filter((o) => o.status !== "failed").map((o) => o.instanceId),
+      failed: result.outcomes.filter((o) => o.status === "failed").map((o) => o.instanceId),
+      skipped: result.plan.groups.filter((g) => !g.stable).map((g) => g.name),
+    };
+  };
+}
+
+export type ReleaseHandler = (event: unknown) => Promise<ReleaseHandlerResult>;
+
+/**
+ * The release handler: on `releases/current.json` written, one stale instance per tier is replaced at once (see
+ * runtime/release-handler.ts). Paused (PHOENIX_DRY_RUN=true), it logs the event and terminates nothing.
+ */
+export function createReleaseHandler(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<HandlerDeps> = {},
+): ReleaseHandler {
+  const config = readHandlerConfig(env);
+  const bucket = required(env, ENV.releaseBucket);
+  const deps = resolveDeps(overrides, bucket);
+  return async (event: unknown) => {
+    if (config.dryRun) {
+      const ignored = `${ENV.dryRun} is true: the rollout is paused, the next sweep will plan only`;
+      deps.log(JSON.stringify({ type: "release.ignored", reason: ignored }));
+      return { acted: [], ignored };
+    }
+    const started = deps.now();
+    const result = await handleReleaseEvent(event as S3NotificationEvent, {
+      fleet: deps.fleet,
+      store: deps.store,
+      environment: config.environment,
+      policy: config.policy,
+      probe: config.probe,
+      log: deps.log,
+      bucket,
+    });
+    emit(deps, config.environment, result.plan, result.outcomes ?? [], started);
+    return result;
+  };
+}
+
+/** True for an S3 notification event (`Records[].eventSource === "aws:s3"`): a release was written. */
+export function isS3Event(event: unknown): boolean {
+  if (typeof event !== "object" || event === null) return false;
+  const records = (event as { Records?: unknown }).Records;
+  return (
+    Array.isArray(records) &&
+    records.length > 0 &&
+    records.every(
+      (r) => typeof r === "object" && r !== null && (r as { eventSource?: unknown }).eventSource === "aws:s3",
+    )
+  );
+}
+
+export type RolloutHandler = (event?: unknown) => Promise<SweepSummary | ReleaseHandlerResult>;
+
+/**
+ * The one entry point of the rollout Lambda: S3 events (the release manifest written) go to the release handler,
+ * everything else (the schedule, instance launch/terminate events, a manual invoke) to the sweep. One function for
+ * both keeps them single-flight under reserved concurrency 1. Both handlers share one set of SDK clients.
+ */
+export function createRolloutHandler(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: Partial<HandlerDeps> = {},
+): RolloutHandler {
+  const bucket = required(env, ENV.releaseBucket);
+  const deps = resolveDeps(overrides, bucket);
+  const onSchedule = createSweepHandler(env, deps);
+  const onRelease = createReleaseHandler(env, deps);
+  return async (event?: unknown) => (isS3Event(event) ? onRelease(event) : onSchedule(event));
+}
