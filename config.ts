@@ -1,0 +1,609 @@
+// The stack's configuration, read once and validated before any resource exists: one table of keys (mirrored by
+// Pulumi.yaml's declarations), pure parsing and validation functions, and loadConfig() for index.ts.
+import * as pulumi from "@pulumi/pulumi";
+import { UsageError } from "./runtime/errors";
+
+export const PROJECT = "phoenix";
+export const TIERS = ["web", "api"] as const;
+export type TierName = (typeof TIERS)[number];
+export const PLATFORMS = ["linux", "windows"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+export const STRATEGIES = ["surge", "replace"] as const;
+export type RolloutStrategy = (typeof STRATEGIES)[number];
+export const NAT_STRATEGIES = ["single", "perZone"] as const;
+export type NatStrategy = (typeof NAT_STRATEGIES)[number];
+
+/** Ports no tier may serve on: the administrative doors phoenix keeps shut. */
+export const FORBIDDEN_PORTS = [22, 3389];
+
+/** One scheduled capacity change of a tier (an Auto Scaling scheduled action). */
+export interface ScheduledScaling {
+  /** Action name, unique per tier: `nights`. */
+  name: string;
+  /** Five-field Unix cron: minute hour day-of-month month day-of-week. */
+  cron: string;
+  /** IANA time zone the cron is read in: `Europe/London`. */
+  timeZone: string;
+  minSize?: number;
+  maxSize?: number;
+  desiredCapacity?: number;
+}
+
+/** Everything one tier (web or api) is configured with. */
+export interface TierConfig {
+  name: TierName;
+  platform: Platform;
+  /** Port the app serves on, /version included. */
+  port: number;
+  instanceType: string;
+  rootVolumeSizeGiB: number;
+  minSize: number;
+  maxSize: number;
+  /** Capacity at creation only; scaling owns it afterwards. */
+  desiredCapacity: number;
+  healthCheckGracePeriodSeconds: number;
+  strategy: RolloutStrategy;
+  /** Target for ALBRequestCountPerTarget; 0 turns request-based scaling off. */
+  requestsPerTarget: number;
+  /** Target average CPU percentage; 0 turns CPU-based scaling off. */
+  cpuTargetPercent: number;
+  /** Seconds a new instance's metrics are left out of scaling decisions. */
+  instanceWarmupSeconds: number;
+  schedules: ScheduledScaling[];
+}
+
+/** The validated configuration of one environment (one stack). */
+export interface PhoenixConfig {
+  /** The stack name: `live`, `test`, or a disposable copy. */
+  environment: string;
+  region: string;
+  vpcCidr: string;
+  availabilityZones: number;
+  natGateways: NatStrategy;
+  releaseNoncurrentVersionDays: number;
+  /** ACM certificate for HTTPS; absent serves HTTP only. */
+  certificateArn?: string;
+  accessLogs: boolean;
+  accessLogRetentionDays: number;
+  bootLogRetentionDays: number;
+  /** True: Linux tiers boot `resolve:ssm:/phoenix/<env>/base-image`, written by the image pipeline. */
+  imagePipeline: boolean;
+  /** Image for Linux tiers without the pipeline: AMI id, SSM parameter name, or `resolve:ssm:<name>`. */
+  linuxImage: string;
+  /** Image for Windows tiers, in the same forms. */
+  windowsImage: string;
+  tiers: Record<TierName, TierConfig>;
+}
+
+type KeyType = "string" | "integer" | "boolean" | "array";
+
+/** A declared config key: the single source of Pulumi.yaml's `config:` block. */
+export interface ConfigKey {
+  key: string;
+  type: KeyType;
+  default: string | number | boolean | string[];
+  description: string;
+}
+
+const ENVIRONMENT_KEYS: ConfigKey[] = [
+  {
+    key: "vpcCidr",
+    type: "string",
+    default: "10.0.0.0/16",
+    description: "IPv4 CIDR of the environment's VPC (/16 to /24).",
+  },
+  {
+    key: "availabilityZones",
+    type: "integer",
+    default: 2,
+    description: "Zones the VPC spans, taken from the region (2 to 6).",
+  },
+  {
+    key: "natGateways",
+    type: "string",
+    default: "single",
+    description: "NAT gateways: single (one for the VPC, cheaper) or perZone (one per zone, survives a zone outage).",
+  },
+  {
+    key: "releaseNoncurrentVersionDays",
+    type: "integer",
+    default: 30,
+    description: "Days an overwritten or deleted release object is kept before it expires (1 to 3650).",
+  },
+  {
+    key: "certificateArn",
+    type: "string",
+    default: "",
+    description:
+      "ACM certificate ARN for HTTPS on the load balancer; empty serves HTTP only. With it, HTTP redirects to HTTPS.",
+  },
+  {
+    key: "accessLogs",
+    type: "boolean",
+    default: false,
+    description: "Write load balancer access logs to a private log bucket.",
+  },
+  {
+    key: "accessLogRetentionDays",
+    type: "integer",
+    default: 90,
+    description: "Days access logs are kept (1 to 3650).",
+  },
+  {
+    key: "bootLogRetentionDays",
+    type: "integer",
+    default: 30,
+    description: "Days boot logs are kept in CloudWatch Logs (one of CloudWatch's allowed retention values).",
+  },
+  {
+    key: "imagePipeline",
+    type: "boolean",
+    default: false,
+    description:
+      "Linux tiers boot the image the monthly pipeline writes to /phoenix/<env>/base-image instead of linuxImage.",
+  },
+  {
+    key: "linuxImage",
+    type: "string",
+    default: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+    description:
+      "Linux image when the pipeline is off: an AMI id (ami-...), an SSM parameter name (/...), or resolve:ssm:<name>.",
+  },
+  {
+    key: "windowsImage",
+    type: "string",
+    default: "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
+    description: "Windows image: an AMI id (ami-...), an SSM parameter name (/...), or resolve:ssm:<name>.",
+  },
+];
+
+function tierKeys(tier: TierName): ConfigKey[] {
+  const Tier = tier === "web" ? "Web" : "API";
+  return [
+    {
+      key: `${tier}Platform`,
+      type: "string",
+      default: "linux",
+      description: `${Tier} tier platform: linux (AL2023, systemd) or windows (IIS).`,
+    },
+    {
+      key: `${tier}Port`,
+      type: "integer",
+      default: 8080,
+      description: `${Tier} tier app port, /version included (1 to 65535, never 22 or 3389).`,
+    },
+    { key: `${tier}InstanceType`, type: "string", default: "t3.micro", description: `${Tier} tier EC2 instance type.` },
+    {
+      key: `${tier}RootVolumeSizeGiB`,
+      type: "integer",
+      default: 30,
+      description: `${Tier} tier encrypted gp3 root volume size in GiB (Linux at least 8, Windows at least 30).`,
+    },
+    { key: `${tier}MinSize`, type: "integer", default: 1, description: `${Tier} tier minimum instances.` },
+    { key: `${tier}MaxSize`, type: "integer", default: 2, description: `${Tier} tier maximum instances (1 to 1000).` },
+    {
+      key: `${tier}DesiredCapacity`,
+      type: "integer",
+      default: 1,
+      description: `${Tier} tier instances at creation; scaling owns the number afterwards.`,
+    },
+    {
+      key: `${tier}HealthCheckGracePeriodSeconds`,
+      type: "integer",
+      default: 300,
+      description: `${Tier} tier seconds a booting instance has before failing health checks replace it (0 to 7200).`,
+    },
+    {
+      key: `${tier}Strategy`,
+      type: "string",
+      default: "surge",
+      description: `${Tier} tier rollout strategy: surge (new instances first) or replace (one stale instance at a time).`,
+    },
+    {
+      key: `${tier}RequestsPerTarget`,
+      type: "integer",
+      default: 1000,
+      description: `${Tier} tier target of load balancer requests per instance per minute; 0 turns it off (1 to 1000000).`,
+    },
+    {
+      key: `${tier}CpuTargetPercent`,
+      type: "integer",
+      default: 0,
+      description: `${Tier} tier target average CPU percent; 0 turns it off (1 to 100).`,
+    },
+    {
+      key: `${tier}InstanceWarmupSeconds`,
+      type: "integer",
+      default: 300,
+      description: `${Tier} tier seconds before a new instance's metrics count for scaling (0 to 3600).`,
+    },
+    {
+      key: `${tier}Schedules`,
+      type: "array",
+      default: [],
+      description: `${Tier} tier scheduled actions, each "<name>: <cron, 5 fields> <IANA time zone> [min=N] [max=N] [desired=N]".`,
+    },
+  ];
+}
+
+/** Every key the program reads, in the `phoenix` namespace. Pulumi.yaml declares exactly these. */
+export const CONFIG_KEYS: ConfigKey[] = [...ENVIRONMENT_KEYS, ...TIERS.flatMap(tierKeys)];
+
+/** Raw values by key (without the `phoenix:` prefix): strings as Pulumi stores them, or already-typed values. */
+export type RawConfig = Record<string, unknown>;
+
+/** Collects every problem so one run reports them all. */
+class Problems {
+  readonly list: string[] = [];
+  add(key: string, value: unknown, allowed: string): void {
+    this.list.push(`${PROJECT}:${key} = ${JSON.stringify(value)}: ${allowed}`);
+  }
+}
+
+function declared(key: string): ConfigKey {
+  const k = CONFIG_KEYS.find((c) => c.key === key);
+  if (!k) throw new Error(`config key ${key} is not declared in CONFIG_KEYS`);
+  return k;
+}
+
+function readString(raw: RawConfig, key: string): string {
+  const v = raw[key];
+  if (v === undefined || v === null) return declared(key).default as string;
+  return typeof v === "string" ? v : JSON.stringify(v);
+}
+
+function readInteger(raw: RawConfig, key: string, problems: Problems, min: number, max: number): number {
+  const v = raw[key];
+  if (v === undefined || v === null || v === "") return declared(key).default as number;
+  const text = typeof v === "string" ? v.trim() : "";
+  const n = typeof v === "number" ? v : /^-?\d+$/.test(text) ? Number(text) : NaN;
+  if (!Number.isInteger(n)) {
+    problems.add(key, v, `must be a whole number from ${min} to ${max}`);
+    return declared(key).default as number;
+  }
+  if (n < min || n > max) problems.add(key, n, `must be from ${min} to ${max}`);
+  return n;
+}
+
+function readBoolean(raw: RawConfig, key: string, problems: Problems): boolean {
+  const v = raw[key];
+  if (v === undefined || v === null || v === "") return declared(key).default as boolean;
+  if (v === true || v === "true") return true;
+  if (v === false || v === "false") return false;
+  problems.add(key, v, "must be true or false");
+  return declared(key).default as boolean;
+}
+
+function readArray(raw: RawConfig, key: string, problems: Problems): string[] {
+  const v = raw[key];
+  if (v === undefined || v === null || v === "") return [...(declared(key).default as string[])];
+  let parsed: unknown = v;
+  if (typeof v === "string") {
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      problems.add(key, v, "must be a YAML list of strings");
+      return [];
+    }
+  }
+  if (!Array.isArray(parsed) || parsed.some((e) => typeof e !== "string")) {
+    problems.add(key, parsed, "must be a YAML list of strings");
+    return [];
+  }
+  return parsed as string[];
+}
+
+function readChoice<T extends string>(raw: RawConfig, key: string, choices: readonly T[], problems: Problems): T {
+  const v = readString(raw, key);
+  if (!(choices as readonly string[]).includes(v)) {
+    problems.add(key, v, `must be one of ${choices.join(", ")}`);
+    return declared(key).default as T;
+  }
+  return v as T;
+}
+
+/** Why a CIDR is unusable for the VPC, or undefined when it is fine. */
+export function cidrProblem(cidr: string): string | undefined {
+  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
+  if (!m) return "is not an IPv4 CIDR (a.b.c.d/n)";
+  const octets = m.slice(1, 5).map(Number);
+  if (octets.some((o) => o > 255)) return "has an octet above 255";
+  const prefix = Number(m[5]);
+  if (prefix < 16 || prefix > 24) return "must have a prefix from /16 to /24 (AWS VPC limits, room for subnets)";
+  const address = octets.reduce((acc, o) => acc * 256 + o, 0);
+  const hostBits = 32 - prefix;
+  if (address % 2 ** hostBits !== 0) return `has host bits set: the network address for /${prefix} is different`;
+  return undefined;
+}
+
+/** Why an image reference is unusable, or undefined when it is an AMI id, an SSM name or `resolve:ssm:<name>`. */
+export function imageProblem(image: string): string | undefined {
+  if (/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(image)) return undefined;
+  if (/^(resolve:ssm:)?\/[A-Za-z0-9_./-]+$/.test(image)) return undefined;
+  return "must be an AMI id (ami-0123456789abcdef0), an SSM parameter name (/aws/service/...) or resolve:ssm:<name>";
+}
+
+/** The launch template `imageId` for a configured image: AMI ids as they are, SSM names as `resolve:ssm:`. */
+export function imageIdFor(image: string): string {
+  return image.startsWith("/") ? `resolve:ssm:${image}` : image;
+}
+
+/** The SSM parameter the image pipeline writes, which Linux tiers read when the pipeline is on. */
+export function baseImageParameterName(environment: string): string {
+  return `/phoenix/${environment}/base-image`;
+}
+
+/** Why a stack name cannot be an environment name, or undefined when it can. */
+export function environmentProblem(name: string): string | undefined {
+  if (!/^[a-z][a-z0-9-]*$/.test(name) || name.endsWith("-") || name.includes("--")) {
+    return "must start with a lowercase letter and hold only lowercase letters, digits and single hyphens (it names buckets)";
+  }
+  if (name.length > 16) return "must be at most 16 characters (load balancer and target group names are limited to 32)";
+  return undefined;
+}
+
+const CRON_FIELDS: { name: string; min: number; max: number; names?: string[] }[] = [
+  { name: "minute", min: 0, max: 59 },
+  { name: "hour", min: 0, max: 23 },
+  { name: "day of month", min: 1, max: 31 },
+  {
+    name: "month",
+    min: 1,
+    max: 12,
+    names: ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"],
+  },
+  { name: "day of week", min: 0, max: 6, names: ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"] },
+];
+
+/** Why a cron expression is not a five-field Unix cron Auto Scaling accepts, or undefined when it is. */
+export function cronProblem(cron: string): string | undefined {
+  const fields = cron.trim().split(/\s+/);
+  if (fields.length !== 5)
+    return `has ${fields.length} fields; a cron has 5: minute hour day-of-month month day-of-week`;
+  for (let i = 0; i < 5; i++) {
+    const spec = CRON_FIELDS[i];
+    const value = (token: string): number | undefined => {
+      const upper = token.toUpperCase();
+      const named = spec.names?.indexOf(upper) ?? -1;
+      if (named >= 0) return named + spec.min;
+      if (!/^\d+$/.test(token)) return undefined;
+      const n = Number(token);
+      // Day of week 7 is Sunday too.
+      const max = spec.name === "day of week" ? 7 : spec.max;
+      return n >= spec.min && n <= max ? n : undefined;
+    };
+    for (const part of fields[i].split(",")) {
+      const m = /^([^/]+)(?:\/(\d+))?$/.exec(part);
+      const range = m?.[1];
+      const step = m?.[2];
+      let ok = m !== null && (step === undefined || Number(step) > 0);
+      if (ok && range !== "*") {
+        const ends = range!.split("-");
+        const numbers = ends.map(value);
+        ok =
+          ends.length <= 2 &&
+          numbers.every((n) => n !== undefined) &&
+          (ends.length === 1 || (numbers[0] ?? 0) <= (numbers[1] ?? 0));
+      }
+      if (!ok)
+        return `field ${i + 1} (${spec.name}) "${fields[i]}" is not valid: use *, ${spec.min}-${spec.max}, lists, ranges and /steps`;
+    }
+  }
+  return undefined;
+}
+
+/** True when the runtime knows the IANA time zone. */
+export function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en", { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const SCHEDULE_PATTERN =
+  /^([a-z0-9][a-z0-9-]*):\s+(\S+\s+\S+\s+\S+\s+\S+\s+\S+)\s+(\S+)((?:\s+(?:min|max|desired)=\S+)*)\s*$/;
+
+/**
+ * Parses one schedule entry, `"<name>: <cron> <time zone> [min=N] [max=N] [desired=N]"`, against the tier's bounds.
+ * Returns the schedule and the problems found (each a sentence without the key).
+ */
+export function parseSchedule(
+  entry: string,
+  tier: { minSize: number; maxSize: number },
+): { schedule?: ScheduledScaling; problems: string[] } {
+  const m = SCHEDULE_PATTERN.exec(entry.trim());
+  if (!m) {
+    return {
+      problems: [
+        `"${entry}" is not "<name>: <minute> <hour> <day> <month> <weekday> <Area/City> [min=N] [max=N] [desired=N]"`,
+      ],
+    };
+  }
+  const [, name, cron, timeZone, sizes] = m;
+  const problems: string[] = [];
+  const cronIssue = cronProblem(cron);
+  if (cronIssue) problems.push(`schedule ${name}: cron "${cron}" ${cronIssue}`);
+  if (!isTimeZone(timeZone))
+    problems.push(`schedule ${name}: "${timeZone}" is not an IANA time zone (e.g. Europe/London, UTC)`);
+  const schedule: ScheduledScaling = { name, cron, timeZone };
+  for (const pair of sizes.trim().split(/\s+/).filter(Boolean)) {
+    const [k, v] = pair.split("=");
+    if (!/^\d+$/.test(v)) {
+      problems.push(`schedule ${name}: ${k}=${v} must be a whole number`);
+      continue;
+    }
+    const n = Number(v);
+    if (k === "min") schedule.minSize = n;
+    else if (k === "max") schedule.maxSize = n;
+    else schedule.desiredCapacity = n;
+  }
+  if (schedule.minSize === undefined && schedule.maxSize === undefined && schedule.desiredCapacity === undefined) {
+    problems.push(`schedule ${name}: sets no size; give at least one of min=, max=, desired=`);
+  }
+  const min = schedule.minSize ?? tier.minSize;
+  const max = schedule.maxSize ?? tier.maxSize;
+  if (min > max) problems.push(`schedule ${name}: min ${min} is greater than max ${max}`);
+  if (schedule.desiredCapacity !== undefined && (schedule.desiredCapacity < min || schedule.desiredCapacity > max)) {
+    problems.push(`schedule ${name}: desired=${schedule.desiredCapacity} is outside its min/max ${min}..${max}`);
+  }
+  if (schedule.maxSize !== undefined && schedule.maxSize > tier.maxSize) {
+    problems.push(
+      `schedule ${name}: max=${schedule.maxSize} is above the tier's maximum ${tier.maxSize}; raise the tier's MaxSize first`,
+    );
+  }
+  return { schedule: problems.length === 0 ? schedule : undefined, problems };
+}
+
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+];
+
+function parseTier(raw: RawConfig, tier: TierName, problems: Problems): TierConfig {
+  const k = (suffix: string) => `${tier}${suffix}`;
+  const platform = readChoice(raw, k("Platform"), PLATFORMS, problems);
+  const port = readInteger(raw, k("Port"), problems, 1, 65535);
+  if (FORBIDDEN_PORTS.includes(port))
+    problems.add(k("Port"), port, "22 and 3389 are administrative ports phoenix never opens; choose another port");
+  const instanceType = readString(raw, k("InstanceType"));
+  if (!/^[a-z][a-z0-9-]*\.[a-z0-9]+$/.test(instanceType))
+    problems.add(k("InstanceType"), instanceType, "must be an EC2 instance type such as t3.micro");
+  const rootVolumeSizeGiB = readInteger(raw, k("RootVolumeSizeGiB"), problems, 8, 16384);
+  if (platform === "windows" && rootVolumeSizeGiB < 30) {
+    problems.add(k("RootVolumeSizeGiB"), rootVolumeSizeGiB, "Windows images need a root volume of at least 30 GiB");
+  }
+  const minSize = readInteger(raw, k("MinSize"), problems, 0, 1000);
+  const maxSize = readInteger(raw, k("MaxSize"), problems, 1, 1000);
+  const desiredCapacity = readInteger(raw, k("DesiredCapacity"), problems, 0, 1000);
+  if (minSize > maxSize) problems.add(k("MinSize"), minSize, `must not exceed ${PROJECT}:${k("MaxSize")} (${maxSize})`);
+  else if (desiredCapacity < minSize || desiredCapacity > maxSize) {
+    problems.add(
+      k("DesiredCapacity"),
+      desiredCapacity,
+      `must be within ${PROJECT}:${k("MinSize")}..${PROJECT}:${k("MaxSize")} (${minSize}..${maxSize})`,
+    );
+  }
+  const healthCheckGracePeriodSeconds = readInteger(raw, k("HealthCheckGracePeriodSeconds"), problems, 0, 7200);
+  const strategy = readChoice(raw, k("Strategy"), STRATEGIES, problems);
+  const requestsPerTarget = readInteger(raw, k("RequestsPerTarget"), problems, 0, 1_000_000);
+  const cpuTargetPercent = readInteger(raw, k("CpuTargetPercent"), problems, 0, 100);
+  const instanceWarmupSeconds = readInteger(raw, k("InstanceWarmupSeconds"), problems, 0, 3600);
+  const schedules: ScheduledScaling[] = [];
+  const names = new Set<string>();
+  for (const entry of readArray(raw, k("Schedules"), problems)) {
+    const parsed = parseSchedule(entry, { minSize, maxSize });
+    for (const p of parsed.problems) problems.add(k("Schedules"), entry, p);
+    if (parsed.schedule) {
+      if (names.has(parsed.schedule.name))
+        problems.add(k("Schedules"), entry, `schedule name ${parsed.schedule.name} is used twice`);
+      names.add(parsed.schedule.name);
+      schedules.push(parsed.schedule);
+    }
+  }
+  return {
+    name: tier,
+    platform,
+    port,
+    instanceType,
+    rootVolumeSizeGiB,
+    minSize,
+    maxSize,
+    desiredCapacity,
+    healthCheckGracePeriodSeconds,
+    strategy,
+    requestsPerTarget,
+    cpuTargetPercent,
+    instanceWarmupSeconds,
+    schedules,
+  };
+}
+
+/**
+ * Validates raw config for an environment. Pure: no Pulumi, no AWS. Throws one UsageError listing every problem,
+ * each naming the key, the value given and what is allowed.
+ */
+export function parseConfig(raw: RawConfig, environment: string, region: string | undefined): PhoenixConfig {
+  const problems = new Problems();
+  const envIssue = environmentProblem(environment);
+  if (envIssue) problems.list.push(`stack name ${JSON.stringify(environment)} ${envIssue}`);
+  if (!region)
+    problems.list.push("aws:region is not set: run `pulumi config set aws:region <region>` (e.g. eu-west-1)");
+  else if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+    problems.list.push(`aws:region = ${JSON.stringify(region)}: is not an AWS region such as eu-west-1`);
+
+  for (const key of Object.keys(raw)) {
+    if (!CONFIG_KEYS.some((c) => c.key === key)) {
+      problems.add(
+        key,
+        raw[key],
+        `is not a phoenix config key; known keys: ${CONFIG_KEYS.map((c) => c.key).join(", ")}`,
+      );
+    }
+  }
+  const vpcCidr = readString(raw, "vpcCidr");
+  const cidrIssue = cidrProblem(vpcCidr);
+  if (cidrIssue) problems.add("vpcCidr", vpcCidr, cidrIssue);
+  const availabilityZones = readInteger(raw, "availabilityZones", problems, 2, 6);
+  const natGateways = readChoice(raw, "natGateways", NAT_STRATEGIES, problems);
+  const releaseNoncurrentVersionDays = readInteger(raw, "releaseNoncurrentVersionDays", problems, 1, 3650);
+  const certificateArn = readString(raw, "certificateArn");
+  if (
+    certificateArn !== "" &&
+    !/^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/.test(certificateArn)
+  ) {
+    problems.add(
+      "certificateArn",
+      certificateArn,
+      "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>) or empty",
+    );
+  }
+  const accessLogs = readBoolean(raw, "accessLogs", problems);
+  const accessLogRetentionDays = readInteger(raw, "accessLogRetentionDays", problems, 1, 3650);
+  const bootLogRetentionDays = readInteger(raw, "bootLogRetentionDays", problems, 1, 3653);
+  if (!LOG_RETENTION_DAYS.includes(bootLogRetentionDays)) {
+    problems.add("bootLogRetentionDays", bootLogRetentionDays, `must be one of ${LOG_RETENTION_DAYS.join(", ")}`);
+  }
+  const imagePipeline = readBoolean(raw, "imagePipeline", problems);
+  const linuxImage = readString(raw, "linuxImage");
+  const windowsImage = readString(raw, "windowsImage");
+  for (const [key, value] of [
+    ["linuxImage", linuxImage],
+    ["windowsImage", windowsImage],
+  ] as const) {
+    const issue = imageProblem(value);
+    if (issue) problems.add(key, value, issue);
+  }
+  const tiers = { web: parseTier(raw, "web", problems), api: parseTier(raw, "api", problems) };
+  if (problems.list.length > 0) {
+    throw new UsageError(
+      `The ${environment} stack's config has ${problems.list.length} problem(s); nothing was created:\n  - ${problems.list.join("\n  - ")}`,
+    );
+  }
+  return {
+    environment,
+    region: region!,
+    vpcCidr,
+    availabilityZones,
+    natGateways,
+    releaseNoncurrentVersionDays,
+    certificateArn: certificateArn === "" ? undefined : certificateArn,
+    accessLogs,
+    accessLogRetentionDays,
+    bootLogRetentionDays,
+    imagePipeline,
+    linuxImage,
+    windowsImage,
+    tiers,
+  };
+}
+
+/** Reads the stack's config once (Pulumi config, `aws:region`, the stack name) and validates it. For index.ts. */
+export function loadConfig(): PhoenixConfig {
+  // Every key in the namespace, not only the declared ones, so that a misspelt key fails instead of being ignored.
+  const raw: RawConfig = {};
+  for (const [fullKey, value] of Object.entries(pulumi.runtime.allConfig())) {
+    if (fullKey.startsWith(`${PROJECT}:`)) raw[fullKey.slice(PROJECT.length + 1)] = value;
+  }
+  return parseConfig(raw, pulumi.getStack(), new pulumi.Config("aws").get("region"));
+}
