@@ -78,7 +78,8 @@ export class S3ObjectStore implements ObjectStore {
 
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
-    for await (const page of paginateListObjectsV2({ client: this.s3 }, { Bucket: this.bucket, Prefix: prefix })) {
+    const pages = paginateListObjectsV2({ client: this.s3, pageSize: 1000 }, { Bucket: this.bucket, Prefix: prefix });
+    for await (const page of pages) {
       for (const object of page.Contents ?? []) {
         if (object.Key !== undefined) keys.push(object.Key);
       }
