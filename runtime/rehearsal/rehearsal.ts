@@ -1,0 +1,570 @@
+// Runs one rehearsal: builds a local fleet and a release store on disk, then lets the REAL runtime (publishRelease,
+// rollback, the release handler, sweep = planner + probe + terminate) drive it on a simulated clock, with sweeps
+// on the schedule and on Auto Scaling's launch/terminate events as deployed. Nothing here decides what to terminate.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { UsageError } from "../errors";
+import { MANIFEST_KEY } from "../manifest";
+import { handleReleaseEvent } from "../release-handler";
+import { publishRelease, rollback } from "../release";
+import { sweep } from "../sweep";
+import { DEFAULT_POLICY, FleetAdapter, Plan, Policy, ProbeOptions } from "../types";
+import { buildArtifact } from "./artifact";
+import { writeChart } from "./chart";
+import { Prng, SimClock } from "./clock";
+import { DiskObjectStore } from "./disk-store";
+import { LoopbackAddresses } from "./instance-server";
+import { defaultTiming, FleetEvent, FleetTiming, isInService, LocalFleet, LocalInstance } from "./local-fleet";
+import { findScenario, OLD_IMAGE, Scenario, scenarioNames } from "./scenarios";
+
+/**
+ * `phoenix`: sweeps on the schedule and on Auto Scaling's launch/terminate events, as deployed. `original`: the
+ * 5-minute schedule only. `on-healthy`: phoenix's triggers plus a sweep whenever a target turns healthy — a trigger
+ * AWS does not emit, measured to show what one would gain.
+ */
+export type TriggerMode = "phoenix" | "original" | "on-healthy";
+
+export interface RehearsalOptions {
+  scenario: string;
+  /** Instances per tier. @default the scenario's */
+  instances?: number;
+  /** Minutes from launch until an instance's app answers. @default 6 */
+  bootMinutes?: number;
+  /** The policy's minHealthy. @default 1 */
+  floor?: number;
+  /** The policy's minHealthyPercent. @default 0 */
+  floorPercent?: number;
+  maxPerSweep?: number;
+  /** @default 1 */
+  seed?: number;
+  /** @default "phoenix" */
+  mode?: TriggerMode;
+  /** Minutes between scheduled sweeps. @default 5 */
+  scheduleMinutes?: number;
+  /** Simulated seconds per wall-clock second; Infinity runs as fast as the machine allows. @default Infinity */
+  speed?: number;
+  /** Directory for the release store, the builds and the sweep log. It is emptied first. */
+  workDir: string;
+  /** Where to write the SVG chart; none when undefined. */
+  chartPath?: string;
+  /** Overrides of the fleet's timing. */
+  timing?: Partial<FleetTiming>;
+  /** Sees the run as it happens (the terminal view). */
+  observer?: RehearsalObserver;
+}
+
+/** How a run reports as it goes; every method is optional. Times are simulated ms since minute zero. */
+export interface RehearsalObserver {
+  start?(info: RunInfo): void;
+  /** One line of the run's log: a decision, an action, a termination. */
+  log?(atMs: number, source: string, line: string): void;
+  /** The fleet after something happened on it. */
+  fleet?(atMs: number, fleet: LocalFleet): void;
+}
+
+export interface RunInfo {
+  scenario: Scenario;
+  mode: TriggerMode;
+  policy: Policy;
+  timing: FleetTiming;
+  instances: number;
+  tiers: string[];
+  seed: number;
+}
+
+/** In-service instances of one tier and one version (and image, when the image changes) at one instant. */
+export interface Sample {
+  minutes: number;
+  tier: string;
+  series: string;
+  inService: number;
+}
+
+export interface TierSummary {
+  tier: string;
+  desired: number;
+  /** Fewest instances in service (InService and healthy in the target group) from minute zero on. */
+  lowestInService: number;
+  /** Instances launched from minute zero on. */
+  launched: number;
+  terminated: { release: number; sweep: number; asgUnhealthy: number; scaleIn: number };
+  /** In-service instances at the end, by version. */
+  finalVersions: Record<string, number>;
+}
+
+export interface RehearsalResult {
+  scenario: string;
+  mode: TriggerMode;
+  bootMinutes: number;
+  /** Minutes from minute zero until every tier ran the target version and image, all in service; undefined if never. */
+  convergedAtMinutes?: number;
+  /** The scenario's expected outcome was reached (converged, or for a bad release: stopped with the old one serving). */
+  ok: boolean;
+  /** One sentence on how the run ended. */
+  outcome: string;
+  /** True when the in-service count of some tier went below the floor after minute zero. */
+  floorBreached: boolean;
+  floor: number;
+  endedAtMinutes: number;
+  tiers: TierSummary[];
+  samples: Sample[];
+  /** Every group plan's log line, in order, prefixed by its simulated time. */
+  decisions: string[];
+  sweeps: number;
+  chartPath?: string;
+  sweepLogPath: string;
+}
+
+const TIERS = ["web", "api"];
+const ENVIRONMENT = "local";
+const START = Date.UTC(2026, 0, 1, 9, 0, 0);
+const SETUP_LEAD_MS = 60_000;
+/** EventBridge delivery plus a warm Lambda start, before an event-triggered sweep reads the fleet. */
+const EVENT_DELAY_MS = 2_000;
+const PROBE: Partial<ProbeOptions> = { timeoutMs: 1000 };
+
+export async function runRehearsal(options: RehearsalOptions): Promise<RehearsalResult> {
+  const scenario = findScenario(options.scenario);
+  if (scenario === undefined) {
+    throw new UsageError(`no scenario named ${options.scenario}; choose one of ${scenarioNames().join(", ")}`);
+  }
+  const run = new Run(scenario, options);
+  try {
+    const result = await run.execute();
+    if (options.chartPath !== undefined) await run.writeChart(result, options.chartPath);
+    return result;
+  } finally {
+    await run.close();
+  }
+}
+
+class Run {
+  private readonly clock = new SimClock(START - SETUP_LEAD_MS);
+  private readonly random: Prng;
+  private readonly store: DiskObjectStore;
+  private readonly fleet: LocalFleet;
+  private readonly policy: Policy;
+  private readonly timing: FleetTiming;
+  private readonly mode: TriggerMode;
+  private readonly instances: number;
+  private readonly seed: number;
+  private readonly speed: number;
+  private readonly sweepLogPath: string;
+  private readonly observer: RehearsalObserver;
+  private started = false;
+  private initialIds = new Set<string>();
+  private readonly launched = new Map<string, number>();
+  private readonly terminated = new Map<string, TierSummary["terminated"]>();
+  private readonly lowest = new Map<string, number>();
+  private readonly samples: Sample[] = [];
+  private readonly lastSample = new Map<string, number>();
+  private readonly decisions: string[] = [];
+  private sweeps = 0;
+  private convergedAt?: number;
+  private imageSeries = false;
+  private failures: string[] = [];
+
+  constructor(
+    private readonly scenario: Scenario,
+    private readonly options: RehearsalOptions,
+  ) {
+    this.seed = options.seed ?? 1;
+    this.random = new Prng(this.seed);
+    this.mode = options.mode ?? "phoenix";
+    this.instances = options.instances ?? scenario.instances;
+    this.speed = options.speed ?? Number.POSITIVE_INFINITY;
+    const bootMinutes = options.bootMinutes ?? 6;
+    this.timing = { ...defaultTiming(bootMinutes), ...options.timing };
+    this.policy = {
+      ...DEFAULT_POLICY,
+      ...scenario.policy,
+      minHealthy: options.floor ?? (this.mode === "original" ? 1 : DEFAULT_POLICY.minHealthy),
+      minHealthyPercent: options.floorPercent ?? DEFAULT_POLICY.minHealthyPercent,
+      ...(options.maxPerSweep !== undefined && { maxPerSweep: options.maxPerSweep }),
+    };
+    this.observer = options.observer ?? {};
+    fs.rmSync(options.workDir, { recursive: true, force: true });
+    fs.mkdirSync(options.workDir, { recursive: true });
+    this.sweepLogPath = path.join(options.workDir, "sweeps.jsonl");
+    this.store = new DiskObjectStore(path.join(options.workDir, "bucket"));
+    this.fleet = new LocalFleet({
+      environment: ENVIRONMENT,
+      clock: this.clock,
+      random: this.random,
+      store: this.store,
+      timing: this.timing,
+      baseImageId: OLD_IMAGE,
+      port: 8080,
+      addresses: new LoopbackAddresses(process.pid + this.seed * 7),
+    });
+    for (const tier of TIERS) {
+      this.launched.set(tier, 0);
+      this.terminated.set(tier, { release: 0, sweep: 0, asgUnhealthy: 0, scaleIn: 0 });
+    }
+  }
+
+  async execute(): Promise<RehearsalResult> {
+    await this.setUp();
+    this.observer.start?.({
+      scenario: this.scenario,
+      mode: this.mode,
+      policy: this.policy,
+      timing: this.timing,
+      instances: this.instances,
+      tiers: TIERS,
+      seed: this.seed,
+    });
+    this.scheduleTriggers();
+    this.clock.at(START, "minute zero", () => this.minuteZero());
+
+    const horizon =
+      START + (this.scenario.horizon.boots * this.timing.bootSeconds + this.scenario.horizon.minutes * 60) * 1000;
+    const wallStart = Date.now();
+    let lastFleetView = 0;
+    while (this.clock.pending() > 0) {
+      const next = this.clock.peek()!;
+      if (next > horizon) break;
+      if (Number.isFinite(this.speed) && next > START) {
+        const due = wallStart + (next - START) / this.speed;
+        const wait = due - Date.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(wait, 5_000)));
+      }
+      await this.clock.runNext();
+      this.sample();
+      if (this.clock.now() - lastFleetView >= 1000 || this.clock.pending() === 0) {
+        lastFleetView = this.clock.now();
+        this.observer.fleet?.(this.rel(), this.fleet);
+      }
+      if (this.convergedAt !== undefined && this.scenario.expect.outcome === "converge") {
+        // One last scheduled sweep after convergence shows the runtime agreeing that nothing is left to do.
+        if (this.lastSweepAfterConvergence) break;
+      }
+    }
+    this.observer.fleet?.(this.rel(), this.fleet);
+    return this.result(horizon);
+  }
+
+  async close(): Promise<void> {
+    await this.fleet.close();
+  }
+
+  private lastSweepAfterConvergence = false;
+
+  // set-up -----------------------------------------------------------------------------------------------------------
+
+  private async setUp(): Promise<void> {
+    for (const version of this.scenario.published) await this.publish(version, false);
+    const agoOf = this.scenario.launchedMinutesAgo;
+    for (const tier of TIERS) {
+      const group = await this.fleet.addGroup(
+        tier,
+        { desired: this.instances, min: Math.min(1, this.instances), max: this.instances * 2 },
+        (i) => (agoOf ? agoOf(i, this.instances) * 60 + SETUP_LEAD_MS / 1000 : 3 * 3600),
+      );
+      for (const instance of group.instances) this.initialIds.add(instance.id);
+    }
+    this.store.onPut((key) => {
+      if (key === MANIFEST_KEY && this.started) {
+        // S3 → Lambda notification for the manifest, as deployed; both modes have it (the original's upload Lambda).
+        this.clock.after(1_000, "release event", () => this.releaseHandler());
+      }
+    });
+    this.fleet.onEvent((event) => this.onFleetEvent(event));
+  }
+
+  private async publish(version: string, broken: boolean): Promise<void> {
+    const dir = path.join(this.options.workDir, "builds", version);
+    fs.mkdirSync(dir, { recursive: true });
+    const artifacts: Record<string, string> = {};
+    for (const tier of TIERS) {
+      artifacts[tier] = path.join(dir, `${tier}.zip`);
+      fs.writeFileSync(artifacts[tier], buildArtifact({ tier, version, broken }));
+    }
+    await publishRelease(this.store, {
+      version,
+      artifacts,
+      tiers: TIERS,
+      now: () => new Date(this.clock.now()),
+    });
+  }
+
+  private scheduleTriggers(): void {
+    const every = (this.options.scheduleMinutes ?? 5) * 60_000;
+    // The schedule's phase relative to the release is chance in real life; here it is drawn from the seed.
+    const first = START + Math.floor(this.random.next() * every);
+    const tick = (at: number) => {
+      this.clock.at(at, "schedule", async () => {
+        await this.runSweep("schedule");
+        if (this.convergedAt !== undefined) this.lastSweepAfterConvergence = true;
+        tick(at + every);
+      });
+    };
+    tick(first);
+  }
+
+  private async minuteZero(): Promise<void> {
+    this.started = true;
+    for (const tier of TIERS) this.lowest.set(tier, this.inService(tier));
+    for (const action of this.scenario.actions) {
+      switch (action.type) {
+        case "publish":
+          this.log("release", `phoenix release --version ${action.version}${action.broken ? " (a broken build)" : ""}`);
+          await this.publish(action.version, action.broken === true);
+          break;
+        case "rollback": {
+          const result = await rollback(this.store, { tiers: TIERS, now: () => new Date(this.clock.now()) });
+          this.log("release", `phoenix rollback: ${result.previousVersion ?? "?"} → ${result.manifest.version}`);
+          break;
+        }
+        case "image":
+          this.imageSeries = true;
+          this.fleet.setBaseImage(action.imageId);
+          this.log("image", `base image parameter → ${action.imageId} (new instances launch from it)`);
+          break;
+        case "scale":
+          this.clock.at(START + action.atBoots * this.timing.bootSeconds * 1000, "scale", async () => {
+            this.log("scaling", `${ENVIRONMENT}-${action.tier} desired capacity → ${action.desired} (scale-out)`);
+            await this.fleet.setDesiredCapacity(action.tier, action.desired);
+          });
+          break;
+        case "none":
+          this.log("rehearsal", "nothing is published: watch the sweep recycle instances as they age");
+          break;
+      }
+    }
+  }
+
+  // triggers ---------------------------------------------------------------------------------------------------------
+
+  private onFleetEvent(event: FleetEvent): void {
+    const tier = event.instance.tier;
+    if (event.type === "launched" && this.started) this.launched.set(tier, this.launched.get(tier)! + 1);
+    if (event.type === "terminating") {
+      const counts = this.terminated.get(tier)!;
+      if (event.cause === "release") counts.release++;
+      else if (event.cause === "sweep") counts.sweep++;
+      else if (event.cause === "asg-unhealthy") counts.asgUnhealthy++;
+      else counts.scaleIn++;
+      if (event.cause !== "sweep" && event.cause !== "release") {
+        this.log("asg", `${event.instance.group}: ${event.instance.id} terminated by Auto Scaling (${event.cause})`);
+      }
+    }
+    if (this.mode !== "original" && (event.type === "launch-successful" || event.type === "terminate-successful")) {
+      const what = event.type === "launch-successful" ? "launch" : "terminate";
+      this.clock.after(EVENT_DELAY_MS, `${what} event`, () => this.runSweep(`${what} event`));
+    }
+    if (this.mode === "on-healthy" && event.type === "target-health" && event.instance.target === "healthy") {
+      this.clock.after(EVENT_DELAY_MS, "healthy event", () => this.runSweep("healthy event"));
+    }
+  }
+
+  private async runSweep(trigger: string): Promise<void> {
+    const lines: string[] = [];
+    try {
+      const result = await sweep(
+        { fleet: this.fleet.adapterFor("sweep"), probe: PROBE, log: (line) => lines.push(line) },
+        { environment: ENVIRONMENT, policy: this.policy },
+      );
+      this.sweeps++;
+      this.logPlan(trigger, result.plan);
+      this.logTerminations(result.plan, result.outcomes);
+    } catch (err) {
+      this.log(trigger, `sweep failed: ${(err as Error).message}`);
+      this.failures.push((err as Error).message);
+    } finally {
+      fs.appendFileSync(this.sweepLogPath, lines.map((l) => `${l}\n`).join(""));
+    }
+  }
+
+  private async releaseHandler(): Promise<void> {
+    const lines: string[] = [];
+    const fleet: FleetAdapter = this.fleet.adapterFor("release");
+    try {
+      const result = await handleReleaseEvent(
+        {
+          Records: [
+            {
+              eventName: "ObjectCreated:Put",
+              s3: { bucket: { name: "local-releases" }, object: { key: MANIFEST_KEY } },
+            },
+          ],
+        },
+        {
+          fleet,
+          store: this.store,
+          environment: ENVIRONMENT,
+          policy: this.policy,
+          probe: PROBE,
+          log: (l) => lines.push(l),
+        },
+      );
+      for (const a of result.acted) this.log("release event", `${a.group} => replacing ${a.instanceId} now`);
+      for (const s of result.skipped ?? []) this.log("release event", `${s.group} => left alone: ${s.why}`);
+      if (result.plan) this.logTerminations(result.plan, result.outcomes ?? []);
+    } catch (err) {
+      this.log("release event", `release handler failed: ${(err as Error).message}`);
+    } finally {
+      fs.appendFileSync(this.sweepLogPath, lines.map((l) => `${l}\n`).join(""));
+    }
+  }
+
+  // reporting --------------------------------------------------------------------------------------------------------
+
+  private logPlan(trigger: string, plan: Plan): void {
+    for (const g of plan.groups) {
+      this.decisions.push(`${formatMinutes(this.rel())} ${g.log}`);
+      this.log(trigger, g.log);
+    }
+  }
+
+  private logTerminations(plan: Plan, outcomes: { group: string; instanceId: string; status: string }[]): void {
+    for (const o of outcomes) {
+      const d = plan.groups.find((g) => g.name === o.group)?.instances.find((i) => i.id === o.instanceId);
+      const what = d?.reasons.length
+        ? ` (stale: ${d.reasons.join(", ")}${d.version ? `, runs ${d.version}` : ""})`
+        : "";
+      this.log("", `  ${o.group}: ${o.instanceId} ${o.status}${what}`);
+    }
+  }
+
+  private log(source: string, line: string): void {
+    this.observer.log?.(this.rel(), source, line);
+  }
+
+  private rel(): number {
+    return this.clock.now() - START;
+  }
+
+  private inService(tier: string): number {
+    return this.fleet.group(tier).instances.filter(isInService).length;
+  }
+
+  private seriesOf(instance: LocalInstance): string {
+    const version = instance.version ?? "no version";
+    return this.imageSeries ? `${version} on ${instance.imageId}` : version;
+  }
+
+  /** Records in-service counts per tier and series when they changed, and checks for convergence. */
+  private sample(): void {
+    if (this.clock.now() < START) return;
+    const minutes = this.rel() / 60_000;
+    for (const tier of TIERS) {
+      const group = this.fleet.group(tier);
+      const counts = new Map<string, number>();
+      for (const i of group.instances.filter(isInService)) {
+        counts.set(this.seriesOf(i), (counts.get(this.seriesOf(i)) ?? 0) + 1);
+      }
+      for (const key of this.lastSample.keys()) {
+        if (key.startsWith(`${tier}\u0000`) && !counts.has(key.slice(tier.length + 1)))
+          counts.set(key.slice(tier.length + 1), 0);
+      }
+      for (const [series, n] of counts) {
+        const key = `${tier}\u0000${series}`;
+        if (this.lastSample.get(key) !== n) {
+          this.lastSample.set(key, n);
+          this.samples.push({ minutes, tier, series, inService: n });
+        }
+      }
+      const total = group.instances.filter(isInService).length;
+      if (this.started) this.lowest.set(tier, Math.min(this.lowest.get(tier) ?? total, total));
+    }
+    if (this.started && this.convergedAt === undefined && this.isConverged()) this.convergedAt = this.rel();
+  }
+
+  private isConverged(): boolean {
+    const expect = this.scenario.expect;
+    if (expect.outcome !== "converge") return false;
+    return TIERS.every((tier) => {
+      const group = this.fleet.group(tier);
+      const desired = expect.desired?.[tier] ?? this.instances;
+      return (
+        group.desiredCapacity === desired &&
+        group.instances.length === desired &&
+        group.instances.every(
+          (i) =>
+            isInService(i) &&
+            i.version === expect.version &&
+            i.imageId === expect.imageId &&
+            !(expect.replaceAll === true && this.initialIds.has(i.id)),
+        )
+      );
+    });
+  }
+
+  private result(horizon: number): RehearsalResult {
+    const floor = this.policy.minHealthy;
+    const tiers: TierSummary[] = TIERS.map((tier) => {
+      const group = this.fleet.group(tier);
+      const finalVersions: Record<string, number> = {};
+      for (const i of group.instances.filter(isInService)) {
+        finalVersions[i.version ?? "none"] = (finalVersions[i.version ?? "none"] ?? 0) + 1;
+      }
+      return {
+        tier,
+        desired: group.desiredCapacity,
+        lowestInService: this.lowest.get(tier) ?? 0,
+        launched: this.launched.get(tier) ?? 0,
+        terminated: this.terminated.get(tier)!,
+        finalVersions,
+      };
+    });
+    const floorBreached = tiers.some((t) => t.lowestInService < Math.min(floor, t.desired));
+    const expect = this.scenario.expect;
+    let ok: boolean;
+    let outcome: string;
+    if (expect.outcome === "converge") {
+      ok = this.convergedAt !== undefined && !floorBreached;
+      outcome =
+        this.convergedAt !== undefined
+          ? `converged on ${expect.version} (${expect.imageId}) after ${formatMinutes(this.convergedAt)} simulated`
+          : `did not converge on ${expect.version} within ${formatMinutes(horizon - START)} simulated`;
+    } else {
+      // Stopped itself: no sweep ever terminated anything, and the old version still serves above the floor.
+      const sweptAway = tiers.reduce((n, t) => n + t.terminated.sweep, 0);
+      const oldServing = tiers.every((t) => (t.finalVersions[expect.version] ?? 0) >= Math.max(floor, t.desired - 1));
+      ok = sweptAway === 0 && oldServing && !floorBreached;
+      outcome = ok
+        ? `the rollout stopped itself: no sweep terminated anything, ${expect.version} still serves in every tier`
+        : `the rollout did NOT stop safely (sweep terminations: ${sweptAway})`;
+    }
+    if (this.failures.length > 0) {
+      ok = false;
+      outcome += `; ${this.failures.length} sweep(s) failed: ${this.failures[0]}`;
+    }
+    const result: RehearsalResult = {
+      scenario: this.scenario.name,
+      mode: this.mode,
+      bootMinutes: this.timing.bootSeconds / 60,
+      ok,
+      outcome,
+      floorBreached,
+      floor,
+      endedAtMinutes: this.rel() / 60_000,
+      tiers,
+      samples: this.samples,
+      decisions: this.decisions,
+      sweeps: this.sweeps,
+      sweepLogPath: this.sweepLogPath,
+    };
+    if (this.convergedAt !== undefined) result.convergedAtMinutes = this.convergedAt / 60_000;
+    return result;
+  }
+
+  async writeChart(result: RehearsalResult, file: string): Promise<void> {
+    const mode = this.mode === "original" ? "original triggers" : `${this.mode} triggers`;
+    result.chartPath = await writeChart(file, result.samples, {
+      title: `phoenix rehearsal: ${this.scenario.name} (${mode}, floor ${result.floor}, boot ${result.bootMinutes} min)`,
+      floor: this.policy.minHealthy,
+      endMinutes: result.endedAtMinutes,
+    });
+  }
+}
+
+/** `+mm:ss` of simulated time since minute zero (negative during set-up). */
+export function formatMinutes(ms: number): string {
+  const sign = ms < 0 ? "-" : "+";
+  const total = Math.round(Math.abs(ms) / 1000);
+  const m = Math.floor(total / 60);
+  const s = total % 60;
+  return `${sign}${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
+}

@@ -1,0 +1,118 @@
+// The rehearsal's scenarios: a starting fleet, what happens to it at minute zero (a release, a bad release, a
+// rollback, a new base image, a scale-out, instances ageing out), and the outcome the real runtime must reach.
+import { GroupPolicy } from "../types";
+
+export const OLD_VERSION = "1.0.266";
+export const NEW_VERSION = "1.0.274";
+export const BAD_VERSION = "1.0.275";
+export const OLD_IMAGE = "ami-0a1b2c3d4e5f60001";
+export const NEW_IMAGE = "ami-0a1b2c3d4e5f60002";
+
+/** What the scenario does at minute zero of the rollout (and later, for a scale-out). */
+export type ScenarioAction =
+  | { type: "publish"; version: string; broken?: boolean }
+  | { type: "rollback" }
+  | { type: "image"; imageId: string }
+  | { type: "scale"; tier: string; desired: number; atBoots: number }
+  | { type: "none" };
+
+export interface Scenario {
+  name: string;
+  /** One line for --help and the run's header. */
+  summary: string;
+  /** Versions published before the rehearsal starts, oldest first; the last is current and the fleet runs it. */
+  published: string[];
+  /** Instances per tier unless --instances says otherwise. */
+  instances: number;
+  actions: ScenarioAction[];
+  /** What the fleet must end as. `stop`: the rollout must stop itself, the old version serving. */
+  expect:
+    | { outcome: "converge"; version: string; imageId: string; replaceAll?: boolean; desired?: Record<string, number> }
+    | { outcome: "stop"; version: string };
+  /** Policy on top of the defaults (a scenario about ageing needs a maximum age). */
+  policy?: Partial<GroupPolicy>;
+  /** Minutes before minute zero that the starting instances were launched, by index (ageing needs a spread). */
+  launchedMinutesAgo?: (index: number, count: number) => number;
+  /** Simulated minutes to run at most, as a multiple of one boot plus a constant. */
+  horizon: { boots: number; minutes: number };
+}
+
+export const SCENARIOS: Scenario[] = [
+  {
+    name: "original",
+    summary: `web and API tiers of 3 on ${OLD_VERSION}; ${NEW_VERSION} is published (the original system's rollout)`,
+    published: [OLD_VERSION],
+    instances: 3,
+    actions: [{ type: "publish", version: NEW_VERSION }],
+    expect: { outcome: "converge", version: NEW_VERSION, imageId: OLD_IMAGE },
+    horizon: { boots: 8, minutes: 30 },
+  },
+  {
+    name: "bad-release",
+    summary: `${BAD_VERSION} is published but its instances never become healthy: the rollout must stop itself`,
+    published: [OLD_VERSION],
+    instances: 3,
+    actions: [{ type: "publish", version: BAD_VERSION, broken: true }],
+    expect: { outcome: "stop", version: OLD_VERSION },
+    horizon: { boots: 4, minutes: 20 },
+  },
+  {
+    name: "rollback",
+    summary: `the fleet runs ${NEW_VERSION}; \`phoenix rollback\` repoints the manifest to ${OLD_VERSION}`,
+    published: [OLD_VERSION, NEW_VERSION],
+    instances: 3,
+    actions: [{ type: "rollback" }],
+    expect: { outcome: "converge", version: OLD_VERSION, imageId: OLD_IMAGE },
+    horizon: { boots: 8, minutes: 30 },
+  },
+  {
+    name: "image",
+    summary: `a new base image ${NEW_IMAGE} is published to SSM (the monthly patch); the version stays ${OLD_VERSION}`,
+    published: [OLD_VERSION],
+    instances: 3,
+    actions: [{ type: "image", imageId: NEW_IMAGE }],
+    expect: { outcome: "converge", version: OLD_VERSION, imageId: NEW_IMAGE },
+    horizon: { boots: 8, minutes: 30 },
+  },
+  {
+    name: "large",
+    summary: `web and API tiers of 30 on ${OLD_VERSION}; ${NEW_VERSION} is published`,
+    published: [OLD_VERSION],
+    instances: 30,
+    actions: [{ type: "publish", version: NEW_VERSION }],
+    expect: { outcome: "converge", version: NEW_VERSION, imageId: OLD_IMAGE },
+    horizon: { boots: 10, minutes: 30 },
+  },
+  {
+    name: "scale-out",
+    summary: `${NEW_VERSION} is published, and the web tier scales out from 3 to 6 in the middle of the rollout`,
+    published: [OLD_VERSION],
+    instances: 3,
+    actions: [
+      { type: "publish", version: NEW_VERSION },
+      { type: "scale", tier: "web", desired: 6, atBoots: 1.25 },
+    ],
+    expect: { outcome: "converge", version: NEW_VERSION, imageId: OLD_IMAGE, desired: { web: 6 } },
+    horizon: { boots: 10, minutes: 30 },
+  },
+  {
+    name: "age",
+    summary: "no release: instances older than maxInstanceAgeHours (1 h here) are recycled, oldest first",
+    published: [OLD_VERSION],
+    instances: 3,
+    actions: [{ type: "none" }],
+    policy: { maxInstanceAgeHours: 1 },
+    // Spread over the hour before minute zero, so they age out one after another during the run.
+    launchedMinutesAgo: (index, count) => 50 - (40 * index) / Math.max(1, count - 1),
+    expect: { outcome: "converge", version: OLD_VERSION, imageId: OLD_IMAGE, replaceAll: true },
+    horizon: { boots: 12, minutes: 60 },
+  },
+];
+
+export function scenarioNames(): string[] {
+  return SCENARIOS.map((s) => s.name);
+}
+
+export function findScenario(name: string): Scenario | undefined {
+  return SCENARIOS.find((s) => s.name === name);
+}
