@@ -1,10 +1,20 @@
 import * as assert from "node:assert/strict";
+import {
+  DescribeAutoScalingGroupsCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+} from "@aws-sdk/client-auto-scaling";
+import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
+import { GetParameterCommand, ParameterNotFound } from "@aws-sdk/client-ssm";
+import { mockClient } from "aws-sdk-client-mock";
+import { createClients } from "../runtime/aws/clients";
+import { AwsFleet } from "../runtime/aws/fleet";
+import { S3ObjectStore } from "../runtime/aws/object-store";
 import { ContractError } from "../runtime/errors";
 import { MANIFEST_KEY } from "../runtime/manifest";
 import { decodeS3Key, handleReleaseEvent, S3NotificationEvent } from "../runtime/release-handler";
 import { DEFAULT_POLICY, GroupState, InstanceState, Policy } from "../runtime/types";
 import { Loopback } from "./support/loopback";
-import { MemoryFleet, MemoryObjectStore, zipBytes } from "./support/memory-store";
+import { emulateS3, MemoryFleet, MemoryObjectStore, zipBytes } from "./support/memory-store";
 
 const loopback = new Loopback("127.31");
 
@@ -219,4 +229,107 @@ describe("the release handler", () => {
       assert.deepEqual(fleet.terminated, []);
     });
   }
+
+  describe("through the AWS fleet adapter and S3", () => {
+    const clients = createClients({
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+    });
+    const asg = mockClient(clients.autoScaling);
+    const ec2 = mockClient(clients.ec2);
+    const s3 = mockClient(clients.s3);
+    const ssm = mockClient(clients.ssm);
+
+    beforeEach(async () => {
+      for (const m of [asg, ec2, s3, ssm]) m.reset();
+      emulateS3(s3, store);
+      ssm.on(GetParameterCommand, { Name: "/phoenix/test/release-bucket" }).resolves({
+        Parameter: { Value: "test-releases" },
+      });
+      ssm
+        .on(GetParameterCommand, { Name: "/phoenix/test/base-image" })
+        .rejects(new ParameterNotFound({ message: "not found", $metadata: {} }));
+      // Two web instances on 1.0.1, answering /version for real on loopback; i-web-a is the older.
+      const a = await instance("i-web-a", "1.0.1", "2026-11-01T00:00:00Z");
+      const b = await instance("i-web-b", "1.0.1", "2026-11-20T00:00:00Z");
+      asg.on(DescribeAutoScalingGroupsCommand).resolves({
+        AutoScalingGroups: [
+          {
+            AutoScalingGroupName: "test-web",
+            DesiredCapacity: 2,
+            MinSize: 1,
+            MaxSize: 4,
+            DefaultCooldown: 300,
+            AvailabilityZones: ["us-east-1a"],
+            HealthCheckType: "EC2",
+            CreatedTime: new Date("2026-11-01T00:00:00Z"),
+            Tags: [
+              { Key: "phoenix:environment", Value: "test" },
+              { Key: "phoenix:tier", Value: "web" },
+              { Key: "phoenix:port", Value: String(loopback.port) },
+            ],
+            Instances: [a, b].map((i) => ({
+              InstanceId: i.id,
+              LifecycleState: "InService",
+              HealthStatus: "Healthy",
+              AvailabilityZone: "us-east-1a",
+              ProtectedFromScaleIn: false,
+            })),
+          },
+        ],
+      });
+      ec2.on(DescribeInstancesCommand).resolves({
+        Reservations: [
+          {
+            Instances: [a, b].map((i) => ({
+              InstanceId: i.id,
+              PrivateIpAddress: i.privateIp,
+              LaunchTime: new Date(i.launchTime),
+            })),
+          },
+        ],
+      });
+      asg.on(TerminateInstanceInAutoScalingGroupCommand).resolves({});
+    });
+
+    after(() => {
+      for (const m of [asg, ec2, s3, ssm]) m.restore();
+    });
+
+    it("terminates the oldest web instance with TerminateInstanceInAutoScalingGroup, keeping desired capacity", async () => {
+      publishManifest(store, "1.0.2", ["web"]);
+
+      const result = await handleReleaseEvent(s3Event(MANIFEST_KEY), {
+        fleet: new AwsFleet(clients),
+        store: new S3ObjectStore(clients.s3, "test-releases"),
+        environment: "test",
+        policy: DEFAULT_POLICY,
+        probe: { timeoutMs: 1000 },
+        log: (line) => logs.push(line),
+      });
+
+      assert.deepEqual(result.outcomes, [{ group: "test-web", instanceId: "i-web-a", status: "terminated" }]);
+      assert.deepEqual(
+        asg.commandCalls(TerminateInstanceInAutoScalingGroupCommand).map((c) => c.args[0].input),
+        [{ InstanceId: "i-web-a", ShouldDecrementDesiredCapacity: false }],
+      );
+    });
+
+    it("terminates nothing when the manifest names an artifact S3 does not have", async () => {
+      publishManifest(store, "1.0.2", ["web"]);
+      store.objects.delete("releases/1.0.2/web.zip");
+
+      await assert.rejects(
+        handleReleaseEvent(s3Event(MANIFEST_KEY), {
+          fleet: new AwsFleet(clients),
+          store: new S3ObjectStore(clients.s3, "test-releases"),
+          environment: "test",
+          policy: DEFAULT_POLICY,
+          log: (line) => logs.push(line),
+        }),
+        ContractError,
+      );
+      assert.equal(asg.commandCalls(TerminateInstanceInAutoScalingGroupCommand).length, 0);
+    });
+  });
 });

@@ -2,6 +2,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { mockClient } from "aws-sdk-client-mock";
+import { createClients } from "../runtime/aws/clients";
+import { S3ObjectStore } from "../runtime/aws/object-store";
 import { PreconditionFailedError, UsageError } from "../runtime/errors";
 import { MANIFEST_KEY, parseManifest } from "../runtime/manifest";
 import {
@@ -12,7 +16,7 @@ import {
   releaseRecordKey,
   rollback,
 } from "../runtime/release";
-import { MemoryObjectStore, sha256Of, zipBytes } from "./support/memory-store";
+import { emulateS3, MemoryObjectStore, sha256Of, zipBytes } from "./support/memory-store";
 
 const TIERS = ["api", "web"];
 const at = (iso: string) => () => new Date(iso);
@@ -300,6 +304,98 @@ describe("releases over an object store", () => {
 
     it("lists nothing for an empty store", async () => {
       assert.deepEqual(await listReleases(store), []);
+    });
+  });
+
+  describe("through S3ObjectStore and the S3 API", () => {
+    const clients = createClients({
+      region: "us-east-1",
+      credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" },
+    });
+    const s3 = mockClient(clients.s3);
+    let bucket: S3ObjectStore;
+
+    beforeEach(() => {
+      s3.reset();
+      emulateS3(s3, store);
+      bucket = new S3ObjectStore(clients.s3, "test-releases");
+    });
+
+    after(() => s3.restore());
+
+    function puts() {
+      return s3.commandCalls(PutObjectCommand).map((c) => c.args[0].input);
+    }
+
+    it("sends each artifact with its SHA-256 for S3 to verify, write-once, and the manifest last", async () => {
+      await publishRelease(bucket, {
+        version: "1.0.1",
+        artifacts: artifacts("1.0.1"),
+        tiers: TIERS,
+        now: at("2026-11-26T03:00:00Z"),
+      });
+
+      const sent = puts();
+      assert.deepEqual(
+        sent.map((p) => [p.Key, p.IfNoneMatch, p.IfMatch]),
+        [
+          ["releases/1.0.1/api.zip", "*", undefined],
+          ["releases/1.0.1/web.zip", "*", undefined],
+          ["releases/1.0.1/release.json", "*", undefined],
+          [MANIFEST_KEY, "*", undefined],
+        ],
+      );
+      assert.equal(sent[0].ChecksumSHA256, sha256Of(zipBytes("api 1.0.1")));
+      assert.equal(sent[0].ContentType, "application/zip");
+    });
+
+    it("repoints the manifest only if its entity tag is still the one read at the start", async () => {
+      await publish("1.0.1");
+      const etag = (await store.head(MANIFEST_KEY))!.etag;
+
+      await publishRelease(bucket, {
+        version: "1.0.2",
+        artifacts: artifacts("1.0.2"),
+        tiers: TIERS,
+        now: at("2026-11-26T03:00:00Z"),
+      });
+
+      assert.equal(puts().at(-1)!.IfMatch, etag);
+      assert.equal(current().version, "1.0.2");
+    });
+
+    it("turns S3's 412 on the manifest into a conflict, leaving the winner current", async () => {
+      await publish("1.0.1");
+      store.hold(MANIFEST_KEY, async () => {
+        store.hold(MANIFEST_KEY, () => Promise.resolve());
+        await publish("1.0.3");
+      });
+
+      await assert.rejects(
+        publishRelease(bucket, {
+          version: "1.0.2",
+          artifacts: artifacts("1.0.2"),
+          tiers: TIERS,
+          now: at("2026-11-26T03:00:00Z"),
+        }),
+        (err: Error) =>
+          err instanceof ReleaseConflictError && /another release was published meanwhile/.test(err.message),
+      );
+      assert.equal(current().version, "1.0.3");
+    });
+
+    it("recognises the same content already in S3 by its stored checksum", async () => {
+      await publish("1.0.1");
+
+      const result = await publishRelease(bucket, {
+        version: "1.0.1",
+        artifacts: artifacts("1.0.1"),
+        tiers: TIERS,
+        now: at("2026-11-26T03:00:00Z"),
+      });
+
+      assert.equal(result.status, "unchanged");
+      assert.deepEqual(puts(), []);
     });
   });
 });

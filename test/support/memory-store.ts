@@ -2,6 +2,16 @@
 // body (quoted), conditional writes (ifMatch / ifNoneMatch "*") are checked atomically at the write, and a sha256
 // that does not match the body is rejected; `hold` lets a test stop writers at a key to stage a race. MemoryFleet is
 // a FleetAdapter whose terminations behave like an Auto Scaling group's (the instance leaves, desired stays).
+// emulateS3 answers an aws-sdk-client-mock S3 stub from a MemoryObjectStore, with S3's error names and statuses, so
+// the real S3ObjectStore can be tested end to end.
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from "@aws-sdk/client-s3";
+import type { AwsClientStub } from "aws-sdk-client-mock";
 import { createHash } from "node:crypto";
 import { ContractError, PreconditionFailedError } from "../../runtime/errors";
 import { FleetAdapter, FleetState, ObjectStore, TerminationOutcome } from "../../runtime/types";
@@ -124,4 +134,54 @@ export class MemoryFleet implements FleetAdapter {
       }),
     );
   }
+}
+
+function s3Error(name: string, status: number, message: string): Error {
+  return Object.assign(new Error(message), { name, $metadata: { httpStatusCode: status } });
+}
+
+/** Makes a mocked S3 client behave like a bucket holding `backing`: conditional writes, checksums, 404s, listing. */
+export function emulateS3(mock: AwsClientStub<S3Client>, backing: MemoryObjectStore): void {
+  mock.on(PutObjectCommand).callsFake(async (input: PutObjectCommand["input"]) => {
+    try {
+      const { etag } = await backing.put(input.Key!, Buffer.from(input.Body as Uint8Array), {
+        ...(input.IfMatch !== undefined && { ifMatch: input.IfMatch }),
+        ...(input.IfNoneMatch === "*" && { ifNoneMatch: "*" as const }),
+        ...(input.ChecksumSHA256 !== undefined && { sha256: input.ChecksumSHA256 }),
+        ...(input.ContentType !== undefined && { contentType: input.ContentType }),
+      });
+      return { ETag: etag };
+    } catch (err) {
+      if (err instanceof PreconditionFailedError) {
+        throw s3Error("PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold");
+      }
+      if (err instanceof ContractError) throw s3Error("BadDigest", 400, "The SHA256 you specified did not match");
+      throw err;
+    }
+  });
+  mock.on(GetObjectCommand).callsFake(async (input: GetObjectCommand["input"]) => {
+    const object = await backing.get(input.Key!);
+    if (!object) throw s3Error("NoSuchKey", 404, "The specified key does not exist.");
+    const bytes = object.body;
+    return {
+      ETag: object.etag,
+      Body: {
+        transformToString: () => Promise.resolve(bytes.toString("utf8")),
+        transformToByteArray: () => Promise.resolve(new Uint8Array(bytes)),
+      },
+    };
+  });
+  mock.on(HeadObjectCommand).callsFake(async (input: HeadObjectCommand["input"]) => {
+    const head = await backing.head(input.Key!);
+    if (!head) throw s3Error("NotFound", 404, "Not Found");
+    return {
+      ETag: head.etag,
+      ContentLength: head.size,
+      ...(input.ChecksumMode === "ENABLED" && head.sha256 !== undefined && { ChecksumSHA256: head.sha256 }),
+    };
+  });
+  mock.on(ListObjectsV2Command).callsFake(async (input: ListObjectsV2Command["input"]) => ({
+    Contents: (await backing.list(input.Prefix ?? "")).map((Key) => ({ Key })),
+    IsTruncated: false,
+  }));
 }
