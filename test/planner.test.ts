@@ -54,7 +54,7 @@ describe("planner", () => {
     ] as const) {
       it(`rejects ${what} with a UsageError naming it`, () => {
         assert.throws(
-          () => validatePolicy(policy as Policy),
+          () => validatePolicy(policy),
           (e: unknown) => {
             assert.ok(e instanceof UsageError);
             assert.match(e.message, message);
