@@ -454,6 +454,13 @@ describe("AWS fleet adapter", () => {
       await assert.rejects(fleet().readFleet(ENV), /DescribeTargetHealth failed .*TargetGroupNotFound/);
     });
 
+    it("says in one line how to set a region when none is configured", async () => {
+      deployed([]);
+      asg.on(DescribeAutoScalingGroupsCommand).rejects(new Error("Region is missing"));
+
+      await assert.rejects(fleet().readFleet(ENV), /^FleetReadError: no AWS region configured: set AWS_REGION/);
+    });
+
     it("says in one line how to provide credentials when none are found", async () => {
       deployed([]);
       asg
@@ -592,6 +599,40 @@ describe("AWS clients with the SDK's own retries", () => {
     } finally {
       asg.restore();
       s3.restore();
+    }
+  });
+});
+
+describe("AWS clients and AWS_ENDPOINT_URL", () => {
+  it("sends every client to the endpoint AWS_ENDPOINT_URL names, as an emulator needs", async () => {
+    // A transport that records where each request was addressed and fails it: nothing leaves the process, so a
+    // regression cannot reach real AWS from a test.
+    const addressed: string[] = [];
+    const requestHandler = {
+      handle: (request: { hostname: string; port?: number }) => {
+        addressed.push(`${request.hostname}:${request.port}`);
+        return Promise.reject(new Error("emulator unavailable"));
+      },
+      updateHttpClientConfig: () => undefined,
+      httpHandlerConfigs: () => ({}),
+    };
+    const previous = process.env.AWS_ENDPOINT_URL;
+    process.env.AWS_ENDPOINT_URL = "http://127.0.0.1:4566";
+    try {
+      const clients = createClients({ ...TEST_CONFIG, maxAttempts: 1, requestHandler: requestHandler as never });
+
+      await Promise.allSettled([
+        clients.autoScaling.send(new DescribeAutoScalingGroupsCommand({})),
+        clients.ec2.send(new DescribeInstancesCommand({})),
+        clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: "arn:tg/web" })),
+        clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "releases/current.json" })),
+        clients.ssm.send(new GetParameterCommand({ Name: releaseBucketParameter(ENV) })),
+      ]);
+
+      assert.deepEqual(addressed, Array(5).fill("127.0.0.1:4566"));
+    } finally {
+      if (previous === undefined) delete process.env.AWS_ENDPOINT_URL;
+      else process.env.AWS_ENDPOINT_URL = previous;
     }
   });
 });
