@@ -273,18 +273,25 @@ function explain(e: Explanation): string {
   if (e.stale.length === 0) {
     return `converged: all ${count(e.group.instances.length, "instance")} run ${target || "the same version"}`;
   }
-  const staleText = `${e.stale.length} stale (${staleBreakdown(e.stale, e.p)})`;
-  const which = e.terminate.length === 0 ? "" : `: terminating ${e.terminate.join(", ")}`;
+  const head = limitClause(e);
+  return `${head}. Stale: ${staleBreakdown(e.stale, e.p)}. Target: ${target}.`;
+}
+
+/** "2 stale: terminating i-1, i-2", or why fewer: the floor, or the per-sweep cap. */
+function limitClause(e: Explanation): string {
+  const which = `terminating ${e.terminate.join(", ")}`;
   if (e.terminate.length === e.stale.length) {
-    return `${staleText}, target ${target}${which}`;
+    return `${e.stale.length} stale: ${which}`;
   }
   if (e.room <= e.terminate.length && e.room < (e.p.maxPerSweep ?? Number.POSITIVE_INFINITY)) {
-    const room = e.room === 0 ? "none" : `only ${e.room}`;
-    const advice =
-      e.room === 0 ? "; waiting for capacity above the floor (surge, or raise desired capacity, to make room)" : "";
-    return `${staleText} but ${room} above the floor of ${e.floor}${which}${advice}`;
+    return e.room === 0
+      ? `${e.stale.length} stale but none above the floor of ${e.floor}: waiting for capacity above the floor ` +
+          "(surge, or raise desired capacity, to make room)"
+      : `${e.stale.length} stale but only ${e.room} above the floor of ${e.floor}: ${which}`;
   }
-  return `${staleText}, at most ${e.p.maxPerSweep} per sweep${which}`;
+  return e.terminate.length === 0
+    ? `${e.stale.length} stale, at most ${e.p.maxPerSweep} per sweep: terminating none`
+    : `${e.stale.length} stale, at most ${e.p.maxPerSweep} per sweep: ${which}`;
 }
 
 function staleBreakdown(stale: InstanceDecision[], p: GroupPolicy): string {
@@ -292,7 +299,7 @@ function staleBreakdown(stale: InstanceDecision[], p: GroupPolicy): string {
   return [
     n("version") > 0 ? `${n("version")} version` : undefined,
     n("image") > 0 ? `${n("image")} image drift` : undefined,
-    n("age") > 0 ? `${n("age")} age over ${p.maxInstanceAgeHours}h` : undefined,
+    n("age") > 0 ? `${n("age")} age (older than ${p.maxInstanceAgeHours}h)` : undefined,
   ]
     .filter((t) => t !== undefined)
     .join(", ");

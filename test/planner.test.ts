@@ -314,7 +314,10 @@ describe("planner", () => {
         assert.equal(g.versionSource, "highest-observed");
         assert.deepEqual(g.terminate, ["i-1", "i-2"]);
         assert.equal(g.log, "live-web => lowest version 1.0.266, highest version 1.0.274, 2 instances to terminate");
-        assert.equal(g.reason, "2 stale (2 version), target version 1.0.274 (highest observed): terminating i-1, i-2");
+        assert.equal(
+          g.reason,
+          "2 stale: terminating i-1, i-2. Stale: 2 version. Target: version 1.0.274 (highest observed).",
+        );
       });
 
       it("rolls back: instances newer than the manifest are stale too", () => {
@@ -381,7 +384,7 @@ describe("planner", () => {
         assert.deepEqual(g.instances.find((d) => d.id === "i-1")?.reasons, ["image"]);
         assert.equal(
           g.reason,
-          "1 stale (1 image drift), target version 1.0.274 (manifest) on image ami-0bbb2222: terminating i-1",
+          "1 stale: terminating i-1. Stale: 1 image drift. Target: version 1.0.274 (manifest) on image ami-0bbb2222.",
         );
       });
 
@@ -395,7 +398,10 @@ describe("planner", () => {
 
         assert.deepEqual(before.terminate, []);
         assert.deepEqual(after.terminate, ["i-4"]);
-        assert.match(after.reason, /^4 stale \(4 image drift\) but only 1 above the floor of 3/);
+        assert.match(
+          after.reason,
+          /^4 stale but only 1 above the floor of 3: terminating i-4\. Stale: 4 image drift\./,
+        );
       });
 
       it("replaces instances older than maxInstanceAgeHours with reason age", () => {
@@ -413,7 +419,10 @@ describe("planner", () => {
 
         assert.deepEqual(g.terminate, ["i-1"]);
         assert.deepEqual(g.instances.find((d) => d.id === "i-1")?.reasons, ["age"]);
-        assert.equal(g.reason, "1 stale (1 age over 336h), target version 1.0.274 (manifest): terminating i-1");
+        assert.equal(
+          g.reason,
+          "1 stale: terminating i-1. Stale: 1 age (older than 336h). Target: version 1.0.274 (manifest).",
+        );
       });
 
       it("does not age instances out when maxInstanceAgeHours is unset", () => {
@@ -463,7 +472,10 @@ describe("planner", () => {
         const g = only(plan(snapshot, { minHealthy: 1, minHealthyPercent: 0, maxInstanceAgeHours: 24 * 30 }));
 
         assert.deepEqual(g.terminate, ["i-both", "i-268", "i-old-270", "i-a-270", "i-b-270", "i-image", "i-age"]);
-        assert.match(g.reason, /^7 stale \(5 version, 2 image drift, 1 age over 720h\), target/);
+        assert.match(
+          g.reason,
+          /^7 stale: terminating .*\. Stale: 5 version, 2 image drift, 1 age \(older than 720h\)\./,
+        );
       });
 
       it("stops at the floor and says how many fit above it", () => {
@@ -482,7 +494,10 @@ describe("planner", () => {
 
         assert.deepEqual(g.terminate, ["i-1"]);
         assert.equal(g.floor, 2);
-        assert.equal(g.reason, "2 stale (2 version) but only 1 above the floor of 2: terminating i-1");
+        assert.equal(
+          g.reason,
+          "2 stale but only 1 above the floor of 2: terminating i-1. Stale: 2 version. Target: version 1.0.274 (manifest).",
+        );
       });
 
       it("waits when no instance is above the floor, and says how to make room", () => {
@@ -493,8 +508,8 @@ describe("planner", () => {
         assert.deepEqual(g.terminate, []);
         assert.equal(
           g.reason,
-          "1 stale (1 version) but none above the floor of 1; " +
-            "waiting for capacity above the floor (surge, or raise desired capacity, to make room)",
+          "1 stale but none above the floor of 1: waiting for capacity above the floor " +
+            "(surge, or raise desired capacity, to make room). Stale: 1 version. Target: version 1.0.274 (manifest).",
         );
       });
 
@@ -512,7 +527,10 @@ describe("planner", () => {
         const g = only(plan(snapshot, { ...DEFAULT_POLICY, maxPerSweep: 1 }));
 
         assert.deepEqual(g.terminate, ["i-1"]);
-        assert.equal(g.reason, "4 stale (4 version), at most 1 per sweep: terminating i-1");
+        assert.equal(
+          g.reason,
+          "4 stale, at most 1 per sweep: terminating i-1. Stale: 4 version. Target: version 1.0.274 (manifest).",
+        );
       });
 
       it("terminates nothing with maxPerSweep 0", () => {
@@ -561,8 +579,8 @@ describe("planner", () => {
         "live-web => lowest version 1.0.266, highest version 1.0.274, 2 instances to terminate",
         "  terminate i-1: version 1.0.266 (want 1.0.274), image drift ami-0aaa1111 (want ami-0bbb2222)",
         "  terminate i-2: age over the limit",
-        "  2 stale (1 version, 1 image drift, 1 age over 336h), " +
-          "target version 1.0.274 (manifest) on image ami-0bbb2222: terminating i-1, i-2",
+        "  2 stale: terminating i-1, i-2. Stale: 1 version, 1 image drift, 1 age (older than 336h). " +
+          "Target: version 1.0.274 (manifest) on image ami-0bbb2222.",
       ]);
     });
   });
