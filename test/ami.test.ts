@@ -1,6 +1,7 @@
 // The monthly base-image pipeline: component documents Image Builder accepts, the schedule's meaning (after Patch
 // Tuesday), the image-source decision, and the Image Builder resources as the program declares them under mocks.
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { baseImageParameterName, ImageSourceError, PUBLIC_IMAGE_ALIASES, resolveImageSource } from "../ami/imageSource";
@@ -91,11 +92,40 @@ describe("Image Builder component documents", () => {
     });
   }
 
-  it("checks the Node.js runtime and CloudWatch agent on Linux", () => {
+  it("checks what the Linux boot script and sample app run on, and the CloudWatch agent", () => {
     const validate = parseYaml(fs.readFileSync(PLATFORM_FILES.linux, "utf8")).phases[1].steps[0].inputs.commands[0];
 
-    assert.match(validate, /node --version/);
+    assert.match(validate, /python3/);
+    assert.match(validate, /aws --version/);
     assert.match(validate, /amazon-cloudwatch-agent/);
+  });
+
+  it("passes shellcheck in every Linux script step", () => {
+    const doc = parseYaml(fs.readFileSync(PLATFORM_FILES.linux, "utf8"));
+    const scripts = doc.phases.flatMap((p: { steps: { action: string; inputs?: { commands: string[] } }[] }) =>
+      p.steps.filter((s) => s.action === "ExecuteBash").map((s) => s.inputs!.commands.join("\n")),
+    );
+
+    assert.equal(scripts.length, 3);
+    for (const script of scripts) {
+      const result = spawnSync("shellcheck", ["-s", "bash", "-"], { input: script, encoding: "utf8" });
+      assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
+    }
+  });
+
+  it("fails the Linux validate step, naming each missing prerequisite, on a machine without them", () => {
+    // This machine has no CloudWatch agent under /opt/aws: exactly the build the validate phase must stop.
+    const script = parseYaml(fs.readFileSync(PLATFORM_FILES.linux, "utf8")).phases[1].steps[0].inputs.commands[0];
+
+    const result = spawnSync("bash", ["-c", script], {
+      encoding: "utf8",
+      env: { PATH: "/usr/bin:/bin" },
+      timeout: 30_000,
+    });
+
+    assert.equal(result.status, 1, result.stdout + result.stderr);
+    assert.match(result.stdout, /MISSING: CloudWatch agent installed/);
+    assert.match(result.stderr, /failing the image build/);
   });
 
   it("checks IIS, .NET Framework 4.8 and the CloudWatch agent on Windows", () => {
@@ -274,22 +304,26 @@ describe("pipeline argument checks", () => {
 describe("BaseImagePipeline under mocks", () => {
   let mocks: PulumiMocks;
   let region: string;
+  let drRegion: string;
   const byName = (type: string, name: string): RecordedResource => mocks.one(type, name);
 
   before(async () => {
     mocks = await setupMocks("test");
     region = mocks.region;
+    drRegion = region === "eu-central-1" ? "eu-west-1" : "eu-central-1";
     new BaseImagePipeline("base-image", {
       environment: "test",
       platforms: ["linux", "windows"],
       subnetId: "subnet-private-a",
       securityGroupId: "sg-image-builds",
-      drRegions: ["eu-west-1"],
+      drRegions: [drRegion],
     });
     new BaseImagePipeline("custom", {
       environment: "custom",
       subnetId: "subnet-private-b",
       securityGroupId: "sg-custom",
+      // The home region listed as a DR region too: written once, not twice.
+      drRegions: [region],
       scheduleExpression: "cron(30 6 ? * thu#3 *)",
       startCondition: "EXPRESSION_MATCH_ONLY",
       keepImageCount: 2,
@@ -374,7 +408,7 @@ describe("BaseImagePipeline under mocks", () => {
 
     assert.deepEqual(
       distributions.map((d: { region: string }) => d.region),
-      [region, "eu-west-1"],
+      [region, drRegion],
     );
     for (const d of distributions) {
       assert.deepEqual(d.ssmParameterConfigurations, [
@@ -382,6 +416,15 @@ describe("BaseImagePipeline under mocks", () => {
       ]);
       assert.match(d.amiDistributionConfiguration.name, /\{\{ imagebuilder:buildDate \}\}/);
     }
+  });
+
+  it("writes the parameter once when the home region is also listed for disaster recovery", () => {
+    const custom = byName("aws:imagebuilder/distributionConfiguration:DistributionConfiguration", "custom-linux");
+
+    assert.deepEqual(
+      custom.inputs.distributions.map((d: { region: string }) => d.region),
+      [region],
+    );
   });
 
   it("writes the Windows AMI id to its own parameter", () => {
