@@ -1,6 +1,7 @@
 // The stack's configuration, read once and validated before any resource exists: one table of keys (mirrored by
 // Pulumi.yaml's declarations), pure parsing and validation functions, and loadConfig() for index.ts.
 import * as pulumi from "@pulumi/pulumi";
+import { ImageSource, ImageSourceError, PUBLIC_IMAGE_ALIASES, resolveImageSource } from "./ami/imageSource";
 import { UsageError } from "./runtime/errors";
 
 export const PROJECT = "phoenix";
@@ -50,6 +51,8 @@ export interface TierConfig {
   /** Seconds a new instance's metrics are left out of scaling decisions. */
   instanceWarmupSeconds: number;
   schedules: ScheduledScaling[];
+  /** Where the launch template takes its image from (ami/imageSource.ts decides). */
+  image: ImageSource;
 }
 
 /** The validated configuration of one environment (one stack). */
@@ -66,11 +69,11 @@ export interface PhoenixConfig {
   accessLogs: boolean;
   accessLogRetentionDays: number;
   bootLogRetentionDays: number;
-  /** True: Linux tiers boot `resolve:ssm:/phoenix/<env>/base-image`, written by the image pipeline. */
+  /** True: tiers boot `resolve:ssm:/phoenix/<env>/base-image[-windows]`, written by this stack's image pipeline. */
   imagePipeline: boolean;
-  /** Image for Linux tiers without the pipeline: AMI id, SSM parameter name, or `resolve:ssm:<name>`. */
+  /** Image for Linux tiers without the pipeline: an AMI id or an SSM parameter name. */
   linuxImage: string;
-  /** Image for Windows tiers, in the same forms. */
+  /** Image for Windows tiers without the pipeline, in the same forms. */
   windowsImage: string;
   tiers: Record<TierName, TierConfig>;
 }
@@ -145,15 +148,16 @@ const ENVIRONMENT_KEYS: ConfigKey[] = [
   {
     key: "linuxImage",
     type: "string",
-    default: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+    default: PUBLIC_IMAGE_ALIASES.linux,
     description:
       "Linux image when the pipeline is off: an AMI id (ami-...), an SSM parameter name (/...), or resolve:ssm:<name>.",
   },
   {
     key: "windowsImage",
     type: "string",
-    default: "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
-    description: "Windows image: an AMI id (ami-...), an SSM parameter name (/...), or resolve:ssm:<name>.",
+    default: PUBLIC_IMAGE_ALIASES.windows,
+    description:
+      "Windows image when the pipeline is off: an AMI id (ami-...) or an SSM parameter name resolved at launch (/...).",
   },
 ];
 
@@ -316,21 +320,32 @@ export function cidrProblem(cidr: string): string | undefined {
   return undefined;
 }
 
-/** Why an image reference is unusable, or undefined when it is an AMI id, an SSM name or `resolve:ssm:<name>`. */
+/** Why an image setting is unusable, or undefined when it is an AMI id or an SSM parameter name. */
 export function imageProblem(image: string): string | undefined {
   if (/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(image)) return undefined;
-  if (/^(resolve:ssm:)?\/[A-Za-z0-9_./-]+$/.test(image)) return undefined;
-  return "must be an AMI id (ami-0123456789abcdef0), an SSM parameter name (/aws/service/...) or resolve:ssm:<name>";
+  if (/^\/[A-Za-z0-9_./-]+$/.test(image)) return undefined;
+  return "must be an AMI id (ami-0123456789abcdef0) or an SSM parameter name (/aws/service/...)";
 }
 
-/** The launch template `imageId` for a configured image: AMI ids as they are, SSM names as `resolve:ssm:`. */
-export function imageIdFor(image: string): string {
-  return image.startsWith("/") ? `resolve:ssm:${image}` : image;
-}
-
-/** The SSM parameter the image pipeline writes, which Linux tiers read when the pipeline is on. */
-export function baseImageParameterName(environment: string): string {
-  return `/phoenix/${environment}/base-image`;
+/**
+ * A tier's image source from the config: the pipeline's parameter when it is on, otherwise the configured AMI id or
+ * parameter, with the platform's public alias (the default) meaning "no override". Throws ImageSourceError.
+ */
+export function imageSourceFor(
+  environment: string,
+  platform: Platform,
+  imagePipeline: boolean,
+  configured: string,
+): ImageSource {
+  const isDefault = configured === PUBLIC_IMAGE_ALIASES[platform];
+  const isAmi = configured.startsWith("ami-");
+  return resolveImageSource({
+    environment,
+    platform,
+    pipelineEnabled: imagePipeline,
+    amiId: !isDefault && isAmi ? configured : undefined,
+    baseImageParameter: !isDefault && !isAmi ? configured : undefined,
+  });
 }
 
 /** Why a stack name cannot be an environment name, or undefined when it can. */
@@ -516,6 +531,8 @@ function parseTier(raw: RawConfig, tier: TierName, problems: Problems): TierConf
     cpuTargetPercent,
     instanceWarmupSeconds,
     schedules,
+    // Decided in parseConfig, which knows the environment-wide image settings.
+    image: { kind: "public-alias", imageId: `resolve:ssm:${PUBLIC_IMAGE_ALIASES[platform]}` },
   };
 }
 
@@ -575,6 +592,17 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
     if (issue) problems.add(key, value, issue);
   }
   const tiers = { web: parseTier(raw, "web", problems), api: parseTier(raw, "api", problems) };
+  for (const tier of Object.values(tiers)) {
+    const key = tier.platform === "linux" ? "linuxImage" : "windowsImage";
+    const configured = tier.platform === "linux" ? linuxImage : windowsImage;
+    if (imageProblem(configured) !== undefined) continue;
+    try {
+      tier.image = imageSourceFor(environment, tier.platform, imagePipeline, configured);
+    } catch (error) {
+      if (!(error instanceof ImageSourceError)) throw error;
+      problems.add(key, configured, `${tier.name} tier: ${error.message}`);
+    }
+  }
   if (problems.list.length > 0) {
     throw new UsageError(
       `The ${environment} stack's config has ${problems.list.length} problem(s); nothing was created:\n  - ${problems.list.join("\n  - ")}`,

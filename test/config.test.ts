@@ -4,7 +4,15 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
-import { CONFIG_KEYS, cronProblem, imageIdFor, parseConfig, parseSchedule, PhoenixConfig, RawConfig } from "../config";
+import {
+  CONFIG_KEYS,
+  cronProblem,
+  imageSourceFor,
+  parseConfig,
+  parseSchedule,
+  PhoenixConfig,
+  RawConfig,
+} from "../config";
 import { UsageError } from "../runtime/errors";
 import { loadStackConfig, PROJECT_ROOT } from "./support/pulumi-mocks";
 
@@ -138,7 +146,7 @@ describe("stack config", () => {
       [
         "an image that is neither an AMI nor a parameter",
         { linuxImage: "ubuntu" },
-        /phoenix:linuxImage = "ubuntu": must be an AMI id/,
+        /phoenix:linuxImage = "ubuntu": must be an AMI id .* or an SSM parameter name/,
       ],
       [
         "a Windows root volume under 30 GiB",
@@ -257,12 +265,49 @@ describe("stack config", () => {
   });
 
   describe("images", () => {
-    it("turns an SSM parameter name into a resolve:ssm reference", () => {
-      assert.equal(imageIdFor("/aws/service/x"), "resolve:ssm:/aws/service/x");
+    it("boot live from its own pipeline's parameter", () => {
+      const live = parseConfig(stackRaw("live").raw, "live", "eu-west-1");
+
+      assert.equal(live.tiers.web.image.imageId, "resolve:ssm:/phoenix/live/base-image");
+      assert.equal(live.tiers.web.image.kind, "pipeline");
     });
 
-    it("keeps an AMI id as it is", () => {
-      assert.equal(imageIdFor("ami-0123456789abcdef0"), "ami-0123456789abcdef0");
+    it("boot test from AWS's public Amazon Linux 2023 alias", () => {
+      const test = parseConfig(stackRaw("test").raw, "test", "eu-west-1");
+
+      assert.equal(
+        test.tiers.api.image.imageId,
+        "resolve:ssm:/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
+      );
+    });
+
+    it("let a disposable copy follow test's images through test's parameter", () => {
+      const source = imageSourceFor("pr-42", "linux", false, "/phoenix/test/base-image");
+
+      assert.deepEqual(source, {
+        kind: "parameter",
+        imageId: "resolve:ssm:/phoenix/test/base-image",
+        parameterName: "/phoenix/test/base-image",
+      });
+    });
+
+    it("keep a pinned AMI id as it is", () => {
+      assert.equal(imageSourceFor("test", "linux", false, "ami-0123456789abcdef0").imageId, "ami-0123456789abcdef0");
+    });
+
+    it("give a Windows tier the Windows image", () => {
+      const config = parseWith({ apiPlatform: "windows", apiRootVolumeSizeGiB: "30" });
+
+      assert.equal(
+        config.tiers.api.image.imageId,
+        "resolve:ssm:/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
+      );
+    });
+
+    it("reject a pinned image while the pipeline is on", () => {
+      const text = problemsOf(() => parseWith({ imagePipeline: "true", linuxImage: "ami-0123456789abcdef0" }));
+
+      assert.match(text, /phoenix:linuxImage = "ami-0123456789abcdef0": web tier: imagePipeline is on/);
     });
   });
 });
