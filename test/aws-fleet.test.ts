@@ -454,6 +454,16 @@ describe("AWS fleet adapter", () => {
       await assert.rejects(fleet().readFleet(ENV), /DescribeTargetHealth failed .*TargetGroupNotFound/);
     });
 
+    it("explains that AccessDenied on the manifest may mean a missing object read without s3:ListBucket", async () => {
+      deployed([]);
+      s3.on(GetObjectCommand).rejects(error("AccessDenied", "Access Denied"));
+
+      await assert.rejects(
+        fleet().readFleet(ENV),
+        /read the release manifest failed for environment "live": AccessDenied: Access Denied \(if no release is published yet, the caller also needs s3:ListBucket/,
+      );
+    });
+
     it("says in one line how to set a region when none is configured", async () => {
       deployed([]);
       asg.on(DescribeAutoScalingGroupsCommand).rejects(new Error("Region is missing"));
@@ -512,6 +522,34 @@ describe("AWS fleet adapter", () => {
         outcomes.map((o) => o.status),
         ["terminated", "terminated"],
       );
+    });
+
+    for (const message of [
+      "Instance Id not found - No managed instance found for instance ID: i-gone",
+      "The instance i-gone is not part of Auto Scaling group live-web.",
+      "The instance i-gone is not in InService or Standby.",
+    ]) {
+      it(`reports "${message}" as already gone`, async () => {
+        asg.on(TerminateInstanceInAutoScalingGroupCommand).rejects(error("ValidationError", message));
+
+        const [outcome] = await fleet().terminate([{ group: "live-web", instanceId: "i-gone" }]);
+
+        assert.equal(outcome.status, "already-gone");
+      });
+    }
+
+    it("reports a validation error that is not about membership as a failure", async () => {
+      const message = "Terminating instance without replacement will violate group's min size constraint.";
+      asg.on(TerminateInstanceInAutoScalingGroupCommand).rejects(error("ValidationError", message));
+
+      const [outcome] = await fleet().terminate([{ group: "live-web", instanceId: "i-1" }]);
+
+      assert.deepEqual(outcome, {
+        group: "live-web",
+        instanceId: "i-1",
+        status: "failed",
+        error: `ValidationError: ${message}`,
+      });
     });
 
     it("reports an instance already gone and one that failed, and still terminates the rest", async () => {

@@ -36,6 +36,7 @@ const INSTANCE_PAGE_SIZE = 1000;
 const INSTANCE_ID_BATCH = 200;
 /** Instance states that can belong to a group; terminated instances linger in DescribeInstances for up to an hour. */
 const LIVE_INSTANCE_STATES = ["pending", "running", "shutting-down", "stopping", "stopped"];
+const READ_MANIFEST = "read the release manifest";
 /** Health reported for an instance its target group does not list: ELB's own word for "not registered". */
 export const NOT_REGISTERED: TargetHealthState = "unused";
 
@@ -99,11 +100,11 @@ export class AwsFleet implements FleetAdapter {
   }
 
   private async readDesired(environment: string): Promise<{ manifest?: ReleaseManifest; imageId?: string }> {
-    const manifest = step("read the release manifest", environment, async () => {
+    const manifest = step(READ_MANIFEST, environment, async () => {
       const bucket = await readReleaseBucket(this.clients.ssm, environment);
       return readCurrentManifest(this.clients.s3, bucket);
     });
-    const imageId = step(`read the base-image parameter`, environment, () =>
+    const imageId = step("read the base-image parameter", environment, () =>
       readBaseImage(this.clients.ssm, environment),
     );
     const [m, i] = await Promise.all([manifest, imageId]);
@@ -328,16 +329,28 @@ function toFleetReadError(operation: string, environment: string, err: unknown):
   if (err instanceof ContractError) {
     return new FleetReadError(`cannot ${operation} of environment "${environment}": ${message}`, { cause: err });
   }
+  // Without s3:ListBucket, S3 answers a missing key with AccessDenied: say so, since "no manifest yet" is normal.
+  const hint =
+    name === "AccessDenied" && operation === READ_MANIFEST
+      ? ` (if no release is published yet, the caller also needs s3:ListBucket on the bucket to see that)`
+      : "";
   return new FleetReadError(
-    `${operation} failed for environment "${environment}": ${name}: ${message}; nothing was terminated`,
+    `${operation} failed for environment "${environment}": ${name}: ${message}${hint}; nothing was terminated`,
     { cause: err },
   );
 }
 
-/** ValidationError that says the instance is no longer a member (gone, or already on its way out). */
+/**
+ * ValidationError saying the instance is no longer a member, or is already leaving (it was InService when read):
+ * "Instance Id not found - No managed instance found ...", "... is not part of Auto Scaling group ...",
+ * "The instance ... is not in InService or Standby". Other ValidationErrors (a min-size violation) are failures.
+ */
 function isAlreadyGone(err: unknown): boolean {
   const message = err instanceof Error ? err.message : "";
-  return errorName(err) === "ValidationError" && /not found|no managed instance|terminat/i.test(message);
+  return (
+    errorName(err) === "ValidationError" &&
+    /not found|no managed instance|is not part of|not in InService or Standby/i.test(message)
+  );
 }
 
 function errorName(err: unknown): string {
