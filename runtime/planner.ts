@@ -1,6 +1,6 @@
 // The planner: a pure function from what a sweep saw (snapshot) and what the operator allows (policy) to what the
 // sweep does (plan). No I/O, no clock: "now" is snapshot.readAt, so any logged sweep replays to the same decisions.
-import { UsageError } from "./errors";
+import { ContractError, UsageError } from "./errors";
 import { compareVersions, normalizeVersion } from "./version";
 import {
   DEFAULT_POLICY,
@@ -120,8 +120,14 @@ export function instanceAgeHours(instance: Pick<InstanceSnapshot, "launchTime">,
   return Number.isNaN(age) ? undefined : age / HOUR_MS;
 }
 
+/**
+ * Decides, for every group of the snapshot, which instances to terminate and why (including why none). Throws
+ * UsageError for a policy it cannot apply and ContractError for a desired version or image it cannot compare with:
+ * either would otherwise make every instance look stale.
+ */
 export function plan(snapshot: FleetSnapshot, policy: Policy): Plan {
   validatePolicy(policy);
+  validateDesired(snapshot);
   // Sorted by name so that the order AWS happened to list groups in never changes a plan.
   const groups = [...snapshot.groups].sort((a, b) => byString(a.name, b.name) || byString(a.tier, b.tier));
   return {
@@ -129,6 +135,22 @@ export function plan(snapshot: FleetSnapshot, policy: Policy): Plan {
     readAt: snapshot.readAt,
     groups: groups.map((g) => planGroup(g, snapshot, effectivePolicy(policy, g.tier))),
   };
+}
+
+function validateDesired(snapshot: FleetSnapshot): void {
+  const { desiredVersion, desiredImageId } = snapshot;
+  if (desiredVersion !== undefined && normalizeVersion(desiredVersion) === undefined) {
+    throw new ContractError(
+      `the desired version ${JSON.stringify(desiredVersion)} is not a semantic version (e.g. 1.0.274); ` +
+        "republish releases/current.json with a valid version",
+    );
+  }
+  if (desiredImageId !== undefined && (desiredImageId.length === 0 || /\s/.test(desiredImageId))) {
+    throw new ContractError(
+      `the desired image ${JSON.stringify(desiredImageId)} is not an image id (ami-...); ` +
+        "fix the base-image parameter /phoenix/<env>/base-image",
+    );
+  }
 }
 
 function planGroup(group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy): GroupPlan {
@@ -357,8 +379,8 @@ function versionOf(instance: InstanceSnapshot): string | undefined {
 }
 
 function sameVersion(a: string, b: string): boolean {
-  const nb = normalizeVersion(b);
-  return nb === undefined ? a === b : compareVersions(a, nb) === 0;
+  // validateDesired has made sure b is a version; normalizing lets a manifest's `v1.0.274` match `1.0.274`.
+  return compareVersions(a, normalizeVersion(b)!) === 0;
 }
 
 function compareOptionalVersions(a: string | undefined, b: string | undefined): number {

@@ -1,6 +1,6 @@
 // Example tests of the planner: one behaviour each, with the exact reason and log texts an operator reads.
 import * as assert from "node:assert/strict";
-import { UsageError } from "../runtime/errors";
+import { ContractError, UsageError } from "../runtime/errors";
 import {
   desiredVersionFor,
   effectivePolicy,
@@ -181,6 +181,33 @@ describe("planner", () => {
         result.groups.map((g) => g.name),
         ["live-api", "live-web"],
       );
+    });
+
+    it("refuses a desired version that is not semver, rather than finding every instance stale", () => {
+      const snapshot = aSnapshot([aGroup("live-web", [anInstance("i-1", "1.0.274")])], { version: "latest" });
+
+      assert.throws(
+        () => plan(snapshot, DEFAULT_POLICY),
+        (e: unknown) => {
+          assert.ok(e instanceof ContractError);
+          assert.match(e.message, /desired version "latest" is not a semantic version/);
+          return true;
+        },
+      );
+    });
+
+    it("refuses an empty desired image, rather than finding every instance drifted", () => {
+      const snapshot = aSnapshot([aGroup("live-web", [anInstance("i-1", "1.0.274")])], { imageId: "" });
+
+      assert.throws(() => plan(snapshot, DEFAULT_POLICY), /desired image "" is not an image id/);
+    });
+
+    it("matches a manifest's v-prefixed version to the plain version instances answer", () => {
+      const snapshot = aSnapshot([aGroup("live-web", [anInstance("i-1", "1.0.274"), anInstance("i-2", "1.0.273")])], {
+        version: "v1.0.274",
+      });
+
+      assert.deepEqual(only(plan(snapshot, DEFAULT_POLICY)).terminate, ["i-2"]);
     });
 
     it("fills every field of a converged group and says converged", () => {
