@@ -15,12 +15,22 @@ export const PUBLIC_IMAGE_ALIASES: Record<Platform, string> = {
 };
 
 /**
- * The SSM parameter the pipeline publishes a platform's AMI id to. Linux (the default platform) owns
- * `/phoenix/<env>/base-image`, the parameter the terminator compares instances against; Windows gets its own
- * `/phoenix/<env>/base-image-windows` so that a pipeline building both never overwrites one with the other.
+ * `/phoenix/<env>/base-image`: the one image the terminator holds every instance of the environment to (it reads
+ * this parameter for the planner's image-drift rule), and the one the pipeline's primary platform publishes to.
  */
-export function baseImageParameterName(environment: string, platform: Platform = "linux"): string {
-  return platform === "linux" ? `/phoenix/${environment}/base-image` : `/phoenix/${environment}/base-image-windows`;
+export function baseImageParameterName(environment: string): string {
+  return `/phoenix/${environment}/base-image`;
+}
+
+/**
+ * The parameter a pipeline platform publishes to. The primary platform (the one the environment's tiers run) writes
+ * the base-image parameter; any other platform built alongside gets its own `/phoenix/<env>/base-image-<platform>`,
+ * so two platforms never overwrite each other and the terminator never compares an instance with the wrong OS.
+ */
+export function platformImageParameterName(environment: string, platform: Platform, primary: Platform): string {
+  return platform === primary
+    ? baseImageParameterName(environment)
+    : `${baseImageParameterName(environment)}-${platform}`;
 }
 
 export interface ImageSourceConfig {
@@ -51,7 +61,7 @@ const PARAMETER_NAME = /^\/[A-Za-z0-9_.\-/]+$/;
 
 /**
  * Decides a tier's image source, first match wins:
- * 1. pipeline on: `resolve:ssm:/phoenix/<env>/base-image` (per platform, see baseImageParameterName);
+ * 1. pipeline on: `resolve:ssm:/phoenix/<env>/base-image`;
  * 2. a configured parameter: `resolve:ssm:<parameter>` (a disposable copy following `test`'s images);
  * 3. a configured AMI id, as is;
  * 4. the platform's public SSM alias.
@@ -78,7 +88,9 @@ export function resolveImageSource(config: ImageSourceConfig): ImageSource {
           `remove baseImageParameter/amiId, or turn imagePipeline off to follow them.`,
       );
     }
-    const parameterName = baseImageParameterName(environment, platform);
+    // The pipeline builds the tiers' platform as its primary one; config rejects tiers on two platforms with the
+    // pipeline on, because the terminator holds every instance to this one parameter.
+    const parameterName = baseImageParameterName(environment);
     return { kind: "pipeline", imageId: `resolve:ssm:${parameterName}`, parameterName };
   }
   if (baseImageParameter !== undefined && amiId !== undefined) {

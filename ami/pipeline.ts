@@ -6,10 +6,10 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { baseImageParameterName, Platform } from "./imageSource";
+import { Platform, platformImageParameterName } from "./imageSource";
 import { DEFAULT_SCHEDULE_EXPRESSION, parseMonthlyCron, ScheduleExpressionError } from "./schedule";
 
-export { baseImageParameterName, Platform } from "./imageSource";
+export { baseImageParameterName, Platform, platformImageParameterName } from "./imageSource";
 
 /** Pipeline arguments that cannot be used; the message names the argument, the value and what is allowed. */
 export class BaseImagePipelineArgsError extends Error {
@@ -26,7 +26,9 @@ export const PLATFORMS: readonly Platform[] = ["linux", "windows"];
 export interface BaseImagePipelineArgs {
   /** Environment name (`live`, `test`, ...): names, tags and the parameter `/phoenix/<env>/base-image`. */
   environment: string;
-  /** Platforms to build a base image for. @default ["linux"] */
+  /** Platforms to build a base image for. The first is the primary one: it publishes `/phoenix/<env>/base-image`,
+   *  which the tiers boot from and the terminator holds instances to; others publish `.../base-image-<platform>`.
+   *  @default ["linux"] */
   platforms?: Platform[];
   /** Private subnet the build and test instances run in; it needs a route to AWS APIs and package repositories. */
   subnetId: pulumi.Input<string>;
@@ -179,7 +181,7 @@ export interface PlatformPipeline {
 export class BaseImagePipeline extends pulumi.ComponentResource {
   /** Pipelines by platform. */
   readonly pipelines: PlatformPipeline[];
-  /** The parameter name per platform (`/phoenix/<env>/base-image` for linux). */
+  /** The parameter name per platform (`/phoenix/<env>/base-image` for the primary one). */
   readonly parameterNames: Record<string, string>;
   readonly instanceProfileName: pulumi.Output<string>;
   readonly lifecyclePolicyArn: pulumi.Output<string>;
@@ -232,7 +234,7 @@ export class BaseImagePipeline extends pulumi.ComponentResource {
         rootVolumeSizeGiB: args.rootVolumeSizeGiB?.[platform] ?? PLATFORM_SPECS[platform].rootVolumeSizeGiB,
         document: componentDocument(platform),
       };
-      const parameterName = baseImageParameterName(env, platform);
+      const parameterName = platformImageParameterName(env, platform, platforms[0]);
       parameterNames[platform] = parameterName;
       const baseName = `phoenix-${env}-${platform}`;
       const componentVersion = contentVersion(spec.document);

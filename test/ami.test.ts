@@ -4,7 +4,13 @@ import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { baseImageParameterName, ImageSourceError, PUBLIC_IMAGE_ALIASES, resolveImageSource } from "../ami/imageSource";
+import {
+  baseImageParameterName,
+  ImageSourceError,
+  platformImageParameterName,
+  PUBLIC_IMAGE_ALIASES,
+  resolveImageSource,
+} from "../ami/imageSource";
 import {
   awsManagedImageArn,
   BaseImagePipeline,
@@ -234,11 +240,16 @@ describe("the image source of a launch template", () => {
     assert.equal(windows.imageId, `resolve:ssm:${PUBLIC_IMAGE_ALIASES.windows}`);
   });
 
-  it("gives Windows its own pipeline parameter so two platforms never overwrite each other", () => {
+  it("boots a Windows tier from the base-image parameter too when the pipeline builds Windows for it", () => {
     const source = resolveImageSource({ environment: "live", platform: "windows", pipelineEnabled: true });
 
-    assert.equal(source.imageId, "resolve:ssm:/phoenix/live/base-image-windows");
-    assert.notEqual(baseImageParameterName("live", "windows"), baseImageParameterName("live", "linux"));
+    assert.equal(source.imageId, "resolve:ssm:/phoenix/live/base-image");
+  });
+
+  it("gives a secondary platform its own parameter so two platforms never overwrite each other", () => {
+    assert.equal(platformImageParameterName("live", "linux", "linux"), baseImageParameterName("live"));
+    assert.equal(platformImageParameterName("live", "windows", "windows"), "/phoenix/live/base-image");
+    assert.equal(platformImageParameterName("live", "windows", "linux"), "/phoenix/live/base-image-windows");
   });
 
   it("rejects contradictory or malformed settings, naming the key", () => {
@@ -330,11 +341,17 @@ describe("BaseImagePipeline under mocks", () => {
       retainImageCount: 5,
       inUseWithinDays: 90,
     });
+    new BaseImagePipeline("windows-only", {
+      environment: "win",
+      platforms: ["windows"],
+      subnetId: "subnet-private-c",
+      securityGroupId: "sg-win",
+    });
     await settle();
   });
 
   it("registers one component per pipeline under the phoenix:ami:BaseImagePipeline type", () => {
-    assert.equal(mocks.ofType("phoenix:ami:BaseImagePipeline").length, 2);
+    assert.equal(mocks.ofType("phoenix:ami:BaseImagePipeline").length, 3);
   });
 
   it("starts each recipe from the AWS-managed image by x.x.x wildcard, in the stack's partition and region", () => {
@@ -427,7 +444,7 @@ describe("BaseImagePipeline under mocks", () => {
     );
   });
 
-  it("writes the Windows AMI id to its own parameter", () => {
+  it("writes a secondary platform's AMI id to its own parameter", () => {
     const windows = byName(
       "aws:imagebuilder/distributionConfiguration:DistributionConfiguration",
       "base-image-windows",
@@ -437,6 +454,15 @@ describe("BaseImagePipeline under mocks", () => {
       windows.distributions[0].ssmParameterConfigurations[0].parameterName,
       "/phoenix/test/base-image-windows",
     );
+  });
+
+  it("writes the primary platform's AMI id to the base-image parameter, Windows included", () => {
+    const windowsOnly = byName(
+      "aws:imagebuilder/distributionConfiguration:DistributionConfiguration",
+      "windows-only-windows",
+    ).inputs;
+
+    assert.equal(windowsOnly.distributions[0].ssmParameterConfigurations[0].parameterName, "/phoenix/win/base-image");
   });
 
   it("gives build instances a profile with exactly SSM core and the Image Builder instance policy", () => {
