@@ -414,6 +414,25 @@ describe("AWS fleet adapter", () => {
       assert.equal("desiredImageId" in state, false);
     });
 
+    it("fails the read when the base-image parameter exists but cannot be read", async () => {
+      deployed([]);
+      ssm
+        .on(GetParameterCommand, { Name: baseImageParameter(ENV) })
+        .rejects(error("AccessDeniedException", "not authorized to perform: ssm:GetParameter"));
+
+      await assert.rejects(
+        fleet().readFleet(ENV),
+        /read the base-image parameter failed for environment "live": AccessDeniedException/,
+      );
+    });
+
+    it("fails the read when a parameter is empty, saying the deploy writes it", async () => {
+      deployed([]);
+      ssm.on(GetParameterCommand, { Name: baseImageParameter(ENV) }).resolves({ Parameter: { Value: " " } });
+
+      await assert.rejects(fleet().readFleet(ENV), /SSM parameter \/phoenix\/live\/base-image is empty/);
+    });
+
     it("fails the read when the release-bucket parameter is missing, saying the environment is not deployed", async () => {
       deployed([]);
       ssm
