@@ -249,7 +249,9 @@ describe("planner properties over random fleets", () => {
         for (const g of result.groups) {
           assert.ok(g.reason.length > 0);
           assert.ok(g.log.startsWith(`${g.name} => `));
-          assert.match(g.log, /\d+ instances? to terminate$/);
+          const n = g.terminate.length;
+          assert.ok(g.log.endsWith(`, ${n} ${n === 1 ? "instance" : "instances"} to terminate`), g.log);
+          for (const u of g.unstable) assert.ok(g.reason.includes(`${u.id} ${u.why}`), g.reason);
           const stale = g.instances.filter((d) => d.stale);
           if (g.stable && stale.some((d) => d.reasons.includes("image"))) assert.match(g.reason, /image drift/);
           if (g.stable && stale.some((d) => d.reasons.includes("age"))) assert.match(g.reason, /\bage\b/);
