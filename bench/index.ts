@@ -1,8 +1,12 @@
 // `npm run bench`: every benchmark in order, each printing its figures next to the issue's targets.
 // Adding a bench is one line in BENCHES.
+import { rolloutBench } from "./rollout";
 import { sweepBench } from "./sweep";
 
-const BENCHES: [name: string, run: () => Promise<void>][] = [["sweep", sweepBench]];
+const BENCHES: [name: string, run: () => Promise<void>][] = [
+  ["sweep", sweepBench],
+  ["rollout", rolloutBench],
+];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -1,0 +1,107 @@
+// The rollout benchmark: the original scenario (a release through web and API tiers) rehearsed on the local fleet
+// with 6-minute boots, for 3 and 30 instances per tier, under the original's triggers (5-minute schedule only,
+// floor 1) and phoenix's (schedule plus Auto Scaling launch/terminate events). Figures are means over several seeds,
+// because where the release lands in the 5-minute schedule is chance.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { runRehearsal, RehearsalResult, TriggerMode } from "../runtime/rehearsal/rehearsal";
+import { table } from "../runtime/rehearsal/view";
+
+const BOOT_MINUTES = 6;
+
+interface Row {
+  instances: number;
+  mode: TriggerMode;
+  scheduleMinutes: number;
+  label: string;
+  seeds: number[];
+}
+
+const ROWS: Row[] = [3, 30].flatMap((instances) => {
+  const seeds = instances === 3 ? [1, 2, 3, 4, 5, 6] : [1, 2, 3];
+  return [
+    { instances, seeds, mode: "original", scheduleMinutes: 5, label: "original: 5-min schedule only" },
+    {
+      instances,
+      seeds,
+      mode: "phoenix",
+      scheduleMinutes: 5,
+      label: "phoenix: 5-min schedule + launch/terminate events",
+    },
+    {
+      instances,
+      seeds,
+      mode: "phoenix",
+      scheduleMinutes: 1,
+      label: "phoenix: 1-min schedule + launch/terminate events",
+    },
+    {
+      instances,
+      seeds,
+      mode: "on-healthy",
+      scheduleMinutes: 5,
+      label: "(hypothetical) 5-min schedule + a sweep when a target turns healthy",
+    },
+  ] satisfies Row[];
+});
+
+export async function rolloutBench(): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-rollout-bench-"));
+  const started = Date.now();
+  try {
+    console.log(
+      `\nrollout: the original scenario (web and API tiers, 1.0.266 → 1.0.274), ${BOOT_MINUTES}-minute boots ±10%, ` +
+        "floor 1 (minHealthy 1); the real planner, probes, release handler and sweep on the " +
+        "local fleet; mean over seeds (min–max)",
+    );
+    const lines: string[][] = [
+      ["per tier", "triggers", "seeds", "rollout, in boots", "lowest in service", "launches per replaced"],
+    ];
+    for (const row of ROWS) {
+      const results: RehearsalResult[] = [];
+      for (const seed of row.seeds) {
+        results.push(
+          await runRehearsal({
+            scenario: "original",
+            instances: row.instances,
+            bootMinutes: BOOT_MINUTES,
+            floor: 1,
+            mode: row.mode,
+            scheduleMinutes: row.scheduleMinutes,
+            seed,
+            workDir: path.join(dir, `${row.instances}-${row.mode}-${row.scheduleMinutes}-${seed}`),
+          }),
+        );
+      }
+      const failed = results.filter((r) => !r.ok);
+      if (failed.length > 0)
+        throw new Error(`rollout bench: ${failed[0].scenario} did not converge: ${failed[0].outcome}`);
+      const boots = results.map((r) => r.convergedAtMinutes! / r.bootMinutes);
+      const lowest = results.map((r) => Math.min(...r.tiers.map((t) => t.lowestInService / t.desired)));
+      const launches = results.map(
+        (r) => r.tiers.reduce((n, t) => n + t.launched, 0) / r.tiers.reduce((n, t) => n + t.desired, 0),
+      );
+      lines.push([
+        String(row.instances),
+        row.label,
+        String(row.seeds.length),
+        `${mean(boots).toFixed(2)} (${Math.min(...boots).toFixed(2)}–${Math.max(...boots).toFixed(2)})`,
+        `${percent(Math.min(...lowest))} (${Math.round(Math.min(...lowest) * row.instances)} of ${row.instances})`,
+        mean(launches).toFixed(2),
+      ]);
+    }
+    for (const line of table(lines)) console.log(`  ${line}`);
+    console.log(`  (${((Date.now() - started) / 1000).toFixed(1)} s of wall time for all runs)`);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function mean(xs: number[]): number {
+  return xs.reduce((a, b) => a + b, 0) / xs.length;
+}
+
+function percent(x: number): string {
+  return `${Math.round(x * 100)}%`;
+}
