@@ -154,6 +154,12 @@ async function benchFleet(shape: FleetShape, probe: ProbeOptions, baselineRss: n
         `${Math.round(wallMs - phases.readMs - phases.terminateMs)}, terminations ${Math.round(phases.terminateMs)}; ` +
         `CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms`,
     );
+    // Each never-answering instance holds a pool slot for the whole timeout, so this is a floor no CPU can beat.
+    const floor = Math.max(1, hung / probe.concurrency);
+    console.log(
+      `    floor from the pool alone: ${hung} never-answering probes x timeout / ${probe.concurrency} slots ` +
+        `= ${floor.toFixed(2)} x; the rest is the time to get through the answering ones`,
+    );
     console.log(`  memory      ${mb(estimate).padStart(7)} MB   target < 200 MB   ${mark(estimate < 200 * MB)}`);
     console.log(
       `    = ${mb(baselineRss)} MB rss of Node with the five SDK clients loaded (no ts-node) ` +
