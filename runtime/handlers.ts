@@ -248,17 +248,45 @@ export function isS3Event(event: unknown): boolean {
 export type RolloutHandler = (event?: unknown) => Promise<SweepSummary | ReleaseHandlerResult>;
 
 /**
+ * The error as a native Error, the only kind Lambda reports with its type, message and stack. In the deployed code
+ * the runtime's own error classes are rebuilt by Pulumi's closure serializer, whose instances are not `instanceof
+ * Error`; their name and message are carried over (and the original kept as `cause`).
+ */
+export function nativeError(err: unknown): Error {
+  if (err instanceof Error && typeof err.stack === "string") return err;
+  const e = (typeof err === "object" && err !== null ? err : {}) as { name?: unknown; message?: unknown };
+  const name = typeof e.name === "string" && e.name !== "" ? e.name : "Error";
+  const message = typeof e.message === "string" && e.message !== "" ? e.message : String(err);
+  const native = new Error(message, { cause: err });
+  native.name = name;
+  return native;
+}
+
+/**
  * The one entry point of the rollout Lambda: S3 events (the release manifest written) go to the release handler,
  * everything else (the schedule, instance launch/terminate events, a manual invoke) to the sweep. One function for
- * both keeps them single-flight under reserved concurrency 1. Both handlers share one set of SDK clients.
+ * both keeps them single-flight under reserved concurrency 1. Both handlers share one set of SDK clients. Whatever
+ * fails, at creation or in an invocation, is thrown as a native Error (see nativeError).
  */
 export function createRolloutHandler(
   env: NodeJS.ProcessEnv = process.env,
   overrides: Partial<HandlerDeps> = {},
 ): RolloutHandler {
-  const bucket = required(env, ENV.releaseBucket);
-  const deps = resolveDeps(overrides, bucket);
-  const onSchedule = createSweepHandler(env, deps);
-  const onRelease = createReleaseHandler(env, deps);
-  return async (event?: unknown) => (isS3Event(event) ? onRelease(event) : onSchedule(event));
+  let onSchedule: SweepHandler;
+  let onRelease: ReleaseHandler;
+  try {
+    const bucket = required(env, ENV.releaseBucket);
+    const deps = resolveDeps(overrides, bucket);
+    onSchedule = createSweepHandler(env, deps);
+    onRelease = createReleaseHandler(env, deps);
+  } catch (err) {
+    throw nativeError(err);
+  }
+  return async (event?: unknown) => {
+    try {
+      return await (isS3Event(event) ? onRelease(event) : onSchedule(event));
+    } catch (err) {
+      throw nativeError(err);
+    }
+  };
 }

@@ -7,6 +7,7 @@ import {
   createRolloutHandler,
   createSweepHandler,
   isS3Event,
+  nativeError,
   parsePolicy,
   policyForTiers,
   readHandlerConfig,
@@ -228,6 +229,18 @@ describe("the sweep handler", () => {
     assert.equal(log.json().filter((r) => r.type === "release.manifest").length, 1);
     assert.deepEqual(memory.terminated, [{ group: "test-web", instanceId: "i-old" }]);
     assert.equal(memory.reads, 2);
+  });
+
+  it("reports a failure as a native Error carrying the original's name and message", () => {
+    // What Pulumi's closure serializer makes of `new UsageError(...)`: an object that is not instanceof Error.
+    const rebuilt = { name: "UsageError", message: "environment variable PHOENIX_POLICY is not set" };
+
+    const native = nativeError(rebuilt);
+
+    assert.ok(native instanceof Error);
+    assert.equal(native.name, "UsageError");
+    assert.equal(native.message, "environment variable PHOENIX_POLICY is not set");
+    assert.equal(native.cause, rebuilt);
   });
 
   it("tells S3 notification events from EventBridge events", () => {

@@ -1,0 +1,370 @@
+// The code that would be deployed: the rollout closure serialized under Pulumi mocks exactly as `pulumi up` would
+// upload it, checked for contents and zipped size, then written to disk and run in a plain Node child process
+// against a loopback stand-in for AWS (test/support/fake-aws.ts) and a fleet of real loopback /version servers.
+import * as assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import * as fs from "node:fs";
+import { builtinModules } from "node:module";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as zlib from "node:zlib";
+import * as pulumi from "@pulumi/pulumi";
+import { Rollout } from "../components/rollout";
+import { ENV } from "../runtime/handlers";
+import { MANIFEST_KEY } from "../runtime/manifest";
+import { FakeAws, FakeGroup } from "./support/fake-aws";
+import { Loopback, LoopbackServer } from "./support/loopback";
+import { PROJECT_ROOT, settle, setupMocks } from "./support/pulumi-mocks";
+
+/** The archive budget from the issue: kilobytes, zipped. */
+const MAX_ZIPPED_BYTES = 200 * 1024;
+const BUCKET = "phoenix-test-releases";
+
+/** Every file of a Pulumi AssetArchive, by its path inside the archive (what Lambda unpacks to /var/task). */
+async function archiveFiles(archive: pulumi.asset.AssetArchive): Promise<Map<string, Buffer>> {
+  const files = new Map<string, Buffer>();
+  const assets = await archive.assets;
+  for (const [name, entry] of Object.entries(assets)) {
+    if (entry instanceof pulumi.asset.StringAsset) {
+      files.set(name, Buffer.from(await entry.text));
+    } else if (entry instanceof pulumi.asset.FileArchive) {
+      // Code paths are relative to the working directory, as the engine resolves them (mocha runs from the root).
+      const root = path.resolve(await entry.path);
+      const walk = (dir: string) => {
+        for (const child of fs.readdirSync(dir, { withFileTypes: true })) {
+          const full = path.join(dir, child.name);
+          if (child.isDirectory()) walk(full);
+          else
+            files.set(
+              path.posix.join(name, path.relative(root, full).split(path.sep).join("/")),
+              fs.readFileSync(full),
+            );
+        }
+      };
+      walk(root);
+    } else {
+      throw new Error(`archive entry ${name} is a ${entry.constructor.name}; this test reads strings and directories`);
+    }
+  }
+  return files;
+}
+
+/**
+ * The archive as a real zip (deflate, level 9; local headers, central directory, end record), built with Node's
+ * zlib so its size is the size of what would be uploaded, not an estimate. `unzip -t` accepts it.
+ */
+function zip(files: Map<string, Buffer>): Buffer {
+  const locals: Buffer[] = [];
+  const centrals: Buffer[] = [];
+  let offset = 0;
+  for (const [name, data] of [...files.entries()].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const nameBytes = Buffer.from(name, "utf8");
+    const deflated = zlib.deflateRawSync(data, { level: 9 });
+    const crc = zlib.crc32(data);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(20, 4); // version needed
+    local.writeUInt16LE(0x0800, 6); // UTF-8 names
+    local.writeUInt16LE(8, 8); // deflate
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(deflated.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(20, 4);
+    central.writeUInt16LE(20, 6);
+    central.writeUInt16LE(0x0800, 8);
+    central.writeUInt16LE(8, 10);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(deflated.length, 20);
+    central.writeUInt32LE(data.length, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt32LE(offset, 42);
+    locals.push(local, nameBytes, deflated);
+    centrals.push(central, nameBytes);
+    offset += local.length + nameBytes.length + deflated.length;
+  }
+  const directory = Buffer.concat(centrals);
+  const end = Buffer.alloc(22);
+  end.writeUInt32LE(0x06054b50, 0);
+  end.writeUInt16LE(files.size, 8);
+  end.writeUInt16LE(files.size, 10);
+  end.writeUInt32LE(directory.length, 12);
+  end.writeUInt32LE(offset, 16);
+  return Buffer.concat([...locals, directory, end]);
+}
+
+/**
+ * Loaded with `node -r` before the handler: every module the archive's code requires must resolve inside the
+ * archive, except Node built-ins and @aws-sdk/* (which the Lambda runtime provides; here NODE_PATH supplies them).
+ */
+const GUARD = `
+const Module = require("module");
+const path = require("path");
+const root = process.env.ARCHIVE_ROOT + path.sep;
+const builtins = new Set(${JSON.stringify(builtinModules)});
+const original = Module._resolveFilename;
+const strays = [];
+Module._resolveFilename = function (request, parent, ...rest) {
+  const resolved = original.call(this, request, parent, ...rest);
+  const name = request.replace(/^node:/, "");
+  const fromArchive = parent && parent.filename && parent.filename.startsWith(root);
+  if (fromArchive && !builtins.has(name) && !request.startsWith("@aws-sdk/") && !resolved.startsWith(root)) {
+    strays.push(request + " -> " + resolved);
+  }
+  return resolved;
+};
+process.on("exit", (code) => {
+  if (strays.length > 0) {
+    process.stderr.write("required from outside the archive: " + strays.join(", ") + "\\n");
+    process.exitCode = 3;
+  }
+});
+`;
+
+/** Runs the archive's handler once with `event` in a fresh Node process; resolves with its exit code and output. */
+function invoke(
+  dir: string,
+  env: Record<string, string>,
+  event: unknown,
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const script = `
+    const { handler } = require(${JSON.stringify(path.join(dir, "__index.js"))});
+    handler(${JSON.stringify(event)}, {}).then(
+      (result) => { process.stdout.write("RESULT " + JSON.stringify(result) + "\\n"); process.exit(0); },
+      (err) => { process.stderr.write("FAILED " + (err && err.stack || err) + "\\n"); process.exit(1); },
+    );`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ["-r", path.join(dir, "guard.js"), "-e", script], {
+      cwd: dir,
+      // Only what Lambda would give it: no AWS profile, no inherited NODE_OPTIONS (ts-node), no real endpoint.
+      env: { PATH: process.env.PATH ?? "", ...env, ARCHIVE_ROOT: dir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (c: Buffer) => (stdout += c.toString()));
+    child.stderr.on("data", (c: Buffer) => (stderr += c.toString()));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+function resultOf(stdout: string): Record<string, unknown> {
+  const line = stdout.split("\n").find((l) => l.startsWith("RESULT "));
+  assert.ok(line, `the handler printed no result:\n${stdout}`);
+  return JSON.parse(line.slice("RESULT ".length)) as Record<string, unknown>;
+}
+
+describe("the rollout Lambda's archive", function () {
+  // Serializing the closure and starting Node with the SDK take seconds, not milliseconds.
+  this.timeout(120_000);
+
+  const loopback = new Loopback("127.63", 18_063);
+  let files: Map<string, Buffer>;
+  let variables: Record<string, string>;
+  let dir: string;
+  let instances: LoopbackServer[];
+
+  before(async () => {
+    const mocks = await setupMocks("test");
+    new Rollout("archive", {
+      environment: "test",
+      vpcId: "vpc-0123",
+      vpcCidrBlock: "10.20.0.0/16",
+      privateSubnetIds: ["subnet-a"],
+      releaseBucketName: BUCKET,
+      releaseBucketArn: `arn:aws:s3:::${BUCKET}`,
+      tiers: [
+        { name: "web", port: loopback.port, autoScalingGroupName: "test-web" },
+        { name: "api", port: loopback.port, autoScalingGroupName: "test-api" },
+      ],
+      policy: { minHealthy: 1, minHealthyPercent: 0 },
+      probeTimeoutMs: 1000,
+    });
+    await settle();
+    const fn = mocks.one("aws:lambda/function:Function", "archive-fn");
+    files = await archiveFiles(fn.inputs.code as pulumi.asset.AssetArchive);
+    variables = fn.inputs.environment.variables as Record<string, string>;
+
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-archive-"));
+    for (const [name, data] of files) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), data);
+    }
+    fs.writeFileSync(path.join(dir, "guard.js"), GUARD);
+
+    instances = [
+      await loopback.serve({ kind: "answer", body: "1.0.266" }),
+      await loopback.serve({ kind: "answer", body: "1.0.274" }),
+      await loopback.serve({ kind: "answer", body: "1.0.274" }),
+      await loopback.serve({ kind: "answer", body: "1.0.266" }),
+    ];
+  });
+
+  after(async () => {
+    await loopback.close();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  /**
+   * web: one instance on the old version and one on the new (mid-rollout) — or, `releasedJustNow`, both on the old
+   * one — behind a target group; api: one instance on the new version.
+   */
+  function fleet(releasedJustNow = false): FakeGroup[] {
+    const tags = (tier: string) => ({
+      "phoenix:environment": "test",
+      "phoenix:tier": tier,
+      "phoenix:port": String(loopback.port),
+    });
+    return [
+      {
+        name: "test-web",
+        desiredCapacity: 2,
+        minSize: 1,
+        maxSize: 3,
+        tags: tags("web"),
+        targetGroupArns: ["arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/test-web/0123"],
+        instances: [
+          { id: "i-old", privateIp: instances[0].ip, imageId: "ami-1", launchTime: "2026-11-01T00:00:00.000Z" },
+          releasedJustNow
+            ? { id: "i-old2", privateIp: instances[3].ip, imageId: "ami-1", launchTime: "2026-11-02T00:00:00.000Z" }
+            : { id: "i-new", privateIp: instances[1].ip, imageId: "ami-1", launchTime: "2026-11-20T00:00:00.000Z" },
+        ],
+      },
+      {
+        name: "test-api",
+        desiredCapacity: 1,
+        minSize: 1,
+        maxSize: 2,
+        tags: tags("api"),
+        instances: [
+          { id: "i-api", privateIp: instances[2].ip, imageId: "ami-1", launchTime: "2026-11-20T00:00:00.000Z" },
+        ],
+      },
+    ];
+  }
+
+  async function startAws(host: string, releasedJustNow = false): Promise<FakeAws> {
+    return FakeAws.start(host, {
+      parameters: { "/phoenix/test/release-bucket": BUCKET },
+      objects: {
+        [`${BUCKET}/${MANIFEST_KEY}`]: JSON.stringify({
+          version: "1.0.274",
+          artifacts: { web: "releases/1.0.274/web.zip", api: "releases/1.0.274/api.zip" },
+          publishedAt: "2026-11-26T00:00:00.000Z",
+        }),
+        [`${BUCKET}/releases/1.0.274/web.zip`]: "PK",
+        [`${BUCKET}/releases/1.0.274/api.zip`]: "PK",
+      },
+      groups: fleet(releasedJustNow),
+    });
+  }
+
+  function lambdaEnv(aws: FakeAws): Record<string, string> {
+    return {
+      ...variables,
+      AWS_ENDPOINT_URL: aws.url,
+      AWS_REGION: "us-east-1",
+      AWS_ACCESS_KEY_ID: "AKIAFAKEFAKEFAKEFAKE",
+      AWS_SECRET_ACCESS_KEY: "fake-secret",
+      AWS_EC2_METADATA_DISABLED: "true",
+      // The Lambda runtime provides @aws-sdk/* from its own node_modules; the project's stand in for them here.
+      NODE_PATH: path.join(PROJECT_ROOT, "node_modules"),
+    };
+  }
+
+  it("holds the serialized handler and the one package it needs, nothing else", () => {
+    const topLevel = new Set(
+      [...files.keys()].map((f) => (f.startsWith("node_modules/") ? f.split("/").slice(0, 2).join("/") : f)),
+    );
+
+    assert.deepEqual([...topLevel].sort(), ["__index.js", "node_modules/semver"]);
+    assert.ok(files.get("__index.js")!.toString().includes("exports.handler"));
+  });
+
+  it("is under 200 KB zipped", () => {
+    const zipped = zip(files);
+
+    assert.ok(zipped.length < MAX_ZIPPED_BYTES, `archive is ${zipped.length} bytes zipped`);
+  });
+
+  it("sweeps from its archive in plain Node and terminates the stale instance through the AWS API", async () => {
+    const aws = await startAws("127.62.0.1");
+    try {
+      const run = await invoke(dir, lambdaEnv(aws), {
+        source: "aws.events",
+        "detail-type": "Scheduled Event",
+        detail: {},
+      });
+
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(aws.unanswered, []);
+      assert.deepEqual(
+        aws.calls("autoscaling", "TerminateInstanceInAutoScalingGroup").map((p) => ({
+          InstanceId: p.InstanceId,
+          ShouldDecrementDesiredCapacity: p.ShouldDecrementDesiredCapacity,
+        })),
+        [{ InstanceId: "i-old", ShouldDecrementDesiredCapacity: "false" }],
+      );
+      assert.deepEqual(resultOf(run.stdout), {
+        environment: "test",
+        dryRun: false,
+        trigger: "Scheduled Event",
+        terminated: ["i-old"],
+        failed: [],
+        skipped: [],
+      });
+      assert.match(run.stdout, /"_aws":\{"Timestamp":\d+,"CloudWatchMetrics":\[\{"Namespace":"Phoenix"/);
+    } finally {
+      await aws.close();
+    }
+  });
+
+  it("handles the release event from its archive: checks the artifacts, then replaces one stale instance", async () => {
+    const aws = await startAws("127.62.0.2", true);
+    try {
+      const run = await invoke(dir, lambdaEnv(aws), {
+        Records: [
+          {
+            eventSource: "aws:s3",
+            eventName: "ObjectCreated:Put",
+            s3: { bucket: { name: BUCKET }, object: { key: MANIFEST_KEY } },
+          },
+        ],
+      });
+
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(
+        aws
+          .calls("s3", "HeadObject")
+          .map((p) => p.Key)
+          .sort(),
+        ["releases/1.0.274/api.zip", "releases/1.0.274/web.zip"],
+      );
+      assert.deepEqual(
+        aws.calls("autoscaling", "TerminateInstanceInAutoScalingGroup").map((p) => p.InstanceId),
+        ["i-old"],
+      );
+    } finally {
+      await aws.close();
+    }
+  });
+
+  it("fails the invocation naming a missing variable", async () => {
+    const aws = await startAws("127.62.0.3");
+    try {
+      const env = lambdaEnv(aws);
+      delete env[ENV.environment];
+
+      const run = await invoke(dir, env, { "detail-type": "Scheduled Event" });
+
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /FAILED UsageError: environment variable PHOENIX_ENVIRONMENT is not set/);
+      assert.deepEqual(aws.log, []);
+    } finally {
+      await aws.close();
+    }
+  });
+});

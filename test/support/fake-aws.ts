@@ -1,0 +1,258 @@
+// A stand-in AWS endpoint on loopback: just enough of SSM (JSON), S3 (REST, path-style), Auto Scaling, EC2 and
+// ELBv2 (query protocol, XML) for one sweep or one release event over a tiny fleet. Point the SDK at it with
+// `AWS_ENDPOINT_URL=<fake.url>` and dummy credentials; it routes each request by the service named in its SigV4
+// credential scope (it does not check signatures) and records every call, so a test can assert what a handler asked
+// AWS to do — above all, which instances it terminated.
+//
+//   const aws = await FakeAws.start("127.62.0.1", { parameters: {...}, objects: {...}, groups: [...] });
+//   ... run the handler with AWS_ENDPOINT_URL=aws.url ...
+//   aws.calls("autoscaling", "TerminateInstanceInAutoScalingGroup")  // [{ InstanceId: "i-old", ... }]
+//   await aws.close();
+import * as http from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface FakeInstance {
+  id: string;
+  /** Auto Scaling lifecycle state. @default "InService" */
+  lifecycleState?: string;
+  /** Auto Scaling health. @default "Healthy" */
+  health?: string;
+  imageId?: string;
+  privateIp: string;
+  /** ISO-8601. */
+  launchTime: string;
+  /** Health in each of the group's target groups. @default "healthy" */
+  targetHealth?: string;
+}
+
+export interface FakeGroup {
+  name: string;
+  desiredCapacity: number;
+  minSize: number;
+  maxSize: number;
+  tags: Record<string, string>;
+  targetGroupArns?: string[];
+  instances: FakeInstance[];
+}
+
+export interface FakeAwsState {
+  /** SSM parameters by name. */
+  parameters: Record<string, string>;
+  /** S3 objects by `<bucket>/<key>`. */
+  objects: Record<string, string | Buffer>;
+  groups: FakeGroup[];
+}
+
+/** One request as the fake understood it. */
+export interface FakeCall {
+  service: string;
+  action: string;
+  /** Query-protocol parameters, the JSON body (SSM), or `{ Bucket, Key }` (S3). */
+  params: Record<string, unknown>;
+}
+
+export class FakeAws {
+  readonly log: FakeCall[] = [];
+  /** Requests the fake could not answer (a test asserts this stays empty). */
+  readonly unanswered: string[] = [];
+
+  private constructor(
+    private readonly server: http.Server,
+    readonly state: FakeAwsState,
+    readonly url: string,
+  ) {}
+
+  /** Starts the endpoint on `host` (a loopback address) and an ephemeral port. */
+  static async start(host: string, state: FakeAwsState): Promise<FakeAws> {
+    const holder: { fake?: FakeAws } = {};
+    const server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => holder.fake!.handle(req, Buffer.concat(chunks).toString("utf8"), res));
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(0, host, () => resolve());
+    });
+    const { port } = server.address() as AddressInfo;
+    holder.fake = new FakeAws(server, state, `http://${host}:${port}`);
+    return holder.fake;
+  }
+
+  /** The calls made to one service (and action), their parameters in order. */
+  calls(service: string, action?: string): Record<string, unknown>[] {
+    return this.log
+      .filter((c) => c.service === service && (action === undefined || c.action === action))
+      .map((c) => c.params);
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => {
+      this.server.closeAllConnections();
+      this.server.close(() => resolve());
+    });
+  }
+
+  private handle(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+    const scope = /Credential=[^/]+\/\d{8}\/[^/]+\/([^/]+)\/aws4_request/.exec(req.headers.authorization ?? "");
+    const service = scope?.[1] ?? "unknown";
+    try {
+      switch (service) {
+        case "ssm":
+          return this.ssm(req, body, res);
+        case "s3":
+          return this.s3(req, res);
+        case "autoscaling":
+        case "ec2":
+        case "elasticloadbalancing":
+          return this.query(service, new URLSearchParams(body), res);
+        default:
+          return this.refuse(res, `${req.method} ${req.url} for service ${service}`);
+      }
+    } catch (err) {
+      return this.refuse(res, `${service}: ${(err as Error).message}`);
+    }
+  }
+
+  private refuse(res: http.ServerResponse, what: string): void {
+    this.unanswered.push(what);
+    res.writeHead(501, { "content-type": "text/plain" }).end(`fake-aws cannot answer ${what}`);
+  }
+
+  private ssm(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+    const action = String(req.headers["x-amz-target"] ?? "").replace(/^AmazonSSM\./, "");
+    const params = JSON.parse(body || "{}") as { Name?: string };
+    this.log.push({ service: "ssm", action, params });
+    if (action !== "GetParameter") return this.refuse(res, `ssm ${action}`);
+    const json = { "content-type": "application/x-amz-json-1.1" };
+    const value = params.Name === undefined ? undefined : this.state.parameters[params.Name];
+    if (value === undefined) {
+      res.writeHead(400, json).end(JSON.stringify({ __type: "ParameterNotFound", message: `${params.Name}` }));
+      return;
+    }
+    res
+      .writeHead(200, json)
+      .end(JSON.stringify({ Parameter: { Name: params.Name, Type: "String", Value: value, Version: 1 } }));
+  }
+
+  private s3(req: http.IncomingMessage, res: http.ServerResponse): void {
+    // Path-style (`/<bucket>/<key>`): the SDK uses it for an endpoint that is an IP address.
+    const url = new URL(req.url ?? "/", "http://fake");
+    const [, bucket = "", ...rest] = url.pathname.split("/");
+    const key = decodeURIComponent(rest.join("/"));
+    const action = req.method === "HEAD" ? "HeadObject" : req.method === "GET" ? "GetObject" : `${req.method}`;
+    this.log.push({ service: "s3", action, params: { Bucket: bucket, Key: key } });
+    if (action !== "GetObject" && action !== "HeadObject") return this.refuse(res, `s3 ${req.method} ${req.url}`);
+    const object = this.state.objects[`${bucket}/${key}`];
+    if (object === undefined) {
+      const xml = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>${escape(key)}</Key></Error>`;
+      res.writeHead(404, { "content-type": "application/xml" }).end(action === "HeadObject" ? undefined : xml);
+      return;
+    }
+    const data = Buffer.isBuffer(object) ? object : Buffer.from(object);
+    res.writeHead(200, {
+      "content-type": "application/octet-stream",
+      "content-length": String(data.length),
+      etag: `"${data.length.toString(16)}"`,
+      "last-modified": new Date(0).toUTCString(),
+    });
+    res.end(action === "HeadObject" ? undefined : data);
+  }
+
+  private query(service: string, params: URLSearchParams, res: http.ServerResponse): void {
+    const action = params.get("Action") ?? "";
+    this.log.push({ service, action, params: Object.fromEntries(params.entries()) });
+    const xml = (namespace: string, inner: string, wrapResult = true) =>
+      `<?xml version="1.0" encoding="UTF-8"?><${action}Response xmlns="${namespace}">` +
+      (wrapResult ? `<${action}Result>${inner}</${action}Result>` : inner) +
+      `<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata></${action}Response>`;
+    const send = (text: string): void => {
+      res.writeHead(200, { "content-type": "text/xml" }).end(text);
+    };
+    const asg = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
+    switch (`${service}:${action}`) {
+      case "autoscaling:DescribeAutoScalingGroups":
+        return send(xml(asg, `<AutoScalingGroups>${this.state.groups.map(groupXml).join("")}</AutoScalingGroups>`));
+      case "autoscaling:TerminateInstanceInAutoScalingGroup": {
+        const id = params.get("InstanceId") ?? "";
+        return send(
+          xml(
+            asg,
+            `<Activity><ActivityId>fake-${escape(id)}</ActivityId><AutoScalingGroupName>${escape(this.groupOf(id))}</AutoScalingGroupName>` +
+              `<Description>Terminating EC2 instance: ${escape(id)}</Description><Cause>fake</Cause>` +
+              `<StartTime>${new Date(0).toISOString()}</StartTime><StatusCode>InProgress</StatusCode><Progress>0</Progress></Activity>`,
+          ),
+        );
+      }
+      case "ec2:DescribeInstances": {
+        const items = this.state.groups
+          .flatMap((g) => g.instances)
+          .map(
+            (i) =>
+              `<item><instanceId>${escape(i.id)}</instanceId>${i.imageId ? `<imageId>${escape(i.imageId)}</imageId>` : ""}` +
+              `<privateIpAddress>${escape(i.privateIp)}</privateIpAddress><launchTime>${escape(i.launchTime)}</launchTime>` +
+              `<instanceState><code>16</code><name>running</name></instanceState></item>`,
+          )
+          .join("");
+        return send(
+          xml(
+            "http://ec2.amazonaws.com/doc/2016-11-15/",
+            `<requestId>fake</requestId><reservationSet><item><reservationId>r-fake</reservationId><instancesSet>${items}</instancesSet></item></reservationSet>`,
+            false,
+          ).replace("<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata>", ""),
+        );
+      }
+      case "elasticloadbalancing:DescribeTargetHealth": {
+        const arn = params.get("TargetGroupArn") ?? "";
+        const members = this.state.groups
+          .filter((g) => (g.targetGroupArns ?? []).includes(arn))
+          .flatMap((g) => g.instances)
+          .map(
+            (i) =>
+              `<member><Target><Id>${escape(i.id)}</Id><Port>80</Port></Target>` +
+              `<TargetHealth><State>${escape(i.targetHealth ?? "healthy")}</State></TargetHealth></member>`,
+          )
+          .join("");
+        return send(
+          xml(
+            "http://elasticloadbalancing.amazonaws.com/doc/2015-12-01/",
+            `<TargetHealthDescriptions>${members}</TargetHealthDescriptions>`,
+          ),
+        );
+      }
+      default:
+        return this.refuse(res, `${service} ${action}`);
+    }
+  }
+
+  private groupOf(instanceId: string): string {
+    return this.state.groups.find((g) => g.instances.some((i) => i.id === instanceId))?.name ?? "";
+  }
+}
+
+function groupXml(g: FakeGroup): string {
+  const members = (items: string[]) => items.map((i) => `<member>${i}</member>`).join("");
+  return (
+    `<member><AutoScalingGroupName>${escape(g.name)}</AutoScalingGroupName>` +
+    `<MinSize>${g.minSize}</MinSize><MaxSize>${g.maxSize}</MaxSize><DesiredCapacity>${g.desiredCapacity}</DesiredCapacity>` +
+    `<Instances>${members(
+      g.instances.map(
+        (i) =>
+          `<InstanceId>${escape(i.id)}</InstanceId><LifecycleState>${escape(i.lifecycleState ?? "InService")}</LifecycleState>` +
+          `<HealthStatus>${escape(i.health ?? "Healthy")}</HealthStatus>`,
+      ),
+    )}</Instances>` +
+    `<TargetGroupARNs>${members((g.targetGroupArns ?? []).map(escape))}</TargetGroupARNs>` +
+    `<Tags>${members(
+      Object.entries(g.tags).map(
+        ([k, v]) =>
+          `<Key>${escape(k)}</Key><Value>${escape(v)}</Value><ResourceId>${escape(g.name)}</ResourceId>` +
+          `<ResourceType>auto-scaling-group</ResourceType><PropagateAtLaunch>true</PropagateAtLaunch>`,
+      ),
+    )}</Tags></member>`
+  );
+}
+
+function escape(text: string): string {
+  return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
