@@ -177,6 +177,7 @@ function planGroup(group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy
     const reasons = staleReasons(instance, desired.version, desiredImageId, snapshot.readAt, p);
     decisions.set(instance.id, {
       id: instance.id,
+      // What it answered even when that is not a version, so the operator sees the "1.0" that made it unhealthy.
       version: versionOf(instance) ?? (instance.probe.ok ? instance.probe.version : undefined),
       imageId: instance.imageId,
       stale: reasons.length > 0,
@@ -193,7 +194,9 @@ function planGroup(group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy
   const terminate = candidates.slice(0, n).map((i) => i.id);
   for (const id of terminate) decisions.get(id)!.terminate = true;
 
-  const base = {
+  const stale = candidates.map((i) => decisions.get(i.id)!);
+  const why = { group, stable, unstable, groupWhys, stale, terminate, room, floor, p, desired, desiredImageId };
+  return {
     name: group.name,
     tier: group.tier,
     desiredVersion: desired.version,
@@ -205,21 +208,9 @@ function planGroup(group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy
     unstable,
     instances: instances.map((i) => decisions.get(i.id)!),
     terminate,
+    reason: explain(why),
+    log: logLine(group, instances, stable, terminate.length),
   };
-  const reason = explain({
-    group,
-    stable,
-    unstable,
-    groupWhys,
-    stale: candidates.map((i) => decisions.get(i.id)!),
-    terminate,
-    room,
-    floor,
-    p,
-    desired,
-    desiredImageId,
-  });
-  return { ...base, reason, log: logLine(group, instances, stable, terminate.length) };
 }
 
 function staleReasons(
