@@ -20,6 +20,7 @@ export class TerminalView implements RehearsalObserver {
   private lastStatus: string[] = [];
   private readonly lastDecision = new Map<string, string>();
   private info?: RunInfo;
+  private lastServing = "";
 
   constructor(private readonly options: TerminalViewOptions) {}
 
@@ -49,7 +50,22 @@ export class TerminalView implements RehearsalObserver {
   }
 
   fleet(atMs: number, fleet: LocalFleet): void {
-    if (!this.options.live) return;
+    if (!this.options.live) {
+      // A log, not a screen: one line whenever what is in service changes.
+      const serving = fleet.groups.map((g) => {
+        const counts = new Map<string, number>();
+        for (const i of g.instances.filter(isInService))
+          counts.set(i.version ?? "none", (counts.get(i.version ?? "none") ?? 0) + 1);
+        const parts = [...counts].map(([v, n]) => `${v} ×${n}`).join(", ");
+        return `${g.tier} ${counts.size ? [...counts.values()].reduce((a, b) => a + b) : 0}/${g.desiredCapacity} in service${parts ? ` (${parts})` : ""}`;
+      });
+      const text = serving.join(" · ");
+      if (text !== this.lastServing) {
+        this.lastServing = text;
+        this.options.write(`${this.dim(formatMinutes(atMs))} ${this.dim("fleet".padEnd(15))} ${text}\n`);
+      }
+      return;
+    }
     const lines = [this.dim(`── ${formatMinutes(atMs)} ${"─".repeat(60)}`)];
     for (const group of fleet.groups) lines.push(this.tierLine(group.tier, group.desiredCapacity, group.instances));
     this.lastStatus = lines;
@@ -60,6 +76,7 @@ export class TerminalView implements RehearsalObserver {
   end(result: RehearsalResult, extra: string[] = []): void {
     this.clearStatus();
     if (this.options.live && this.lastStatus.length > 0) this.options.write(`${this.lastStatus.join("\n")}\n`);
+    this.statusLines = 0;
     this.options.write(`\n${formatSummary(result, (s) => this.bold(s)).join("\n")}\n`);
     for (const line of extra) this.options.write(`${line}\n`);
   }
