@@ -66,6 +66,8 @@ export interface PhoenixConfig {
   releaseNoncurrentVersionDays: number;
   /** ACM certificate for HTTPS; absent serves HTTP only. */
   certificateArn?: string;
+  /** `pulumi destroy` may delete non-empty buckets (test and disposable environments). */
+  forceDestroyBuckets: boolean;
   accessLogs: boolean;
   accessLogRetentionDays: number;
   bootLogRetentionDays: number;
@@ -119,6 +121,13 @@ const ENVIRONMENT_KEYS: ConfigKey[] = [
     default: "",
     description:
       "ACM certificate ARN for HTTPS on the load balancer; empty serves HTTP only. With it, HTTP redirects to HTTPS.",
+  },
+  {
+    key: "forceDestroyBuckets",
+    type: "boolean",
+    default: true,
+    description:
+      "Let pulumi destroy delete buckets that still hold releases or logs: true for test and disposable copies, false for live.",
   },
   {
     key: "accessLogs",
@@ -575,6 +584,7 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
       "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>) or empty",
     );
   }
+  const forceDestroyBuckets = readBoolean(raw, "forceDestroyBuckets", problems);
   const accessLogs = readBoolean(raw, "accessLogs", problems);
   const accessLogRetentionDays = readInteger(raw, "accessLogRetentionDays", problems, 1, 3650);
   const bootLogRetentionDays = readInteger(raw, "bootLogRetentionDays", problems, 1, 3653);
@@ -616,6 +626,7 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
     natGateways,
     releaseNoncurrentVersionDays,
     certificateArn: certificateArn === "" ? undefined : certificateArn,
+    forceDestroyBuckets,
     accessLogs,
     accessLogRetentionDays,
     bootLogRetentionDays,

@@ -255,7 +255,10 @@ function defaultState(args: pulumi.runtime.MockResourceArgs, region: string): { 
         subnets: [...subnets("public"), ...subnets("private")],
         natGateways: Array.from({ length: natCount }, (_, i) => ({ id: `${args.name}-nat-${i + 1}` })),
         eips: [],
-        routeTables: [],
+        // Plain objects with an id stand in for the RouteTable resources awsx returns.
+        routeTables: [...subnets("public"), ...subnets("private")].map((s) => ({
+          id: s.id.replace(/-(public|private)-/, "-rt-$1-"),
+        })),
         routeTableAssociations: [],
         routes: [],
         vpcEndpoints: [],
@@ -294,6 +297,10 @@ function defaultCalls(region: string): Record<string, CallAnswer> {
       region,
       endpoint: `ec2.${region}.amazonaws.com`,
       description: region,
+    }),
+    "aws:elb/getServiceAccount:getServiceAccount": () => ({
+      id: "156460612806",
+      arn: "arn:aws:iam::156460612806:root",
     }),
     "aws:index/getPartition:getPartition": () => ({
       id: "aws",

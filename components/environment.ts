@@ -1,0 +1,200 @@
+// One environment (one stack): network, release store, load balancer, boot log group and the web and api tiers,
+// built from the validated config. Everything an environment is hangs off this component, so `live`, `test` and
+// disposable copies differ only in their stack config.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { PhoenixConfig, TierName, TIERS } from "../config";
+import { bootLogGroupName } from "../userdata/render";
+import { AppTier } from "./appTier";
+import { LoadBalancer, LoadBalancerRoute } from "./loadBalancer";
+import { Network } from "./network";
+import { PrivateBucket, ReleaseStore } from "./releaseStore";
+import { environmentTags } from "./tags";
+
+/** Path patterns routed to each tier; the tier without any is the load balancer's default. */
+export const TIER_PATHS: Record<TierName, string[] | undefined> = { web: undefined, api: ["/api/*"] };
+
+export interface EnvironmentArgs {
+  /** The stack's validated config (config.ts loadConfig). */
+  config: PhoenixConfig;
+}
+
+/** The stack outputs of an environment. */
+export interface EnvironmentOutputs {
+  environment: string;
+  region: string;
+  loadBalancerUrl: pulumi.Output<string>;
+  releaseBucketName: pulumi.Output<string>;
+  releaseBucketParameter: pulumi.Output<string>;
+  vpcId: pulumi.Output<string>;
+  webGroupName: pulumi.Output<string>;
+  apiGroupName: pulumi.Output<string>;
+  bootLogGroupName: pulumi.Output<string>;
+}
+
+export class Environment extends pulumi.ComponentResource {
+  readonly environment: string;
+  readonly config: PhoenixConfig;
+  readonly network: Network;
+  readonly releaseStore: ReleaseStore;
+  /** The access-log bucket, when `accessLogs` is on. */
+  readonly accessLogBucket?: PrivateBucket;
+  readonly loadBalancer: LoadBalancer;
+  readonly bootLogGroup: aws.cloudwatch.LogGroup;
+  readonly tiers: Record<TierName, AppTier>;
+
+  // What the rollout and image pipeline need, in one place.
+  readonly vpcId: pulumi.Output<string>;
+  readonly vpcCidrBlock: string;
+  readonly privateSubnetIds: pulumi.Output<string[]>;
+  readonly releaseBucketName: pulumi.Output<string>;
+  readonly releaseBucketArn: pulumi.Output<string>;
+  readonly loadBalancerUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("phoenix:env:Environment", name, {}, opts);
+    const config = args.config;
+    const env = config.environment;
+    const parent = { parent: this };
+    this.environment = env;
+    this.config = config;
+
+    this.network = new Network(
+      `${env}-net`,
+      {
+        region: config.region,
+        cidrBlock: config.vpcCidr,
+        availabilityZones: config.availabilityZones,
+        natGateways: config.natGateways,
+      },
+      parent,
+    );
+
+    this.releaseStore = new ReleaseStore(
+      `${env}-releases`,
+      {
+        environment: env,
+        noncurrentVersionExpirationDays: config.releaseNoncurrentVersionDays,
+        forceDestroy: config.forceDestroyBuckets,
+      },
+      parent,
+    );
+
+    if (config.accessLogs) {
+      const elbAccount = aws.elb.getServiceAccountOutput({}, parent);
+      const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+      this.accessLogBucket = new PrivateBucket(
+        `${env}-access-logs`,
+        {
+          noncurrentVersionExpirationDays: 1,
+          currentVersionExpirationDays: config.accessLogRetentionDays,
+          forceDestroy: config.forceDestroyBuckets,
+          // Older regions deliver as the regional ELB account, newer ones as the log delivery service.
+          statements: (arn) => [
+            {
+              Sid: "LoadBalancerLogDelivery",
+              Effect: "Allow",
+              Principal: { AWS: elbAccount.arn, Service: "logdelivery.elasticloadbalancing.amazonaws.com" },
+              Action: "s3:PutObject",
+              Resource: pulumi.interpolate`${arn}/${env}-alb/AWSLogs/${accountId}/*`,
+            },
+          ],
+        },
+        parent,
+      );
+    }
+
+    this.loadBalancer = new LoadBalancer(
+      `${env}-alb`,
+      {
+        environment: env,
+        vpcId: this.network.vpcId,
+        vpcCidrBlock: config.vpcCidr,
+        publicSubnetIds: this.network.publicSubnetIds,
+        routes: TIERS.map((tier): LoadBalancerRoute => ({
+          tier,
+          port: config.tiers[tier].port,
+          pathPatterns: TIER_PATHS[tier],
+        })),
+        certificateArn: config.certificateArn,
+        accessLogsBucket: this.accessLogBucket?.bucketName,
+      },
+      { parent: this, dependsOn: this.accessLogBucket ? this.accessLogBucket.ready : [] },
+    );
+
+    this.bootLogGroup = new aws.cloudwatch.LogGroup(
+      `${env}-boot-logs`,
+      { name: bootLogGroupName(env), retentionInDays: config.bootLogRetentionDays, tags: environmentTags(env) },
+      parent,
+    );
+
+    // Image pipeline (ami/): when config.imagePipeline is on, the BaseImagePipeline that writes
+    // /phoenix/<env>/base-image goes here; tiers already read it through config.tiers[*].image.
+
+    const tiers = {} as Record<TierName, AppTier>;
+    for (const tierName of TIERS) {
+      const tier = config.tiers[tierName];
+      const target = this.loadBalancer.targets[tierName];
+      tiers[tierName] = new AppTier(
+        `${env}-${tierName}`,
+        {
+          environment: env,
+          tier: tierName,
+          platform: tier.platform,
+          port: tier.port,
+          instanceType: tier.instanceType,
+          imageId: tier.image.imageId,
+          rootVolumeSizeGiB: tier.rootVolumeSizeGiB,
+          minSize: tier.minSize,
+          maxSize: tier.maxSize,
+          desiredCapacity: tier.desiredCapacity,
+          healthCheckGracePeriodSeconds: tier.healthCheckGracePeriodSeconds,
+          strategy: tier.strategy,
+          requestsPerTarget: tier.requestsPerTarget,
+          cpuTargetPercent: tier.cpuTargetPercent,
+          instanceWarmupSeconds: tier.instanceWarmupSeconds,
+          schedules: tier.schedules,
+          vpcId: this.network.vpcId,
+          privateSubnetIds: this.network.privateSubnetIds,
+          targetGroupArn: target.arn,
+          targetGroupArnSuffix: target.arnSuffix,
+          loadBalancerArnSuffix: this.loadBalancer.arnSuffix,
+          loadBalancerSecurityGroupId: this.loadBalancer.securityGroupId,
+          releaseBucketName: this.releaseStore.bucketName,
+          releaseBucketArn: this.releaseStore.bucketArn,
+          bootLogGroupName: bootLogGroupName(env),
+          bootLogGroupArn: this.bootLogGroup.arn,
+          region: config.region,
+        },
+        parent,
+      );
+    }
+    this.tiers = tiers;
+
+    // Rollout (components/rollout.ts): created here from the fields below; admit its security group to each tier's
+    // port with `this.tiers[t].admit("rollout", rollout.securityGroupId, "rollout Lambda /version probes")`.
+
+    this.vpcId = this.network.vpcId;
+    this.vpcCidrBlock = config.vpcCidr;
+    this.privateSubnetIds = this.network.privateSubnetIds;
+    this.releaseBucketName = this.releaseStore.bucketName;
+    this.releaseBucketArn = this.releaseStore.bucketArn;
+    this.loadBalancerUrl = this.loadBalancer.url;
+    this.registerOutputs({ ...this.outputs() });
+  }
+
+  /** The stack outputs: what an operator and the CLI need to find this environment. */
+  outputs(): EnvironmentOutputs {
+    return {
+      environment: this.environment,
+      region: this.config.region,
+      loadBalancerUrl: this.loadBalancerUrl,
+      releaseBucketName: this.releaseBucketName,
+      releaseBucketParameter: this.releaseStore.parameterName,
+      vpcId: this.vpcId,
+      webGroupName: this.tiers.web.groupName,
+      apiGroupName: this.tiers.api.groupName,
+      bootLogGroupName: this.bootLogGroup.name,
+    };
+  }
+}

@@ -1,0 +1,216 @@
+// The environment's front door: an application load balancer in the public subnets, one target group per tier
+// health-checking /version, path routing (`/api/*` to api, the rest to web), and HTTPS with a redirect when a
+// certificate is configured.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { tierTags } from "./tags";
+
+/** The path every target group health-checks: the /version contract of DESIGN.md. */
+export const HEALTH_CHECK_PATH = "/version";
+/** TLS 1.3 with 1.2 fallback and forward secrecy only. */
+export const SSL_POLICY = "ELBSecurityPolicy-TLS13-1-2-2021-06";
+
+export interface LoadBalancerRoute {
+  /** Tier name (`web`, `api`): names the target group and its tags. */
+  tier: string;
+  /** Port the tier's instances serve on. */
+  port: number;
+  /** Path patterns routed to this tier (`/api/*`). Exactly one route omits them: it is the default. */
+  pathPatterns?: string[];
+}
+
+export interface LoadBalancerArgs {
+  environment: string;
+  vpcId: pulumi.Input<string>;
+  /** CIDR of the VPC: the load balancer may only send to the tiers' ports inside it. */
+  vpcCidrBlock: string;
+  /** Public subnets, one per zone. */
+  publicSubnetIds: pulumi.Input<string[]>;
+  routes: LoadBalancerRoute[];
+  /** ACM certificate ARN: adds an HTTPS listener and turns HTTP into a redirect. @default HTTP only */
+  certificateArn?: string;
+  /** Bucket for access logs (a PrivateBucket with log delivery granted). @default no access logs */
+  accessLogsBucket?: pulumi.Input<string>;
+  /** Seconds a deregistering target keeps its connections. @default 30 */
+  deregistrationDelaySeconds?: number;
+}
+
+export interface TierTarget {
+  arn: pulumi.Output<string>;
+  /** `targetgroup/<name>/<id>`: with the load balancer's suffix, the request-count metric's label. */
+  arnSuffix: pulumi.Output<string>;
+  name: pulumi.Output<string>;
+}
+
+/** Checks routes before anything is created: exactly one default, unique tiers, valid ports. */
+export function validateRoutes(routes: LoadBalancerRoute[]): void {
+  const defaults = routes.filter((r) => !r.pathPatterns || r.pathPatterns.length === 0);
+  if (defaults.length !== 1) {
+    throw new Error(
+      `LoadBalancer routes: ${defaults.length} routes have no pathPatterns (${defaults.map((r) => r.tier).join(", ") || "none"}); exactly one tier must be the default`,
+    );
+  }
+  const tiers = routes.map((r) => r.tier);
+  const duplicate = tiers.find((t, i) => tiers.indexOf(t) !== i);
+  if (duplicate) throw new Error(`LoadBalancer routes: tier ${duplicate} is routed twice; give each tier one route`);
+  for (const r of routes) {
+    if (!Number.isInteger(r.port) || r.port < 1 || r.port > 65535) {
+      throw new Error(`LoadBalancer routes: tier ${r.tier} has port ${r.port}; use 1 to 65535`);
+    }
+  }
+}
+
+export class LoadBalancer extends pulumi.ComponentResource {
+  readonly securityGroupId: pulumi.Output<string>;
+  readonly arn: pulumi.Output<string>;
+  readonly arnSuffix: pulumi.Output<string>;
+  readonly dnsName: pulumi.Output<string>;
+  /** `http://<dns>` or `https://<dns>` when a certificate is configured. */
+  readonly url: pulumi.Output<string>;
+  readonly targets: Record<string, TierTarget>;
+
+  constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("phoenix:lb:LoadBalancer", name, {}, opts);
+    validateRoutes(args.routes);
+    const parent = { parent: this };
+    const https = args.certificateArn !== undefined;
+
+    const sg = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      { vpcId: args.vpcId, description: `phoenix ${args.environment} load balancer: HTTP(S) in, tier ports out` },
+      parent,
+    );
+    // The only rules in phoenix open to the internet: the load balancer's 80 and 443.
+    for (const port of https ? [80, 443] : [80]) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-in-${port}`,
+        {
+          securityGroupId: sg.id,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          cidrIpv4: "0.0.0.0/0",
+          description: "clients",
+        },
+        parent,
+      );
+    }
+    for (const port of [...new Set(args.routes.map((r) => r.port))]) {
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-out-${port}`,
+        {
+          securityGroupId: sg.id,
+          ipProtocol: "tcp",
+          fromPort: port,
+          toPort: port,
+          cidrIpv4: args.vpcCidrBlock,
+          description: "tier instances (traffic and /version health checks)",
+        },
+        parent,
+      );
+    }
+
+    const alb = new aws.lb.LoadBalancer(
+      name,
+      {
+        loadBalancerType: "application",
+        internal: false,
+        subnets: args.publicSubnetIds,
+        securityGroups: [sg.id],
+        dropInvalidHeaderFields: true,
+        desyncMitigationMode: "strictest",
+        accessLogs:
+          args.accessLogsBucket !== undefined
+            ? { bucket: args.accessLogsBucket, prefix: `${args.environment}-alb`, enabled: true }
+            : undefined,
+      },
+      parent,
+    );
+
+    this.targets = {};
+    for (const route of args.routes) {
+      const tg = new aws.lb.TargetGroup(
+        `${name}-${route.tier}`,
+        {
+          vpcId: args.vpcId,
+          port: route.port,
+          protocol: "HTTP",
+          targetType: "instance",
+          deregistrationDelay: args.deregistrationDelaySeconds ?? 30,
+          healthCheck: {
+            enabled: true,
+            path: HEALTH_CHECK_PATH,
+            protocol: "HTTP",
+            port: "traffic-port",
+            matcher: "200",
+            interval: 15,
+            timeout: 5,
+            healthyThreshold: 2,
+            unhealthyThreshold: 3,
+          },
+          tags: tierTags(args.environment, route.tier),
+        },
+        parent,
+      );
+      this.targets[route.tier] = { arn: tg.arn, arnSuffix: tg.arnSuffix, name: tg.name };
+    }
+
+    const defaultRoute = args.routes.find((r) => !r.pathPatterns || r.pathPatterns.length === 0)!;
+    const forwardTo = (tier: string) => [{ type: "forward", targetGroupArn: this.targets[tier].arn }];
+
+    const http = new aws.lb.Listener(
+      `${name}-http`,
+      {
+        loadBalancerArn: alb.arn,
+        port: 80,
+        protocol: "HTTP",
+        defaultActions: https
+          ? [{ type: "redirect", redirect: { protocol: "HTTPS", port: "443", statusCode: "HTTP_301" } }]
+          : forwardTo(defaultRoute.tier),
+      },
+      parent,
+    );
+    const serving = https
+      ? new aws.lb.Listener(
+          `${name}-https`,
+          {
+            loadBalancerArn: alb.arn,
+            port: 443,
+            protocol: "HTTPS",
+            sslPolicy: SSL_POLICY,
+            certificateArn: args.certificateArn,
+            defaultActions: forwardTo(defaultRoute.tier),
+          },
+          parent,
+        )
+      : http;
+
+    args.routes
+      .filter((r) => r.pathPatterns && r.pathPatterns.length > 0)
+      .forEach((route, i) => {
+        new aws.lb.ListenerRule(
+          `${name}-${route.tier}-route`,
+          {
+            listenerArn: serving.arn,
+            priority: 100 + i * 10,
+            conditions: [{ pathPattern: { values: route.pathPatterns! } }],
+            actions: forwardTo(route.tier),
+            tags: tierTags(args.environment, route.tier),
+          },
+          parent,
+        );
+      });
+
+    this.securityGroupId = sg.id;
+    this.arn = alb.arn;
+    this.arnSuffix = alb.arnSuffix;
+    this.dnsName = alb.dnsName;
+    this.url = pulumi.interpolate`${https ? "https" : "http"}://${alb.dnsName}`;
+    this.registerOutputs({
+      securityGroupId: this.securityGroupId,
+      arn: this.arn,
+      dnsName: this.dnsName,
+      url: this.url,
+    });
+  }
+}

@@ -1,0 +1,164 @@
+// Buckets: PrivateBucket gives every bucket phoenix creates the same protections (private, owner-enforced, versioned,
+// encrypted, TLS only, old versions expired); ReleaseStore is the release bucket and the SSM parameter naming it.
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** One statement of a bucket policy, as IAM JSON; values may be outputs (resolved before the policy is written). */
+export interface PolicyStatement {
+  Sid: string;
+  Effect: "Allow" | "Deny";
+  Principal: unknown;
+  Action: string | string[];
+  Resource: pulumi.Input<string> | pulumi.Input<string>[];
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+export interface PrivateBucketArgs {
+  /** Days a noncurrent (overwritten or deleted) object version is kept. */
+  noncurrentVersionExpirationDays: number;
+  /** Days a current object is kept before it expires. @default never (undefined) */
+  currentVersionExpirationDays?: number;
+  /** Extra policy statements (log delivery grants) beside the TLS-only denial; given the bucket ARN. */
+  statements?: (bucketArn: pulumi.Output<string>) => PolicyStatement[];
+  /** Let `pulumi destroy` delete a non-empty bucket (disposable environments). @default false */
+  forceDestroy?: boolean;
+}
+
+/** The statement every phoenix bucket carries: any request without TLS is denied, whoever makes it. */
+export function denyInsecureTransport(bucketArn: pulumi.Output<string>): PolicyStatement {
+  return {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}
+
+/**
+ * A bucket nobody outside the account can read: all four public-access blocks, ACLs disabled (bucket owner
+ * enforced), versioning, SSE-S3 encryption at rest (the only one ALB log delivery accepts), a TLS-only policy and a
+ * lifecycle that expires old versions and abandoned uploads.
+ */
+export class PrivateBucket extends pulumi.ComponentResource {
+  readonly bucket: aws.s3.Bucket;
+  readonly bucketName: pulumi.Output<string>;
+  readonly bucketArn: pulumi.Output<string>;
+  /** Resolves once every protection is in place; depend on it before writing to the bucket. */
+  readonly ready: pulumi.Resource[];
+
+  constructor(name: string, args: PrivateBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("phoenix:storage:PrivateBucket", name, {}, opts);
+    const parent = { parent: this };
+
+    this.bucket = new aws.s3.Bucket(name, { forceDestroy: args.forceDestroy ?? false }, parent);
+    const bucket = this.bucket.id;
+
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+      `${name}-public-access`,
+      { bucket, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+      parent,
+    );
+    const ownership = new aws.s3.BucketOwnershipControls(
+      `${name}-ownership`,
+      { bucket, rule: { objectOwnership: "BucketOwnerEnforced" } },
+      parent,
+    );
+    const versioning = new aws.s3.BucketVersioning(
+      `${name}-versioning`,
+      { bucket, versioningConfiguration: { status: "Enabled" } },
+      parent,
+    );
+    const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+      `${name}-encryption`,
+      { bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" }, bucketKeyEnabled: true }] },
+      parent,
+    );
+    const policy = new aws.s3.BucketPolicy(
+      `${name}-policy`,
+      {
+        bucket,
+        policy: pulumi.jsonStringify({
+          Version: "2012-10-17",
+          Statement: [denyInsecureTransport(this.bucket.arn), ...(args.statements?.(this.bucket.arn) ?? [])],
+        }),
+      },
+      // The public-access block must exist first, so no policy is ever evaluated without it.
+      { parent: this, dependsOn: [publicAccess] },
+    );
+    const lifecycle = new aws.s3.BucketLifecycleConfiguration(
+      `${name}-lifecycle`,
+      {
+        bucket,
+        rules: [
+          {
+            id: "expire-noncurrent-versions",
+            status: "Enabled",
+            filter: {},
+            noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionExpirationDays },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+            ...(args.currentVersionExpirationDays !== undefined
+              ? { expiration: { days: args.currentVersionExpirationDays } }
+              : { expiration: { expiredObjectDeleteMarker: true } }),
+          },
+        ],
+      },
+      { parent: this, dependsOn: [versioning] },
+    );
+
+    this.bucketName = this.bucket.bucket;
+    this.bucketArn = this.bucket.arn;
+    this.ready = [publicAccess, ownership, versioning, encryption, policy, lifecycle];
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn });
+  }
+}
+
+export interface ReleaseStoreArgs {
+  /** The environment (stack) name: the parameter is `/phoenix/<environment>/release-bucket`. */
+  environment: string;
+  /** Days an overwritten or deleted release object is kept. */
+  noncurrentVersionExpirationDays: number;
+  /** Let `pulumi destroy` delete the bucket with its releases (disposable environments). @default false */
+  forceDestroy?: boolean;
+}
+
+/** The SSM parameter that names an environment's release bucket. */
+export function releaseBucketParameterName(environment: string): string {
+  return `/phoenix/${environment}/release-bucket`;
+}
+
+/**
+ * The release store: `releases/<version>/<tier>.zip` and `releases/current.json` live here. Its name is published in
+ * SSM so the CLI and the Lambdas find it from the environment name alone.
+ */
+export class ReleaseStore extends pulumi.ComponentResource {
+  readonly bucketName: pulumi.Output<string>;
+  readonly bucketArn: pulumi.Output<string>;
+  readonly parameterName: pulumi.Output<string>;
+  readonly parameterArn: pulumi.Output<string>;
+
+  constructor(name: string, args: ReleaseStoreArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("phoenix:storage:ReleaseStore", name, {}, opts);
+    const store = new PrivateBucket(
+      `${name}-bucket`,
+      { noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays, forceDestroy: args.forceDestroy },
+      { parent: this },
+    );
+    const parameter = new aws.ssm.Parameter(
+      `${name}-parameter`,
+      {
+        name: releaseBucketParameterName(args.environment),
+        type: "String",
+        value: store.bucketName,
+        description: `Release bucket of the ${args.environment} environment (phoenix).`,
+      },
+      { parent: this },
+    );
+    this.bucketName = store.bucketName;
+    this.bucketArn = store.bucketArn;
+    this.parameterName = parameter.name;
+    this.parameterArn = parameter.arn;
+    this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, parameterName: this.parameterName });
+  }
+}
