@@ -30,6 +30,9 @@ export function probeVersion(ip: string, port: number, options: ProbeOptions): P
     // Never hand a name to the resolver: a DNS lookup is neither bounded by the deadline nor what the fleet reported.
     return Promise.resolve({ ok: false, error: `not an IP address: ${quote(ip)}` });
   }
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    return Promise.resolve({ ok: false, error: `not a port: ${String(port)}` });
+  }
   return new Promise<ProbeResult>((resolve) => {
     let settled = false;
     // Every path ends here exactly once; destroying the request also destroys its socket and any response on it.

@@ -178,6 +178,24 @@ describe("probing /version", () => {
     assert.deepEqual(result, { ok: false, error: "connection reset" });
   });
 
+  it("reports a server that does not speak HTTP", async () => {
+    const server = await loopback.serve({
+      kind: "handle",
+      handle: (req) => req.socket.end("SSH-2.0-OpenSSH_9.6\r\n"),
+    });
+
+    const result = await probeVersion(server.ip, server.port, options);
+
+    assert.equal(result.ok, false);
+    assert.match(!result.ok ? result.error : "", /^not HTTP: /);
+  });
+
+  it("reports a port that cannot exist instead of throwing", async () => {
+    const result = await probeVersion("127.21.255.1", 70000, options);
+
+    assert.deepEqual(result, { ok: false, error: "not a port: 70000" });
+  });
+
   it("does not resolve a host name", async () => {
     const result = await probeVersion("localhost", loopback.port, options);
 
