@@ -239,6 +239,32 @@ export function instanceEventPattern(groupNames: string[]): Record<string, unkno
   };
 }
 
+/**
+ * The Lambda's entry point, serialized into the archive by Pulumi: a thin closure over the handler factory. The
+ * handler is built once per execution environment, on the first invocation, so a missing variable fails that
+ * invocation with its name.
+ */
+export function rolloutCallback(): (event: unknown) => Promise<unknown> {
+  const lazy: { handler?: RolloutHandler } = {};
+  return async (event: unknown) => {
+    lazy.handler = lazy.handler ?? createRolloutHandler();
+    return lazy.handler(event);
+  };
+}
+
+/**
+ * Serializes the entry point as CallbackFunction will, throwing the serializer's explanation when some code it
+ * reaches cannot be serialized. Under Pulumi mocks such a failure hangs the program instead of failing it, so tests
+ * call this first.
+ */
+export async function checkSerializable(): Promise<void> {
+  await pulumi.runtime.serializeFunction(rolloutCallback(), {
+    serialize: () => true,
+    exportName: "handler",
+    allowSecrets: true,
+  });
+}
+
 export class Rollout extends pulumi.ComponentResource {
   public readonly functionName: pulumi.Output<string>;
   public readonly functionArn: pulumi.Output<string>;
@@ -344,17 +370,11 @@ export class Rollout extends pulumi.ComponentResource {
     );
 
     const policy = policyForTiers(args.policy, Object.fromEntries(args.tiers.map((t) => [t.name, t.policy ?? {}])));
-    // Captured by the closure below and serialized with it: the handler is built once per execution environment,
-    // on the first invocation, so a missing variable fails that invocation with its name.
-    const lazy: { handler?: RolloutHandler } = {};
     const fn = new aws.lambda.CallbackFunction<unknown, unknown>(
       `${name}-fn`,
       {
         description: `phoenix ${env}: sweep on schedule and instance events, first replacement on release`,
-        callback: async (event: unknown) => {
-          lazy.handler = lazy.handler ?? createRolloutHandler();
-          return lazy.handler(event);
-        },
+        callback: rolloutCallback(),
         runtime: aws.lambda.Runtime.NodeJS22dX,
         role: role.arn,
         memorySize: args.memorySizeMb ?? 256,

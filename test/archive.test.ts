@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
 import * as pulumi from "@pulumi/pulumi";
-import { Rollout } from "../components/rollout";
+import { Rollout, checkSerializable } from "../components/rollout";
 import { ENV } from "../runtime/handlers";
 import { MANIFEST_KEY } from "../runtime/manifest";
 import { FakeAws, FakeGroup } from "./support/fake-aws";
@@ -168,6 +168,7 @@ describe("the rollout Lambda's archive", function () {
   let instances: LoopbackServer[];
 
   before(async () => {
+    await checkSerializable();
     const mocks = await setupMocks("test");
     new Rollout("archive", {
       environment: "test",

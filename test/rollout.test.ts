@@ -4,6 +4,7 @@ import * as assert from "node:assert/strict";
 import {
   EXCLUDED_PACKAGES,
   Rollout,
+  checkSerializable,
   RolloutArgs,
   instanceEventPattern,
   rolloutPolicyDocument,
@@ -49,6 +50,7 @@ describe("the rollout component", () => {
   let statements: Statement[];
 
   before(async () => {
+    await checkSerializable();
     mocks = await setupMocks("test");
     new Rollout("test-rollout", args());
     await settle();
