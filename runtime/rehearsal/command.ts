@@ -60,7 +60,7 @@ export function registerRehearseCommand(program: Command): void {
         whole("--instances", 1, 500),
       ),
     )
-    .addOption(new Option("--speed <x>", "simulated seconds per real second, or `max`").argParser(speed).default(60))
+    .addOption(new Option("--speed <x>", "simulated seconds per real second, or `max`").argParser(speed).default(100))
     .addOption(
       new Option("--seed <n>", "seed for boot jitter and the schedule's phase")
         .argParser(whole("--seed", 0))

@@ -5,16 +5,23 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../errors";
 import { MANIFEST_KEY } from "../manifest";
-import { handleReleaseEvent } from "../release-handler";
+import { createRolloutHandler, ENV, RolloutHandler } from "../handlers";
 import { publishRelease, rollback } from "../release";
-import { sweep } from "../sweep";
-import { DEFAULT_POLICY, FleetAdapter, Plan, Policy, ProbeOptions } from "../types";
+import { DEFAULT_POLICY, Plan, Policy, TerminationOutcome } from "../types";
 import { buildArtifact } from "./artifact";
 import { writeChart } from "./chart";
 import { Prng, SimClock } from "./clock";
 import { DiskObjectStore } from "./disk-store";
 import { LoopbackAddresses } from "./instance-server";
-import { defaultTiming, FleetEvent, FleetTiming, isInService, LocalFleet, LocalInstance } from "./local-fleet";
+import {
+  defaultTiming,
+  FleetEvent,
+  FleetTiming,
+  isInService,
+  LocalFleet,
+  LocalInstance,
+  TerminationCause,
+} from "./local-fleet";
 import { findScenario, OLD_IMAGE, Scenario, scenarioNames } from "./scenarios";
 
 /**
@@ -121,7 +128,8 @@ const START = Date.UTC(2026, 0, 1, 9, 0, 0);
 const SETUP_LEAD_MS = 60_000;
 /** EventBridge delivery plus a warm Lambda start, before an event-triggered sweep reads the fleet. */
 const EVENT_DELAY_MS = 2_000;
-const PROBE: Partial<ProbeOptions> = { timeoutMs: 1000 };
+const PROBE_TIMEOUT_MS = 1000;
+const BUCKET = "local-releases";
 
 export async function runRehearsal(options: RehearsalOptions): Promise<RehearsalResult> {
   const scenario = findScenario(options.scenario);
@@ -163,6 +171,10 @@ class Run {
   private convergedAt?: number;
   private imageSeries = false;
   private failures: string[] = [];
+  private readonly handler: RolloutHandler;
+  private handlerLog?: string[];
+  private cause: TerminationCause = "sweep";
+  private readonly metricsPath: string;
 
   constructor(
     private readonly scenario: Scenario,
@@ -197,6 +209,26 @@ class Run {
       port: 8080,
       addresses: new LoopbackAddresses(process.pid + this.seed * 7),
     });
+    this.metricsPath = path.join(options.workDir, "metrics.jsonl");
+    // The rollout Lambda's entry point, configured through the same environment variables the stack sets.
+    this.handler = createRolloutHandler(
+      {
+        [ENV.environment]: ENVIRONMENT,
+        [ENV.policy]: JSON.stringify(this.policy),
+        [ENV.probeTimeoutMs]: String(PROBE_TIMEOUT_MS),
+        [ENV.releaseBucket]: BUCKET,
+      },
+      {
+        fleet: {
+          readFleet: (environment) => this.fleet.readFleet(environment),
+          terminate: (requests) => this.fleet.adapterFor(this.cause).terminate(requests),
+        },
+        store: this.store,
+        log: (line) => this.handlerLog?.push(line),
+        metrics: (line) => fs.appendFileSync(this.metricsPath, `${line}\n`),
+        now: () => this.clock.now(),
+      },
+    );
     for (const tier of TIERS) {
       this.launched.set(tier, 0);
       this.terminated.set(tier, { release: 0, sweep: 0, asgUnhealthy: 0, scaleIn: 0 });
@@ -266,7 +298,7 @@ class Run {
     this.store.onPut((key) => {
       if (key === MANIFEST_KEY && this.started) {
         // S3 → Lambda notification for the manifest, as deployed; both modes have it (the original's upload Lambda).
-        this.clock.after(1_000, "release event", () => this.releaseHandler());
+        this.clock.after(1_000, "release event", () => this.releaseEvent());
       }
     });
     this.fleet.onEvent((event) => this.onFleetEvent(event));
@@ -294,7 +326,7 @@ class Run {
     const first = START + Math.floor(this.random.next() * every);
     const tick = (at: number) => {
       this.clock.at(at, "schedule", async () => {
-        await this.runSweep("schedule");
+        await this.runSweep("schedule", "Scheduled Event");
         if (this.convergedAt !== undefined) this.lastSweepAfterConvergence = true;
         tick(at + every);
       });
@@ -351,60 +383,84 @@ class Run {
     }
     if (this.mode !== "original" && (event.type === "launch-successful" || event.type === "terminate-successful")) {
       const what = event.type === "launch-successful" ? "launch" : "terminate";
-      this.clock.after(EVENT_DELAY_MS, `${what} event`, () => this.runSweep(`${what} event`));
+      const detailType =
+        event.type === "launch-successful" ? "EC2 Instance Launch Successful" : "EC2 Instance Terminate Successful";
+      const detail = { AutoScalingGroupName: event.instance.group, EC2InstanceId: event.instance.id };
+      this.clock.after(EVENT_DELAY_MS, `${what} event`, () => this.runSweep(`${what} event`, detailType, detail));
     }
     if (this.mode === "on-healthy" && event.type === "target-health" && event.instance.target === "healthy") {
-      this.clock.after(EVENT_DELAY_MS, "healthy event", () => this.runSweep("healthy event"));
+      // No such AWS event exists; a direct invocation stands for whatever would deliver it.
+      this.clock.after(EVENT_DELAY_MS, "healthy event", () =>
+        this.runSweep("healthy event", "Target Healthy (hypothetical)"),
+      );
     }
   }
 
-  private async runSweep(trigger: string): Promise<void> {
-    const lines: string[] = [];
-    try {
-      const result = await sweep(
-        { fleet: this.fleet.adapterFor("sweep"), probe: PROBE, log: (line) => lines.push(line) },
-        { environment: ENVIRONMENT, policy: this.policy },
-      );
-      this.sweeps++;
-      this.logPlan(trigger, result.plan);
-      this.logTerminations(result.plan, result.outcomes);
-    } catch (err) {
-      this.log(trigger, `sweep failed: ${(err as Error).message}`);
-      this.failures.push((err as Error).message);
-    } finally {
-      fs.appendFileSync(this.sweepLogPath, lines.map((l) => `${l}\n`).join(""));
-    }
+  /** A sweep as the deployed Lambda runs it, for an EventBridge event of `detailType`. */
+  private runSweep(trigger: string, detailType: string, detail: Record<string, string> = {}): Promise<void> {
+    const event = {
+      version: "0",
+      "detail-type": detailType,
+      source: trigger === "schedule" ? "aws.events" : "aws.autoscaling",
+      time: this.clock.iso(),
+      detail,
+    };
+    return this.invoke(trigger, "sweep", event);
   }
 
-  private async releaseHandler(): Promise<void> {
+  /** The S3 notification for the manifest, as the deployed Lambda receives it. */
+  private releaseEvent(): Promise<void> {
+    const event = {
+      Records: [
+        {
+          eventSource: "aws:s3",
+          eventName: "ObjectCreated:Put",
+          eventTime: this.clock.iso(),
+          s3: { bucket: { name: BUCKET }, object: { key: MANIFEST_KEY } },
+        },
+      ],
+    };
+    return this.invoke("release event", "release", event);
+  }
+
+  /**
+   * Invokes the rollout Lambda's own entry point (createRolloutHandler: S3 events to the release handler, the rest
+   * to the sweep) and reports what it decided from the JSON records it logged — the same records `phoenix explain`
+   * replays, written to the run's sweep log.
+   */
+  private async invoke(trigger: string, cause: TerminationCause, event: unknown): Promise<void> {
     const lines: string[] = [];
-    const fleet: FleetAdapter = this.fleet.adapterFor("release");
+    this.handlerLog = lines;
+    this.cause = cause;
     try {
-      const result = await handleReleaseEvent(
-        {
-          Records: [
-            {
-              eventName: "ObjectCreated:Put",
-              s3: { bucket: { name: "local-releases" }, object: { key: MANIFEST_KEY } },
-            },
-          ],
-        },
-        {
-          fleet,
-          store: this.store,
-          environment: ENVIRONMENT,
-          policy: this.policy,
-          probe: PROBE,
-          log: (l) => lines.push(l),
-        },
-      );
-      for (const a of result.acted) this.log("release event", `${a.group} => replacing ${a.instanceId} now`);
-      for (const s of result.skipped ?? []) this.log("release event", `${s.group} => left alone: ${s.why}`);
-      if (result.plan) this.logTerminations(result.plan, result.outcomes ?? []);
+      await this.handler(event);
     } catch (err) {
-      this.log("release event", `release handler failed: ${(err as Error).message}`);
+      const message = (err as Error).message;
+      this.log(trigger, `${cause === "release" ? "release handler" : "sweep"} failed: ${message}`);
+      if (cause === "sweep") this.failures.push(message);
     } finally {
+      this.handlerLog = undefined;
       fs.appendFileSync(this.sweepLogPath, lines.map((l) => `${l}\n`).join(""));
+    }
+    let plan: Plan | undefined;
+    for (const line of lines) {
+      const record = JSON.parse(line) as {
+        type: string;
+        plan?: Plan;
+        outcomes?: TerminationOutcome[];
+        group?: string;
+        why?: string;
+        error?: string;
+      };
+      if (record.type === "sweep.plan" && record.plan) {
+        plan = record.plan;
+        if (cause === "sweep") this.sweeps++;
+        this.logPlan(trigger, plan);
+      } else if (record.type === "sweep.terminated" && record.outcomes && plan) {
+        this.logTerminations(plan, record.outcomes);
+      } else if (record.type === "release.skipped") {
+        this.log(trigger, `${record.group} => left alone: ${record.why}`);
+      }
     }
   }
 
