@@ -660,6 +660,25 @@ describe("AWS clients with the SDK's own retries", () => {
   });
 });
 
+describe("AWS clients", () => {
+  it("builds each client once and hands out the same one on every access", () => {
+    const clients = createClients(TEST_CONFIG);
+
+    const first = [clients.autoScaling, clients.ec2, clients.elbv2, clients.s3, clients.ssm];
+
+    assert.deepEqual(
+      first.map(
+        (client, n) => client === [clients.autoScaling, clients.ec2, clients.elbv2, clients.s3, clients.ssm][n],
+      ),
+      [true, true, true, true, true],
+    );
+    assert.deepEqual(
+      first.map((c) => c.constructor.name),
+      ["AutoScalingClient", "EC2Client", "ElasticLoadBalancingV2Client", "S3Client", "SSMClient"],
+    );
+  });
+});
+
 describe("AWS clients and AWS_ENDPOINT_URL", () => {
   it("sends every client to the endpoint AWS_ENDPOINT_URL names, as an emulator needs", async () => {
     // A transport that records where each request was addressed and fails it: nothing leaves the process, so a

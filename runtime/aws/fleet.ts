@@ -6,8 +6,7 @@ import {
   TerminateInstanceInAutoScalingGroupCommand,
   paginateDescribeAutoScalingGroups,
 } from "@aws-sdk/client-auto-scaling";
-import { Instance as Ec2Instance, paginateDescribeInstances } from "@aws-sdk/client-ec2";
-import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { Instance as Ec2Instance } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import { ContractError, FleetReadError } from "../errors";
 import { MANIFEST_KEY, parseManifest } from "../manifest";
@@ -20,7 +19,7 @@ import {
   TargetHealthState,
   TerminationOutcome,
 } from "../types";
-import { AwsClients } from "./clients";
+import { AwsClients, sdk } from "./clients";
 import { readBaseImage, readReleaseBucket } from "./parameters";
 
 export const ENVIRONMENT_TAG = "phoenix:environment";
@@ -162,6 +161,9 @@ export class AwsFleet implements FleetAdapter {
         }
       }
     };
+    // EC2 and ELB are loaded only once groups are found (see clients.ts): the SDK's largest package stays off the path
+    // to the first call.
+    const { paginateDescribeInstances } = sdk.ec2();
     const pages = paginateDescribeInstances(
       { client: this.clients.ec2, pageSize: INSTANCE_PAGE_SIZE },
       {
@@ -191,6 +193,7 @@ export class AwsFleet implements FleetAdapter {
 
   /** Target health per target group ARN: instance id → state. One call per attached target group. */
   private async describeTargetHealth(arns: string[]): Promise<Map<string, Map<string, TargetHealthState>>> {
+    const { DescribeTargetHealthCommand } = sdk.elbv2();
     const results = await mapBounded(arns, this.targetHealthConcurrency, async (arn) => {
       const out = await this.clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn }));
       const byInstance = new Map<string, TargetHealthState>();
