@@ -325,8 +325,8 @@ export class LocalFleet implements FleetAdapter {
       instance.target = "initial";
       this.emit({ type: "launch-successful", instance });
       // Until the app answers, the target group's checks fail.
-      clock.after(check, `${instance.id} first target check`, () => {
-        if (alive() && !instance.appUp) this.setTarget(instance, "unhealthy");
+      clock.after(check, `${instance.id} first target check`, async () => {
+        if (alive() && !instance.appUp) await this.setTarget(instance, "unhealthy");
       });
       clock.after(timing.gracePeriodSeconds * 1000, `${instance.id} grace period over`, () => this.asgCheck(instance));
     });
@@ -334,29 +334,29 @@ export class LocalFleet implements FleetAdapter {
       if (!alive()) return;
       instance.appUp = true;
       instance.behaviour.up = true;
-      clock.after(Math.max(check, pending + check - boot), `${instance.id} target verdict`, () => {
+      clock.after(Math.max(check, pending + check - boot), `${instance.id} target verdict`, async () => {
         if (!alive()) return;
-        this.setTarget(instance, instance.broken || instance.version === undefined ? "unhealthy" : "healthy");
+        await this.setTarget(instance, instance.broken || instance.version === undefined ? "unhealthy" : "healthy");
       });
     });
   }
 
-  private setTarget(instance: LocalInstance, state: string): void {
+  private async setTarget(instance: LocalInstance, state: string): Promise<void> {
     if (instance.target === state) return;
     instance.target = state;
     this.emit({ type: "target-health", instance });
-    this.asgCheck(instance);
+    await this.asgCheck(instance);
   }
 
   /** Health check type ELB: once the grace period is over, an unhealthy target makes Auto Scaling replace it. */
-  private asgCheck(instance: LocalInstance): void {
+  private async asgCheck(instance: LocalInstance): Promise<void> {
     const group = this.groups.find((g) => g.instances.includes(instance));
     if (group === undefined || instance.lifecycle !== "InService" || instance.inServiceAt === undefined) return;
     if (this.options.clock.now() < instance.inServiceAt + this.options.timing.gracePeriodSeconds * 1000) return;
     if (instance.target !== "unhealthy") return;
     instance.asgHealth = "Unhealthy";
     this.beginTermination(instance, "asg-unhealthy");
-    void this.reconcile(group);
+    await this.reconcile(group);
   }
 
   /** Launches an instance: it reads the manifest and its tier's artifact now, as the boot script does. */
