@@ -169,7 +169,16 @@ describe("the rollout Lambda's archive", function () {
 
   before(async () => {
     await checkSerializable();
-    const mocks = await setupMocks("test");
+    // The archive exactly as the program handed it to the engine (the recorder's copy of inputs is rewritten).
+    let code: pulumi.asset.AssetArchive | undefined;
+    const mocks = await setupMocks("test", {
+      states: {
+        "aws:lambda/function:Function": (resource) => {
+          code = (resource.inputs as { code: pulumi.asset.AssetArchive }).code;
+          return {};
+        },
+      },
+    });
     new Rollout("archive", {
       environment: "test",
       vpcId: "vpc-0123",
@@ -186,7 +195,8 @@ describe("the rollout Lambda's archive", function () {
     });
     await settle();
     const fn = mocks.one("aws:lambda/function:Function", "archive-fn");
-    files = await archiveFiles(fn.inputs.code as pulumi.asset.AssetArchive);
+    assert.ok(code instanceof pulumi.asset.AssetArchive, "the function's code is not an AssetArchive");
+    files = await archiveFiles(code);
     variables = fn.inputs.environment.variables as Record<string, string>;
 
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-archive-"));
