@@ -31,7 +31,7 @@ export const DEFAULT_PORT = 80;
 const GROUP_PAGE_SIZE = 100;
 /** DescribeInstances returns at most 1000 instances per page. */
 const INSTANCE_PAGE_SIZE = 1000;
-/** EC2 rejects filters with more values than about 200, so instance-id look-ups are batched by this. */
+/** Values per instance-id filter: EC2 documents no limit, but callers have hit one at about 200 in practice. */
 const INSTANCE_ID_BATCH = 200;
 /** Instance states that can belong to a group; terminated instances linger in DescribeInstances for up to an hour. */
 const LIVE_INSTANCE_STATES = ["pending", "running", "shutting-down", "stopping", "stopped"];
