@@ -6,6 +6,7 @@ import * as path from "node:path";
 import { UsageError } from "../errors";
 import { MANIFEST_KEY } from "../manifest";
 import { createRolloutHandler, ENV, RolloutHandler } from "../handlers";
+import { effectivePolicy, floorFor } from "../planner";
 import { publishRelease, rollback } from "../release";
 import { DEFAULT_POLICY, Plan, Policy, TerminationOutcome } from "../types";
 import { buildArtifact } from "./artifact";
@@ -90,6 +91,8 @@ export interface Sample {
 export interface TierSummary {
   tier: string;
   desired: number;
+  /** The planner's floor for the tier at the end: max(minHealthy, ceil(desired × minHealthyPercent / 100)). */
+  floor: number;
   /** Fewest instances in service (InService and healthy in the target group) from minute zero on. */
   lowestInService: number;
   /** Instances launched from minute zero on. */
@@ -109,8 +112,11 @@ export interface RehearsalResult {
   ok: boolean;
   /** One sentence on how the run ended. */
   outcome: string;
-  /** True when the in-service count of some tier went below the floor after minute zero. */
+  /** True when the in-service count of some tier fell below its floor after minute zero. */
   floorBreached: boolean;
+  /** Each fall below the floor: when, which tier, how many were left, and the floor. Empty when none. */
+  breaches: string[];
+  /** The policy's minHealthy (each tier's floor, which also counts minHealthyPercent, is in `tiers`). */
   floor: number;
   endedAtMinutes: number;
   tiers: TierSummary[];
@@ -171,6 +177,8 @@ class Run {
   private convergedAt?: number;
   private imageSeries = false;
   private failures: string[] = [];
+  private readonly breaches: string[] = [];
+  private readonly previousTotal = new Map<string, number>();
   private readonly handler: RolloutHandler;
   private handlerLog?: string[];
   private cause: TerminationCause = "sweep";
@@ -522,7 +530,17 @@ class Run {
         }
       }
       const total = group.instances.filter(isInService).length;
-      if (this.started) this.lowest.set(tier, Math.min(this.lowest.get(tier) ?? total, total));
+      if (this.started) {
+        const before = this.previousTotal.get(tier) ?? total;
+        const floor = floorFor(group.desiredCapacity, effectivePolicy(this.policy, tier));
+        // A breach is capacity taken away below the floor; a scale-out that raises the floor above what already
+        // serves is not one (nothing was removed).
+        if (total < before && total < floor) {
+          this.breaches.push(`${formatMinutes(this.rel())} ${tier}: ${total} in service, floor ${floor}`);
+        }
+        this.previousTotal.set(tier, total);
+        this.lowest.set(tier, Math.min(this.lowest.get(tier) ?? total, total));
+      }
     }
     if (this.started && this.convergedAt === undefined && this.isConverged()) this.convergedAt = this.rel();
   }
@@ -558,13 +576,14 @@ class Run {
       return {
         tier,
         desired: group.desiredCapacity,
+        floor: floorFor(group.desiredCapacity, effectivePolicy(this.policy, tier)),
         lowestInService: this.lowest.get(tier) ?? 0,
         launched: this.launched.get(tier) ?? 0,
         terminated: this.terminated.get(tier)!,
         finalVersions,
       };
     });
-    const floorBreached = tiers.some((t) => t.lowestInService < Math.min(floor, t.desired));
+    const floorBreached = this.breaches.length > 0;
     const expect = this.scenario.expect;
     let ok: boolean;
     let outcome: string;
@@ -577,7 +596,9 @@ class Run {
     } else {
       // Stopped itself: no sweep ever terminated anything, and the old version still serves above the floor.
       const sweptAway = tiers.reduce((n, t) => n + t.terminated.sweep, 0);
-      const oldServing = tiers.every((t) => (t.finalVersions[expect.version] ?? 0) >= Math.max(floor, t.desired - 1));
+      const oldServing = tiers.every(
+        (t) => (t.finalVersions[expect.version] ?? 0) >= Math.min(t.desired, Math.max(t.floor, t.desired - 1)),
+      );
       ok = sweptAway === 0 && oldServing && !floorBreached;
       outcome = ok
         ? `the rollout stopped itself: no sweep terminated anything, ${expect.version} still serves in every tier`
@@ -594,6 +615,7 @@ class Run {
       ok,
       outcome,
       floorBreached,
+      breaches: [...this.breaches],
       floor,
       endedAtMinutes: this.rel() / 60_000,
       tiers,

@@ -176,20 +176,29 @@ export function formatSummary(result: RehearsalResult, bold: (s: string) => stri
         `${(result.convergedAtMinutes / result.bootMinutes).toFixed(2)} boots of ${result.bootMinutes} min`,
     );
   }
-  lines.push(
-    `  ${result.sweeps} sweeps over ${result.endedAtMinutes.toFixed(1)} simulated minutes; floor ${result.floor}`,
-  );
-  const header = ["tier", "desired", "lowest in service", "launched", "terminated: release", "sweep", "auto scaling"];
+  lines.push(`  ${result.sweeps} sweeps over ${result.endedAtMinutes.toFixed(1)} simulated minutes`);
+  const header = [
+    "tier",
+    "desired",
+    "floor",
+    "lowest in service",
+    "launched",
+    "terminated: release",
+    "sweep",
+    "auto scaling",
+  ];
   const rows = result.tiers.map((t) => [
     t.tier,
     String(t.desired),
-    `${t.lowestInService}${t.lowestInService < Math.min(result.floor, t.desired) ? " (BELOW FLOOR)" : ""}`,
+    String(t.floor),
+    String(t.lowestInService),
     String(t.launched),
     String(t.terminated.release),
     String(t.terminated.sweep),
     String(t.terminated.asgUnhealthy + t.terminated.scaleIn),
   ]);
   lines.push(...table([header, ...rows]).map((l) => `  ${l}`));
+  for (const breach of result.breaches) lines.push(`  BELOW THE FLOOR at ${breach}`);
   return lines;
 }
 
