@@ -39,6 +39,17 @@ function rehearse(scenario: string, extra: Partial<RehearsalOptions> = {}): Prom
   });
 }
 
+/** Tags open and close in order (a well-formedness check without an XML parser); returns the first problem. */
+function unbalancedTag(xml: string): string | undefined {
+  const stack: string[] = [];
+  for (const [, closing, name, selfClosing] of xml.matchAll(/<(\/?)([A-Za-z][\w:-]*)[^>]*?(\/?)>/g)) {
+    if (selfClosing) continue;
+    if (!closing) stack.push(name);
+    else if (stack.pop() !== name) return `</${name}> closes nothing open`;
+  }
+  return stack.length === 0 ? undefined : `<${stack.at(-1)}> is never closed`;
+}
+
 function get(url: string): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     http
@@ -303,6 +314,7 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
     assert.equal(original.chartPath, chartPath);
     assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.match(svg, /<\/svg>\s*$/);
+    assert.equal(unbalancedTag(svg), undefined);
     for (const label of ["web", "api", OLD_VERSION, NEW_VERSION]) assert.ok(svg.includes(`>${label}</text>`), label);
   });
 });
