@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Platform, platformImageParameterName } from "./imageSource";
+import { Platform, platformImageParameterName, PUBLIC_IMAGE_ALIASES } from "./imageSource";
 import { DEFAULT_SCHEDULE_EXPRESSION, parseMonthlyCron, ScheduleExpressionError } from "./schedule";
 
 export { baseImageParameterName, Platform, platformImageParameterName } from "./imageSource";
@@ -58,6 +58,10 @@ export interface BaseImagePipelineArgs {
   logRetentionDays?: number;
   /** Minutes the test phase may take before the build fails. @default 90 */
   testTimeoutMinutes?: number;
+  /** The AMI id the base-image parameter holds until the first build publishes one. Pulumi creates the parameter
+   *  with it and then ignores its value, which the pipeline owns. @default the primary platform's public SSM alias
+   *  (AWS's newest image), looked up at deploy */
+  seedImageId?: pulumi.Input<string>;
   /** Tags added to every resource (and to the AMIs). */
   tags?: Record<string, string>;
 }
@@ -185,6 +189,9 @@ export class BaseImagePipeline extends pulumi.ComponentResource {
   readonly parameterNames: Record<string, string>;
   readonly instanceProfileName: pulumi.Output<string>;
   readonly lifecyclePolicyArn: pulumi.Output<string>;
+  /** `/phoenix/<env>/base-image`, created with the seed image so that tiers can launch before the first build:
+   *  make launch templates that resolve it depend on this. */
+  readonly baseImageParameter: aws.ssm.Parameter;
 
   constructor(name: string, args: BaseImagePipelineArgs, opts?: pulumi.ComponentResourceOptions) {
     super("phoenix:ami:BaseImagePipeline", name, {}, opts);
@@ -224,6 +231,26 @@ export class BaseImagePipeline extends pulumi.ComponentResource {
       );
     }
     const instanceProfile = new aws.iam.InstanceProfile(`${name}-instance`, { role: instanceRole.name, tags }, parent);
+
+    // Launch templates resolve the parameter at every launch, so it must exist before the first build finishes
+    // (a fresh environment, or one rebuilt elsewhere). Created once with the seed image; from then on the pipeline
+    // owns its value. Creation fails if the parameter already exists (a DR region the pipeline already publishes to):
+    // import it instead, keeping the patched image it names (README, disaster recovery).
+    const seedImageId =
+      args.seedImageId ?? aws.ssm.getParameterOutput({ name: PUBLIC_IMAGE_ALIASES[platforms[0]] }, parent).value;
+    const baseImageParameter = new aws.ssm.Parameter(
+      `${name}-base-image`,
+      {
+        name: platformImageParameterName(env, platforms[0], platforms[0]),
+        type: "String",
+        dataType: "aws:ec2:image",
+        value: seedImageId,
+        overwrite: false,
+        description: `phoenix ${env}: the AMI every instance must run; written by the ${platforms[0]} image pipeline`,
+        tags,
+      },
+      { parent: this, ignoreChanges: ["value"] },
+    );
 
     const parameterNames: Record<string, string> = {};
     const pipelines: PlatformPipeline[] = [];
@@ -421,6 +448,7 @@ export class BaseImagePipeline extends pulumi.ComponentResource {
     this.parameterNames = parameterNames;
     this.instanceProfileName = instanceProfile.name;
     this.lifecyclePolicyArn = lifecyclePolicy.arn;
+    this.baseImageParameter = baseImageParameter;
     this.registerOutputs({
       pipelines: pipelines.map((p) => ({
         platform: p.platform,

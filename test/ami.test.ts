@@ -31,6 +31,9 @@ import {
 } from "../ami/schedule";
 import { PulumiMocks, RecordedResource, settle, setupMocks } from "./support/pulumi-mocks";
 
+/** A parameter value as the program passed it: Pulumi may carry it as a secret envelope `{ ..., value }`. */
+const plain = (v: unknown): unknown => (v !== null && typeof v === "object" && "value" in v ? v.value : v);
+
 const PLATFORM_FILES = { linux: "ami/linux-component.yaml", windows: "ami/windows-component.yaml" } as const;
 const EXECUTE_ACTIONS = new Set(["ExecuteBash", "ExecutePowerShell"]);
 
@@ -319,7 +322,21 @@ describe("BaseImagePipeline under mocks", () => {
   const byName = (type: string, name: string): RecordedResource => mocks.one(type, name);
 
   before(async () => {
-    mocks = await setupMocks("test");
+    mocks = await setupMocks("test", {
+      calls: {
+        // The public alias the seed image is read from: AWS's newest image of the primary platform.
+        "aws:ssm/getParameter:getParameter": (inputs) => ({
+          id: inputs.name,
+          name: inputs.name,
+          arn: `arn:aws:ssm:eu-west-1::parameter${inputs.name}`,
+          type: "String",
+          value: inputs.name.includes("windows") ? "ami-0windows000000000" : "ami-0linux0000000000a",
+          insecureValue: "",
+          version: 1,
+          region: "eu-west-1",
+        }),
+      },
+    });
     region = mocks.region;
     drRegion = region === "eu-central-1" ? "eu-west-1" : "eu-central-1";
     new BaseImagePipeline("base-image", {
@@ -346,6 +363,7 @@ describe("BaseImagePipeline under mocks", () => {
       platforms: ["windows"],
       subnetId: "subnet-private-c",
       securityGroupId: "sg-win",
+      seedImageId: "ami-0123456789abcdef0",
     });
     await settle();
   });
@@ -463,6 +481,24 @@ describe("BaseImagePipeline under mocks", () => {
     ).inputs;
 
     assert.equal(windowsOnly.distributions[0].ssmParameterConfigurations[0].parameterName, "/phoenix/win/base-image");
+  });
+
+  it("creates the base-image parameter before the first build, seeded with AWS's newest image", () => {
+    const parameter = byName("aws:ssm/parameter:Parameter", "base-image-base-image").inputs;
+    const lookups = mocks.calls.filter((c) => c.token === "aws:ssm/getParameter:getParameter");
+
+    assert.equal(parameter.name, "/phoenix/test/base-image");
+    assert.equal(parameter.dataType, "aws:ec2:image");
+    assert.equal(plain(parameter.value), "ami-0linux0000000000a");
+    assert.equal(parameter.overwrite, false);
+    assert.ok(lookups.some((c) => c.inputs.name === PUBLIC_IMAGE_ALIASES.linux));
+  });
+
+  it("seeds the parameter with a given image instead of looking one up", () => {
+    const parameter = byName("aws:ssm/parameter:Parameter", "windows-only-base-image").inputs;
+
+    assert.equal(plain(parameter.value), "ami-0123456789abcdef0");
+    assert.ok(!mocks.calls.some((c) => c.inputs.name === PUBLIC_IMAGE_ALIASES.windows));
   });
 
   it("gives build instances a profile with exactly SSM core and the Image Builder instance policy", () => {
