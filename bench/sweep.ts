@@ -5,6 +5,7 @@
 // The fake instances run in a child process (this same file, forked) so that the figures measure the sweep alone:
 // 2000 servers answering in the bench's own event loop would inflate both its memory and its wall time.
 import { execFile, fork } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
@@ -105,6 +106,7 @@ async function benchFleet(shape: FleetShape, probe: ProbeOptions, baselineRss: n
       peakHeap = Math.max(peakHeap, m.heapUsed);
     }, 5);
     const cpuBefore = process.cpuUsage();
+    const serverCpuBefore = servers.cpuMs();
     const started = performance.now();
     const result = await sweep(
       { fleet, probe, log: (line) => (logBytes += line.length) },
@@ -112,6 +114,7 @@ async function benchFleet(shape: FleetShape, probe: ProbeOptions, baselineRss: n
     );
     const wallMs = performance.now() - started;
     const cpu = process.cpuUsage(cpuBefore);
+    const serverCpuMs = servers.cpuMs() - serverCpuBefore;
     clearInterval(sampler);
     const after = process.memoryUsage();
     peakRss = Math.max(peakRss, after.rss);
@@ -152,7 +155,7 @@ async function benchFleet(shape: FleetShape, probe: ProbeOptions, baselineRss: n
     console.log(
       `    ${Math.round(wallMs)} ms: AWS reads ${Math.round(phases.readMs)}, probing + planning + logging ` +
         `${Math.round(wallMs - phases.readMs - phases.terminateMs)}, terminations ${Math.round(phases.terminateMs)}; ` +
-        `CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms`,
+        `CPU ${Math.round((cpu.user + cpu.system) / 1000)} ms here, ${Math.round(serverCpuMs)} ms in the fake instances' process`,
     );
     // Each never-answering instance holds a pool slot for the whole timeout, so this is a floor no CPU can beat.
     const floor = Math.max(1, hung / probe.concurrency);
@@ -332,7 +335,10 @@ function mb(bytes: number): string {
 }
 
 /** Starts the fake instances in a child process and returns their addresses, in the order given. */
-async function startServers(base: string, fakes: FakeInstance[]): Promise<{ ips: string[]; stop: () => void }> {
+async function startServers(
+  base: string,
+  fakes: FakeInstance[],
+): Promise<{ ips: string[]; stop: () => void; cpuMs: () => number }> {
   const child = fork(__filename, [], {
     execArgv: ["-r", "ts-node/register/transpile-only"],
     env: { ...process.env, PHOENIX_BENCH_SERVERS: "1" },
@@ -349,10 +355,22 @@ async function startServers(base: string, fakes: FakeInstance[]): Promise<{ ips:
       child.once("exit", (code) => reject(new Error(`fake instance process exited with ${code} before starting`)));
       child.send({ base, behaviours: fakes.map((f) => f.behaviour) });
     });
-    return { ips, stop };
+    return { ips, stop, cpuMs: () => processCpuMs(child.pid) };
   } catch (err) {
     stop();
     throw err;
+  }
+}
+
+/** CPU a process has used (user + system), from /proc; NaN where there is no /proc. */
+function processCpuMs(pid: number | undefined): number {
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat, after the parenthesised command name, in clock ticks (100 per second).
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.NaN;
   }
 }
 
