@@ -7,20 +7,23 @@ import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Platform, platformImageParameterName, PUBLIC_IMAGE_ALIASES } from "./imageSource";
-import { DEFAULT_SCHEDULE_EXPRESSION, parseMonthlyCron, ScheduleExpressionError } from "./schedule";
+import {
+  DEFAULT_SCHEDULE_EXPRESSION,
+  DEFAULT_START_CONDITION,
+  parseMonthlyCron,
+  ScheduleExpressionError,
+  START_CONDITIONS,
+  StartCondition,
+} from "./schedule";
 
 export { baseImageParameterName, Platform, platformImageParameterName } from "./imageSource";
+export { DEFAULT_SCHEDULE_EXPRESSION, DEFAULT_START_CONDITION, START_CONDITIONS, StartCondition } from "./schedule";
 
 /** Pipeline arguments that cannot be used; the message names the argument, the value and what is allowed. */
 export class BaseImagePipelineArgsError extends Error {
   override name = "BaseImagePipelineArgsError";
 }
 
-export type StartCondition = "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE" | "EXPRESSION_MATCH_ONLY";
-export const START_CONDITIONS: readonly StartCondition[] = [
-  "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
-  "EXPRESSION_MATCH_ONLY",
-];
 export const PLATFORMS: readonly Platform[] = ["linux", "windows"];
 
 export interface BaseImagePipelineArgs {
@@ -379,7 +382,7 @@ export class BaseImagePipeline extends pulumi.ComponentResource {
           enhancedImageMetadataEnabled: true,
           schedule: {
             scheduleExpression: args.scheduleExpression ?? DEFAULT_SCHEDULE_EXPRESSION,
-            pipelineExecutionStartCondition: args.startCondition ?? "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
+            pipelineExecutionStartCondition: args.startCondition ?? DEFAULT_START_CONDITION,
           },
           imageTestsConfiguration: { imageTestsEnabled: true, timeoutMinutes: args.testTimeoutMinutes ?? 90 },
           loggingConfiguration: {

@@ -21,6 +21,14 @@ export interface MonthlyCron {
 /** The pipeline's default: 00:00 UTC on the third Wednesday, always 1 to 8 days after Patch Tuesday. */
 export const DEFAULT_SCHEDULE_EXPRESSION = "cron(0 0 ? * wed#3 *)";
 
+/** When a schedule match starts a build: only if AWS's parent image or a component has a newer version, or always. */
+export type StartCondition = "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE" | "EXPRESSION_MATCH_ONLY";
+export const START_CONDITIONS: readonly StartCondition[] = [
+  "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
+  "EXPRESSION_MATCH_ONLY",
+];
+export const DEFAULT_START_CONDITION: StartCondition = "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE";
+
 function parseWeekday(text: string): number | undefined {
   const upper = text.toUpperCase();
   const named = WEEKDAYS.indexOf(upper as (typeof WEEKDAYS)[number]);
