@@ -65,6 +65,18 @@ export type FleetSnapshot = FleetState<GroupSnapshot>;
 
 export type Strategy = "surge" | "replace";
 
+/** Where a group's surge stands, as the planner decided it this sweep. */
+export type SurgePhase = "start" | "waiting" | "finish" | "abort" | "fallback-replace" | "blocked";
+
+/** A surge decision: the phase, the desired capacity to return to, and the target it launches for. */
+export interface SurgeDecision {
+  phase: SurgePhase;
+  /** Desired capacity before the surge (from the group's `phoenix:surge-baseline` tag once started). */
+  baseline: number;
+  /** What the surge launches: the desired version, and the image when one is desired (`1.0.274 ami-0abc`). */
+  targetVersion?: string;
+}
+
 /** What the operator allows a sweep to do. Every field is per group; `tiers` overrides them per tier. */
 export interface GroupPolicy {
   /** Never fewer healthy instances than this. @default 1 */
@@ -75,6 +87,15 @@ export interface GroupPolicy {
   maxPerSweep?: number;
   /** Instances older than this are stale with reason "age". @default off (undefined) */
   maxInstanceAgeHours?: number;
+  /**
+   * How stale instances are replaced. Overrides the group's `phoenix:strategy` tag; without either, the planner's
+   * DEFAULT_STRATEGY. A surge already in progress (its tags on the group) always runs to its end.
+   */
+  strategy?: Strategy;
+  /** A surge adds at most this percentage of the baseline desired capacity (rounded up), 1-100. @default 100 */
+  maxSurgePercent?: number;
+  /** A surge whose new instances are not all healthy this long after it started is aborted. @default 20 */
+  surgeStallMinutes?: number;
 }
 
 export interface Policy extends GroupPolicy {
@@ -133,6 +154,19 @@ export interface GroupPlan {
   reason: string;
   /** One line in the original terminator's style: `live-web => lowest version 1.0.266, ...`. */
   log: string;
+  /** The strategy this group ran under (absent in plans made before strategies existed). */
+  strategy?: Strategy;
+  /** Present when the group's surge logic decided (start, wait, finish, abort, fall back, or refuse). */
+  surge?: SurgeDecision;
+  /** True when the terminations also lower desired capacity (a surge's finish or abort). */
+  decrement?: boolean;
+  /** Desired capacity to set: raised at a surge's start, back to the baseline at its finish or abort. */
+  setDesired?: number;
+  /** Group tags to write and to delete (the surge's state lives in tags, so a later sweep can pick it up). */
+  tags?: { set?: Record<string, string>; remove?: string[] };
+  /** Scaling processes to suspend (surge start) and to resume (surge finish or abort). */
+  suspend?: string[];
+  resume?: string[];
 }
 
 export interface Plan {
@@ -149,6 +183,28 @@ export interface TerminationOutcome {
   error?: string;
 }
 
+/** A group-level change as executed: what was done and whether it worked. */
+export interface GroupActionOutcome {
+  group: string;
+  action: "set-tags" | "remove-tags" | "suspend" | "resume" | "set-desired";
+  status: "done" | "failed" | "skipped";
+  error?: string;
+}
+
+/**
+ * What a surge needs besides reading and plain terminations. Each call is idempotent (setting the same tags, desired
+ * capacity or suspension twice changes nothing) and throws when AWS (or the local fleet) refuses it.
+ */
+export interface SurgeOperations {
+  setDesiredCapacity(group: string, desiredCapacity: number): Promise<void>;
+  setTags(group: string, tags: Record<string, string>): Promise<void>;
+  removeTags(group: string, keys: string[]): Promise<void>;
+  suspendProcesses(group: string, processes: string[]): Promise<void>;
+  resumeProcesses(group: string, processes: string[]): Promise<void>;
+  /** Terminates instances AND lowers desired capacity by one each, one call each, continuing past failures. */
+  terminateAndDecrement(requests: { group: string; instanceId: string }[]): Promise<TerminationOutcome[]>;
+}
+
 /**
  * The only door to the fleet. The AWS adapter implements it with the SDK; the local rehearsal fleet implements it
  * with processes on loopback. A read that cannot see everything throws: a partial view never drives a termination.
@@ -157,6 +213,8 @@ export interface FleetAdapter {
   readFleet(environment: string): Promise<FleetState>;
   /** Terminates instances without decrementing desired capacity, one call each, continuing past failures. */
   terminate(requests: { group: string; instanceId: string }[]): Promise<TerminationOutcome[]>;
+  /** Present when the fleet can surge; without it a sweep replaces in place and leaves surge actions undone. */
+  surge?: SurgeOperations;
 }
 
 /** `releases/current.json`: the only pointer to what the fleet must run. */

@@ -1,7 +1,9 @@
 // In-memory stand-ins for the release tests. MemoryObjectStore keeps S3's promises: entity tags are the MD5 of the
 // body (quoted), conditional writes (ifMatch / ifNoneMatch "*") are checked atomically at the write, and a sha256
 // that does not match the body is rejected; `hold` lets a test stop writers at a key to stage a race. MemoryFleet is
-// a FleetAdapter whose terminations behave like an Auto Scaling group's (the instance leaves, desired stays).
+// a FleetAdapter whose terminations behave like an Auto Scaling group's (the instance leaves, desired stays); built
+// with `{ surge: true }` it also changes desired capacity, tags and suspended processes like a group does, and
+// `failOn` makes any one of those calls fail, to stage a crash between two steps of a surge.
 // emulateS3 answers an aws-sdk-client-mock S3 stub from a MemoryObjectStore, with S3's error names and statuses, so
 // the real S3ObjectStore can be tested end to end.
 import {
@@ -14,7 +16,14 @@ import {
 import type { AwsClientStub } from "aws-sdk-client-mock";
 import { createHash } from "node:crypto";
 import { ContractError, PreconditionFailedError } from "../../runtime/errors";
-import { FleetAdapter, FleetState, ObjectStore, TerminationOutcome } from "../../runtime/types";
+import {
+  FleetAdapter,
+  FleetState,
+  GroupState,
+  ObjectStore,
+  SurgeOperations,
+  TerminationOutcome,
+} from "../../runtime/types";
 
 interface StoredObject {
   body: Buffer;
@@ -111,10 +120,20 @@ export function zipBytes(text: string): Buffer {
 /** A fleet held in memory; `onRead` lets a test change it between reads (replacements launching, getting healthy). */
 export class MemoryFleet implements FleetAdapter {
   readonly terminated: { group: string; instanceId: string }[] = [];
+  /** Every surge call, in order: `set-desired live-web 6`, `set-tags live-web k=v,...`, `terminate-decrement ...`. */
+  readonly calls: string[] = [];
   reads = 0;
   onRead?: (state: FleetState, reads: number) => void;
+  /** Return an error to make that call fail before it changes anything (a crash or an AWS refusal). */
+  failOn?: (call: string) => Error | undefined;
+  readonly surge?: SurgeOperations;
 
-  constructor(public state: FleetState) {}
+  constructor(
+    public state: FleetState,
+    options: { surge?: boolean } = {},
+  ) {
+    if (options.surge === true) this.surge = this.surgeOperations();
+  }
 
   readFleet(environment: string): Promise<FleetState> {
     this.reads += 1;
@@ -133,6 +152,81 @@ export class MemoryFleet implements FleetAdapter {
         return { group, instanceId, status: g && g.instances.length < before ? "terminated" : "already-gone" };
       }),
     );
+  }
+
+  private group(name: string): GroupState {
+    const g = this.state.groups.find((x) => x.name === name);
+    if (!g) throw Object.assign(new Error(`Group ${name} not found`), { name: "ValidationError" });
+    return g;
+  }
+
+  private call(text: string): void {
+    const err = this.failOn?.(text);
+    if (err) throw err;
+    this.calls.push(text);
+  }
+
+  private surgeOperations(): SurgeOperations {
+    return {
+      setDesiredCapacity: (group, n) => {
+        this.call(`set-desired ${group} ${n}`);
+        const g = this.group(group);
+        if (n < g.minSize || n > g.maxSize) {
+          throw Object.assign(new Error(`New SetDesiredCapacity value ${n} is outside min/max`), {
+            name: "ValidationError",
+          });
+        }
+        g.desiredCapacity = n;
+        return Promise.resolve();
+      },
+      setTags: (group, tags) => {
+        this.call(
+          `set-tags ${group} ${Object.entries(tags)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(",")}`,
+        );
+        Object.assign(this.group(group).tags, tags);
+        return Promise.resolve();
+      },
+      removeTags: (group, keys) => {
+        this.call(`remove-tags ${group} ${keys.join(",")}`);
+        const g = this.group(group);
+        for (const k of keys) delete g.tags[k];
+        return Promise.resolve();
+      },
+      suspendProcesses: (group, processes) => {
+        this.call(`suspend ${group} ${processes.join(",")}`);
+        const g = this.group(group);
+        g.suspendedProcesses = [...new Set([...(g.suspendedProcesses ?? []), ...processes])].sort();
+        return Promise.resolve();
+      },
+      resumeProcesses: (group, processes) => {
+        this.call(`resume ${group} ${processes.join(",")}`);
+        const g = this.group(group);
+        g.suspendedProcesses = (g.suspendedProcesses ?? []).filter((p) => !processes.includes(p));
+        return Promise.resolve();
+      },
+      terminateAndDecrement: (requests) =>
+        Promise.resolve(
+          requests.map(({ group, instanceId }): TerminationOutcome => {
+            const text = `terminate-decrement ${group} ${instanceId}`;
+            const err = this.failOn?.(text);
+            if (err) return { group, instanceId, status: "failed", error: err.message };
+            this.calls.push(text);
+            const g = this.state.groups.find((x) => x.name === group);
+            if (!g || !g.instances.some((i) => i.id === instanceId)) {
+              return { group, instanceId, status: "already-gone" };
+            }
+            if (g.desiredCapacity - 1 < g.minSize) {
+              return { group, instanceId, status: "failed", error: "ValidationError: below the group's min size" };
+            }
+            g.instances = g.instances.filter((i) => i.id !== instanceId);
+            g.desiredCapacity -= 1;
+            this.terminated.push({ group, instanceId });
+            return { group, instanceId, status: "terminated" };
+          }),
+        ),
+    };
   }
 }
 
