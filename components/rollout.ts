@@ -256,6 +256,13 @@ export function rolloutCallback(): (event: unknown) => Promise<unknown> {
  * Serializes the entry point as CallbackFunction will, throwing the serializer's explanation when some code it
  * reaches cannot be serialized. Under Pulumi mocks such a failure hangs the program instead of failing it, so tests
  * call this first.
+ *
+ * Two limits of Pulumi's closure serializer bind all runtime code the Lambda reaches (runtime/ minus the CLI):
+ * - a nested function must not use a `const`/`let` declared after it in the enclosing function (the parser takes
+ *   it for a free variable: "Unexpected missing variable in closure environment"); declare it first with `let`.
+ * - `super(message)` in a class extending Error becomes `Error.call(this, message)`, which sets nothing, and class
+ *   field initializers are dropped: an error class must assign `this.name` and `this.message` in its constructor
+ *   for its message to survive (runtime/handlers.ts nativeError() then reports it as a native Error).
  */
 export async function checkSerializable(): Promise<void> {
   await pulumi.runtime.serializeFunction(rolloutCallback(), {
