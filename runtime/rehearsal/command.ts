@@ -3,6 +3,7 @@
 import { Command, Option } from "commander";
 import * as path from "node:path";
 import { UsageError } from "../errors";
+import { Strategy } from "../types";
 import { runRehearsal, TriggerMode } from "./rehearsal";
 import { findScenario, SCENARIOS, scenarioNames } from "./scenarios";
 import { TerminalView } from "./view";
@@ -22,6 +23,7 @@ interface RehearseFlags {
   speed: number;
   seed: number;
   mode: TriggerMode;
+  strategy?: Strategy;
   schedule: number;
   chart?: string | false;
   dir?: string;
@@ -75,6 +77,12 @@ export function registerRehearseCommand(program: Command): void {
         .default("phoenix"),
     )
     .addOption(
+      new Option(
+        "--strategy <strategy>",
+        "surge (launch first) or replace (terminate first); default: the planner's",
+      ).choices(["surge", "replace"]),
+    )
+    .addOption(
       new Option("--schedule <minutes>", "minutes between scheduled sweeps")
         .argParser(positive("--schedule"))
         .default(5),
@@ -106,6 +114,7 @@ export function registerRehearseCommand(program: Command): void {
         speed: flags.speed,
         seed: flags.seed,
         mode: flags.mode,
+        strategy: flags.strategy,
         scheduleMinutes: flags.schedule,
         workDir,
         chartPath,

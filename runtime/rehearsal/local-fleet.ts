@@ -175,11 +175,48 @@ export class LocalFleet implements FleetAdapter {
     return this.terminateAs("sweep", requests);
   }
 
-  /** A view of this fleet whose terminations are recorded with `cause` (the release handler's, say). */
-  adapterFor(cause: TerminationCause): FleetAdapter {
+  /**
+   * A view of this fleet whose terminations are recorded with `cause` (the release handler's, say); a function is
+   * asked at each call, for one adapter shared by callers that take turns.
+   */
+  adapterFor(cause: TerminationCause | (() => TerminationCause)): FleetAdapter {
+    const causeNow = typeof cause === "function" ? cause : () => cause;
+    const adapter = {
+      readFleet: (environment: string) => this.readFleet(environment),
+      terminate: (requests: { group: string; instanceId: string }[]) => this.terminateAs(causeNow(), requests),
+      surge: this.surgeOperations(causeNow),
+    };
+    return adapter;
+  }
+
+  /**
+   * What a surge needs: desired capacity, tags, suspended processes, and terminations that lower desired capacity —
+   * each idempotent, and refused (thrown) where Auto Scaling would refuse it.
+   */
+  surgeOperations(cause: () => TerminationCause) {
     return {
-      readFleet: (environment) => this.readFleet(environment),
-      terminate: (requests) => this.terminateAs(cause, requests),
+      setDesiredCapacity: (group: string, desired: number) => this.setDesiredCapacity(group, desired),
+      setTags: (group: string, tags: Record<string, string>) => {
+        Object.assign(this.group(group).tags, tags);
+        return Promise.resolve();
+      },
+      removeTags: (group: string, keys: string[]) => {
+        const tags = this.group(group).tags;
+        for (const key of keys) delete tags[key];
+        return Promise.resolve();
+      },
+      suspendProcesses: (group: string, processes: string[]) => {
+        const g = this.group(group);
+        g.suspendedProcesses = [...new Set([...g.suspendedProcesses, ...processes])].sort();
+        return Promise.resolve();
+      },
+      resumeProcesses: async (group: string, processes: string[]) => {
+        const g = this.group(group);
+        g.suspendedProcesses = g.suspendedProcesses.filter((p) => !processes.includes(p));
+        await this.reconcile(g);
+      },
+      terminateAndDecrement: (requests: { group: string; instanceId: string }[]) =>
+        this.terminateAs(cause(), requests, true),
     };
   }
 
@@ -262,6 +299,7 @@ export class LocalFleet implements FleetAdapter {
   private async terminateAs(
     cause: TerminationCause,
     requests: { group: string; instanceId: string }[],
+    decrement = false,
   ): Promise<TerminationOutcome[]> {
     const outcomes: TerminationOutcome[] = [];
     for (const request of requests) {
@@ -270,6 +308,15 @@ export class LocalFleet implements FleetAdapter {
       if (group === undefined || instance === undefined || instance.lifecycle === "Terminating") {
         outcomes.push({ group: request.group, instanceId: request.instanceId, status: "already-gone" });
         continue;
+      }
+      if (decrement) {
+        if (group.desiredCapacity - 1 < group.minSize) {
+          // Auto Scaling refuses ShouldDecrementDesiredCapacity=true below the group's minimum size.
+          const error = `decrementing ${group.name} to ${group.desiredCapacity - 1} would go below its min size ${group.minSize}`;
+          outcomes.push({ group: request.group, instanceId: request.instanceId, status: "failed", error });
+          continue;
+        }
+        group.desiredCapacity -= 1;
       }
       this.beginTermination(instance, cause);
       outcomes.push({ group: request.group, instanceId: request.instanceId, status: "terminated" });
@@ -298,9 +345,10 @@ export class LocalFleet implements FleetAdapter {
   private async reconcile(group: LocalGroup): Promise<void> {
     if (this.closed) return;
     const live = () => group.instances.filter((i) => i.lifecycle !== "Terminating");
-    while (live().length < group.desiredCapacity) {
+    while (live().length < group.desiredCapacity && !group.suspendedProcesses.includes("Launch")) {
       await this.launch(group);
     }
+    if (group.suspendedProcesses.includes("Terminate")) return;
     // Scale-in: Auto Scaling's default policy removes the oldest instances first.
     const excess = live().length - group.desiredCapacity;
     if (excess > 0) {
@@ -352,6 +400,7 @@ export class LocalFleet implements FleetAdapter {
   private async asgCheck(instance: LocalInstance): Promise<void> {
     const group = this.groups.find((g) => g.instances.includes(instance));
     if (group === undefined || instance.lifecycle !== "InService" || instance.inServiceAt === undefined) return;
+    if (group.suspendedProcesses.includes("ReplaceUnhealthy")) return;
     if (this.options.clock.now() < instance.inServiceAt + this.options.timing.gracePeriodSeconds * 1000) return;
     if (instance.target !== "unhealthy") return;
     instance.asgHealth = "Unhealthy";

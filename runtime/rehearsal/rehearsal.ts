@@ -8,7 +8,7 @@ import { MANIFEST_KEY } from "../manifest";
 import { createRolloutHandler, ENV, RolloutHandler } from "../handlers";
 import { effectivePolicy, floorFor } from "../planner";
 import { publishRelease, rollback } from "../release";
-import { DEFAULT_POLICY, Plan, Policy, TerminationOutcome } from "../types";
+import { DEFAULT_POLICY, Plan, Policy, Strategy, TerminationOutcome } from "../types";
 import { buildArtifact } from "./artifact";
 import { writeChart } from "./chart";
 import { Prng, SimClock } from "./clock";
@@ -43,6 +43,8 @@ export interface RehearsalOptions {
   /** The policy's minHealthyPercent. @default 0 */
   floorPercent?: number;
   maxPerSweep?: number;
+  /** The policy's strategy; `original` mode always replaces. @default the planner's default (or the group's tag) */
+  strategy?: Strategy;
   /** @default 1 */
   seed?: number;
   /** @default "phoenix" */
@@ -178,6 +180,8 @@ class Run {
   private imageSeries = false;
   private failures: string[] = [];
   private readonly breaches: string[] = [];
+  /** Instances already on the expected version that a sweep terminated (a stop scenario must have none). */
+  private targetSweptAway = 0;
   private readonly previousTotal = new Map<string, number>();
   private readonly handler: RolloutHandler;
   private handlerLog?: string[];
@@ -202,6 +206,9 @@ class Run {
       minHealthyPercent: options.floorPercent ?? DEFAULT_POLICY.minHealthyPercent,
       ...(options.maxPerSweep !== undefined && { maxPerSweep: options.maxPerSweep }),
     };
+    const strategy = this.mode === "original" ? "replace" : options.strategy;
+    // Assigned rather than spread in, so this compiles whether or not the contract has the strategy field yet.
+    if (strategy !== undefined) Object.assign(this.policy, { strategy });
     this.observer = options.observer ?? {};
     fs.rmSync(options.workDir, { recursive: true, force: true });
     fs.mkdirSync(options.workDir, { recursive: true });
@@ -227,10 +234,7 @@ class Run {
         [ENV.releaseBucket]: BUCKET,
       },
       {
-        fleet: {
-          readFleet: (environment) => this.fleet.readFleet(environment),
-          terminate: (requests) => this.fleet.adapterFor(this.cause).terminate(requests),
-        },
+        fleet: this.fleet.adapterFor(() => this.cause),
         store: this.store,
         log: (line) => this.handlerLog?.push(line),
         metrics: (line) => fs.appendFileSync(this.metricsPath, `${line}\n`),
@@ -385,6 +389,7 @@ class Run {
       else if (event.cause === "sweep") counts.sweep++;
       else if (event.cause === "asg-unhealthy") counts.asgUnhealthy++;
       else counts.scaleIn++;
+      if (event.cause === "sweep" && event.instance.version === this.scenario.expect.version) this.targetSweptAway++;
       if (event.cause !== "sweep" && event.cause !== "release") {
         this.log("asg", `${event.instance.group}: ${event.instance.id} terminated by Auto Scaling (${event.cause})`);
       }
@@ -594,15 +599,15 @@ class Run {
           ? `converged on ${expect.version} (${expect.imageId}) after ${formatMinutes(this.convergedAt)} simulated`
           : `did not converge on ${expect.version} within ${formatMinutes(horizon - START)} simulated`;
     } else {
-      // Stopped itself: no sweep ever terminated anything, and the old version still serves above the floor.
-      const sweptAway = tiers.reduce((n, t) => n + t.terminated.sweep, 0);
+      // Stopped itself: no sweep terminated an instance of the old version, and it still serves above the floor.
+      const sweptAway = this.targetSweptAway;
       const oldServing = tiers.every(
         (t) => (t.finalVersions[expect.version] ?? 0) >= Math.min(t.desired, Math.max(t.floor, t.desired - 1)),
       );
       ok = sweptAway === 0 && oldServing && !floorBreached;
       outcome = ok
-        ? `the rollout stopped itself: no sweep terminated anything, ${expect.version} still serves in every tier`
-        : `the rollout did NOT stop safely (sweep terminations: ${sweptAway})`;
+        ? `the rollout stopped itself: no sweep terminated a ${expect.version} instance, and ${expect.version} still serves in every tier`
+        : `the rollout did NOT stop safely (${sweptAway} ${expect.version} instances terminated by sweeps)`;
     }
     if (this.failures.length > 0) {
       ok = false;
