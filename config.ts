@@ -2,6 +2,14 @@
 // Pulumi.yaml's declarations), pure parsing and validation functions, and loadConfig() for index.ts.
 import * as pulumi from "@pulumi/pulumi";
 import { ImageSource, ImageSourceError, PUBLIC_IMAGE_ALIASES, resolveImageSource } from "./ami/imageSource";
+import {
+  DEFAULT_SCHEDULE_EXPRESSION,
+  DEFAULT_START_CONDITION,
+  parseMonthlyCron,
+  ScheduleExpressionError,
+  START_CONDITIONS,
+  StartCondition,
+} from "./ami/schedule";
 import { UsageError } from "./runtime/errors";
 
 export const PROJECT = "phoenix";
@@ -55,6 +63,22 @@ export interface TierConfig {
   image: ImageSource;
 }
 
+/** The base-image pipeline's settings (BaseImagePipelineArgs in ami/pipeline.ts). */
+export interface ImagePipelineConfig {
+  /** AWS cron (UTC) of the build check: a monthly nth weekday such as `cron(0 0 ? * wed#3 *)`. */
+  schedule: string;
+  /** Build only when AWS's parent image or a component changed, or at every schedule match. */
+  startCondition: StartCondition;
+  /** Regions each new image is copied to, with the base-image parameter written there too. */
+  drRegions: string[];
+  /** Newest images kept active; older ones are deprecated. */
+  keepCount: number;
+  /** Images kept at all; older ones are deleted with their snapshots. */
+  retainCount: number;
+  /** Images that launched an instance within this many days are never deprecated or deleted. */
+  inUseDays: number;
+}
+
 /** The validated configuration of one environment (one stack). */
 export interface PhoenixConfig {
   /** The stack name: `live`, `test`, or a disposable copy. */
@@ -77,6 +101,8 @@ export interface PhoenixConfig {
   linuxImage: string;
   /** Image for Windows tiers without the pipeline, in the same forms. */
   windowsImage: string;
+  /** The monthly base-image pipeline (ami/pipeline.ts), used when imagePipeline is on. */
+  image: ImagePipelineConfig;
   tiers: Record<TierName, TierConfig>;
 }
 
@@ -167,6 +193,47 @@ const ENVIRONMENT_KEYS: ConfigKey[] = [
     default: PUBLIC_IMAGE_ALIASES.windows,
     description:
       "Windows image when the pipeline is off: an AMI id (ami-...) or an SSM parameter name resolved at launch (/...).",
+  },
+  {
+    key: "imageSchedule",
+    type: "string",
+    default: DEFAULT_SCHEDULE_EXPRESSION,
+    description:
+      "When the image pipeline checks for a build: AWS cron in UTC on an nth weekday of every month; the third Wednesday (wed#3) is always 1 to 8 days after Patch Tuesday.",
+  },
+  {
+    key: "imageStartCondition",
+    type: "string",
+    default: DEFAULT_START_CONDITION,
+    description:
+      "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE builds only when AWS's parent image or a component has a newer version; EXPRESSION_MATCH_ONLY builds at every match.",
+  },
+  {
+    key: "imageDrRegions",
+    type: "array",
+    default: [],
+    description:
+      "Regions each new base image is copied to for disaster recovery, with /phoenix/<env>/base-image written there too.",
+  },
+  {
+    key: "imageKeepCount",
+    type: "integer",
+    default: 3,
+    description: "Newest base images kept active; older ones are deprecated (1 to 999).",
+  },
+  {
+    key: "imageRetainCount",
+    type: "integer",
+    default: 6,
+    description:
+      "Base images kept at all, deprecated ones included; older ones are deleted with their snapshots (more than imageKeepCount, at most 1000).",
+  },
+  {
+    key: "imageInUseDays",
+    type: "integer",
+    default: 45,
+    description:
+      "A base image that launched an instance within this many days is never deprecated or deleted (1 to 365).",
   },
 ];
 
@@ -613,6 +680,18 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
       problems.add(key, configured, `${tier.name} tier: ${error.message}`);
     }
   }
+  const image = parseImagePipeline(raw, problems);
+  const platforms = new Set(Object.values(tiers).map((t) => t.platform));
+  if (imagePipeline && platforms.size > 1) {
+    // The terminator holds every instance of the environment to the one /phoenix/<env>/base-image.
+    problems.add(
+      "imagePipeline",
+      imagePipeline,
+      "needs both tiers on one platform (webPlatform and apiPlatform differ): the terminator compares every " +
+        "instance with the one base-image parameter, so a tier on the other platform would be replaced forever; " +
+        "use one platform, or turn imagePipeline off",
+    );
+  }
   if (problems.list.length > 0) {
     throw new UsageError(
       `The ${environment} stack's config has ${problems.list.length} problem(s); nothing was created:\n  - ${problems.list.join("\n  - ")}`,
@@ -633,8 +712,34 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
     imagePipeline,
     linuxImage,
     windowsImage,
+    image,
     tiers,
   };
+}
+
+/** The image pipeline's keys, checked whether or not the pipeline is on (a stack file is right or wrong). */
+function parseImagePipeline(raw: RawConfig, problems: Problems): ImagePipelineConfig {
+  const schedule = readString(raw, "imageSchedule");
+  try {
+    parseMonthlyCron(schedule);
+  } catch (error) {
+    if (!(error instanceof ScheduleExpressionError)) throw error;
+    problems.add("imageSchedule", schedule, error.message);
+  }
+  const startCondition = readChoice(raw, "imageStartCondition", START_CONDITIONS, problems);
+  const drRegions = readArray(raw, "imageDrRegions", problems);
+  for (const region of drRegions) {
+    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
+      problems.add("imageDrRegions", region, "must list AWS region names such as eu-central-1");
+    }
+  }
+  const keepCount = readInteger(raw, "imageKeepCount", problems, 1, 999);
+  const retainCount = readInteger(raw, "imageRetainCount", problems, 2, 1000);
+  if (retainCount <= keepCount) {
+    problems.add("imageRetainCount", retainCount, `must be more than imageKeepCount (${keepCount})`);
+  }
+  const inUseDays = readInteger(raw, "imageInUseDays", problems, 1, 365);
+  return { schedule, startCondition, drRegions, keepCount, retainCount, inUseDays };
 }
 
 /** Reads the stack's config once (Pulumi config, `aws:region`, the stack name) and validates it. For index.ts. */

@@ -21,3 +21,4 @@ export const vpcId = outputs.vpcId;
 export const webGroupName = outputs.webGroupName;
 export const apiGroupName = outputs.apiGroupName;
 export const bootLogGroupName = outputs.bootLogGroupName;
+export const imagePipelineArn = outputs.imagePipelineArn;

@@ -3,6 +3,7 @@
 // disposable copies differ only in their stack config.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { BaseImagePipeline } from "../ami/pipeline";
 import { PhoenixConfig, TierName, TIERS } from "../config";
 import { bootLogGroupName } from "../userdata/render";
 import { AppTier } from "./appTier";
@@ -30,6 +31,8 @@ export interface EnvironmentOutputs {
   webGroupName: pulumi.Output<string>;
   apiGroupName: pulumi.Output<string>;
   bootLogGroupName: pulumi.Output<string>;
+  /** The base-image pipeline to start by hand (`aws imagebuilder start-image-pipeline-execution`); absent when off. */
+  imagePipelineArn: pulumi.Output<string | undefined>;
 }
 
 export class Environment extends pulumi.ComponentResource {
@@ -42,6 +45,8 @@ export class Environment extends pulumi.ComponentResource {
   readonly loadBalancer: LoadBalancer;
   readonly bootLogGroup: aws.cloudwatch.LogGroup;
   readonly tiers: Record<TierName, AppTier>;
+  /** The monthly base-image pipeline, when `imagePipeline` is on. */
+  readonly imagePipeline?: BaseImagePipeline;
 
   // What the rollout and image pipeline need, in one place.
   readonly vpcId: pulumi.Output<string>;
@@ -128,8 +133,52 @@ export class Environment extends pulumi.ComponentResource {
       parent,
     );
 
-    // Image pipeline (ami/): when config.imagePipeline is on, the BaseImagePipeline that writes
-    // /phoenix/<env>/base-image goes here; tiers already read it through config.tiers[*].image.
+    // The monthly base image (ami/): built for the tiers' platform and published to /phoenix/<env>/base-image,
+    // which the tiers' launch templates resolve at every launch and the terminator holds instances to.
+    if (config.imagePipeline) {
+      const builds = new aws.ec2.SecurityGroup(
+        `${env}-image-builds`,
+        {
+          vpcId: this.network.vpcId,
+          description: `phoenix ${env}: Image Builder build and test instances, outbound only`,
+          tags: environmentTags(env),
+        },
+        parent,
+      );
+      // Package repositories, Windows Update (plain HTTP too), SSM and S3; nothing may connect in.
+      for (const port of [443, 80]) {
+        new aws.vpc.SecurityGroupEgressRule(
+          `${env}-image-builds-out-${port}`,
+          {
+            securityGroupId: builds.id,
+            ipProtocol: "tcp",
+            fromPort: port,
+            toPort: port,
+            cidrIpv4: "0.0.0.0/0",
+            description: `updates and packages over port ${port}`,
+          },
+          parent,
+        );
+      }
+      this.imagePipeline = new BaseImagePipeline(
+        `${env}-image`,
+        {
+          environment: env,
+          // parseConfig allows the pipeline only with both tiers on one platform.
+          platforms: [config.tiers.web.platform],
+          subnetId: this.network.privateSubnetIds.apply((ids) => ids[0]),
+          securityGroupId: builds.id,
+          drRegions: config.image.drRegions,
+          scheduleExpression: config.image.schedule,
+          startCondition: config.image.startCondition,
+          keepImageCount: config.image.keepCount,
+          retainImageCount: config.image.retainCount,
+          inUseWithinDays: config.image.inUseDays,
+          tags: environmentTags(env),
+        },
+        parent,
+      );
+    }
 
     const tiers = {} as Record<TierName, AppTier>;
     for (const tierName of TIERS) {
@@ -166,7 +215,8 @@ export class Environment extends pulumi.ComponentResource {
           bootLogGroupArn: this.bootLogGroup.arn,
           region: config.region,
         },
-        parent,
+        // The launch template resolves the base-image parameter at launch: it must exist first.
+        { parent: this, dependsOn: this.imagePipeline ? [this.imagePipeline.baseImageParameter] : [] },
       );
     }
     this.tiers = tiers;
@@ -195,6 +245,7 @@ export class Environment extends pulumi.ComponentResource {
       webGroupName: this.tiers.web.groupName,
       apiGroupName: this.tiers.api.groupName,
       bootLogGroupName: this.bootLogGroup.name,
+      imagePipelineArn: pulumi.output(this.imagePipeline?.pipelines[0].pipelineArn),
     };
   }
 }

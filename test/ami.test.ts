@@ -29,7 +29,7 @@ import {
   runsOutsidePatchWindow,
   ScheduleExpressionError,
 } from "../ami/schedule";
-import { PulumiMocks, RecordedResource, settle, setupMocks } from "./support/pulumi-mocks";
+import { loadProgram, PulumiMocks, RecordedResource, settle, setupMocks } from "./support/pulumi-mocks";
 
 /** A parameter value as the program passed it: Pulumi may carry it as a secret envelope `{ ..., value }`. */
 const plain = (v: unknown): unknown => (v !== null && typeof v === "object" && "value" in v ? v.value : v);
@@ -315,6 +315,20 @@ describe("pipeline argument checks", () => {
   });
 });
 
+/** Answers the lookup of AWS's public image aliases, which seeds the base-image parameter. */
+const PUBLIC_ALIAS_LOOKUP = {
+  "aws:ssm/getParameter:getParameter": (inputs: Record<string, string>) => ({
+    id: inputs.name,
+    name: inputs.name,
+    arn: `arn:aws:ssm:eu-west-1::parameter${inputs.name}`,
+    type: "String",
+    value: inputs.name.includes("windows") ? "ami-0windows000000000" : "ami-0linux0000000000a",
+    insecureValue: "",
+    version: 1,
+    region: "eu-west-1",
+  }),
+};
+
 describe("BaseImagePipeline under mocks", () => {
   let mocks: PulumiMocks;
   let region: string;
@@ -322,21 +336,7 @@ describe("BaseImagePipeline under mocks", () => {
   const byName = (type: string, name: string): RecordedResource => mocks.one(type, name);
 
   before(async () => {
-    mocks = await setupMocks("test", {
-      calls: {
-        // The public alias the seed image is read from: AWS's newest image of the primary platform.
-        "aws:ssm/getParameter:getParameter": (inputs) => ({
-          id: inputs.name,
-          name: inputs.name,
-          arn: `arn:aws:ssm:eu-west-1::parameter${inputs.name}`,
-          type: "String",
-          value: inputs.name.includes("windows") ? "ami-0windows000000000" : "ami-0linux0000000000a",
-          insecureValue: "",
-          version: 1,
-          region: "eu-west-1",
-        }),
-      },
-    });
+    mocks = await setupMocks("test", { calls: PUBLIC_ALIAS_LOOKUP });
     region = mocks.region;
     drRegion = region === "eu-central-1" ? "eu-west-1" : "eu-central-1";
     new BaseImagePipeline("base-image", {
@@ -608,3 +608,61 @@ describe("BaseImagePipeline under mocks", () => {
     assert.deepEqual(recipes, ["custom-linux"]);
   });
 });
+
+for (const stack of ["live", "test"]) {
+  describe(`the ${stack} stack's base image`, () => {
+    let mocks: PulumiMocks;
+    let program: Record<string, unknown>;
+
+    before(async () => {
+      mocks = await setupMocks(stack, { calls: PUBLIC_ALIAS_LOOKUP });
+      program = loadProgram();
+      await settle();
+    });
+
+    it("runs the pipeline, named after the stack", () => {
+      const pipeline = mocks.one("phoenix:ami:BaseImagePipeline");
+      const imagePipeline = mocks.one("aws:imagebuilder/imagePipeline:ImagePipeline");
+
+      assert.equal(pipeline.name, `${stack}-image`);
+      assert.equal(imagePipeline.inputs.name, `phoenix-${stack}-linux`);
+    });
+
+    it("boots every tier from the parameter the pipeline publishes", () => {
+      const templates = mocks.ofType("aws:ec2/launchTemplate:LaunchTemplate");
+
+      assert.equal(templates.length, 2);
+      for (const t of templates) assert.equal(t.inputs.imageId, `resolve:ssm:/phoenix/${stack}/base-image`);
+      assert.equal(
+        mocks.one("aws:ssm/parameter:Parameter", `${stack}-image-base-image`).inputs.name,
+        `/phoenix/${stack}/base-image`,
+      );
+    });
+
+    it("builds in a private subnet behind a security group that admits nothing", () => {
+      const infra = mocks.one("aws:imagebuilder/infrastructureConfiguration:InfrastructureConfiguration").inputs;
+      const sg = mocks.one("aws:ec2/securityGroup:SecurityGroup", `${stack}-image-builds`);
+      const ingress = mocks
+        .ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        .filter((r) => r.inputs.securityGroupId === sg.id);
+      const egress = mocks
+        .ofType("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+        .filter((r) => r.inputs.securityGroupId === sg.id)
+        .map((r) => r.inputs.fromPort)
+        .sort((a, b) => a - b);
+
+      assert.match(infra.subnetId, /private/);
+      assert.deepEqual(infra.securityGroupIds, [sg.id]);
+      assert.deepEqual(ingress, []);
+      assert.deepEqual(egress, [80, 443]);
+    });
+
+    it("exports the pipeline's ARN, to start a build by hand", async () => {
+      const arn = await new Promise((resolve) =>
+        (program.imagePipelineArn as { apply: (f: (v: unknown) => unknown) => unknown }).apply(resolve),
+      );
+
+      assert.match(String(arn), /imagebuilder/);
+    });
+  });
+}
