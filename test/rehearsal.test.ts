@@ -301,6 +301,37 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
     }
   });
 
+  it("surge: replacements launch first, so every tier keeps full capacity and converges", async () => {
+    const result = await rehearse("surge");
+
+    assert.equal(result.ok, true, result.outcome);
+    assertFloorHeld(result);
+    for (const t of result.tiers) {
+      assert.equal(t.lowestInService, 3);
+      assert.deepEqual(t.finalVersions, { [NEW_VERSION]: 3 });
+      assert.equal(t.desired, 3, "desired capacity is back at its baseline");
+    }
+  });
+
+  it("surge-abort: a broken release is aborted, the old version serving at full capacity throughout", async () => {
+    const result = await rehearse("surge-abort");
+
+    assert.equal(result.ok, true, result.outcome);
+    for (const t of result.tiers) {
+      assert.equal(t.lowestInService, 3);
+      assert.equal(t.desired, 3, "the abort restores the baseline");
+      assert.deepEqual(t.finalVersions, { [OLD_VERSION]: 3 });
+    }
+  });
+
+  it("surge-no-room: with max size at desired capacity the rollout falls back to replace and converges", async () => {
+    const result = await rehearse("surge-no-room");
+
+    assert.equal(result.ok, true, result.outcome);
+    assertFloorHeld(result);
+    for (const t of result.tiers) assert.ok(t.lowestInService < 3, "replace takes instances out before replacing them");
+  });
+
   it("the same seed takes the same path", async () => {
     const again = await rehearse("original", { seed: 1 });
 

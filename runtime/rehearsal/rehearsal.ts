@@ -302,7 +302,11 @@ class Run {
     for (const tier of TIERS) {
       const group = await this.fleet.addGroup(
         tier,
-        { desired: this.instances, min: Math.min(1, this.instances), max: this.instances * 2 },
+        {
+          desired: this.instances,
+          min: Math.min(1, this.instances),
+          max: this.scenario.maxSize?.(this.instances) ?? this.instances * 2,
+        },
         (i) => (agoOf ? agoOf(i, this.instances) * 60 + SETUP_LEAD_MS / 1000 : 3 * 3600),
       );
       for (const instance of group.instances) this.initialIds.add(instance.id);

@@ -31,6 +31,8 @@ export interface Scenario {
     | { outcome: "stop"; version: string };
   /** Policy on top of the defaults (a scenario about ageing needs a maximum age). */
   policy?: Partial<GroupPolicy>;
+  /** Each group's max size for a desired capacity. @default twice the desired capacity (room for a full surge) */
+  maxSize?: (desired: number) => number;
   /** Minutes before minute zero that the starting instances were launched, by index (ageing needs a spread). */
   launchedMinutesAgo?: (index: number, count: number) => number;
   /** Simulated minutes to run at most, as a multiple of one boot plus a constant. */
@@ -106,6 +108,37 @@ export const SCENARIOS: Scenario[] = [
     launchedMinutesAgo: (index, count) => 50 - (40 * index) / Math.max(1, count - 1),
     expect: { outcome: "converge", version: OLD_VERSION, imageId: OLD_IMAGE, replaceAll: true },
     horizon: { boots: 12, minutes: 60 },
+  },
+  {
+    name: "surge",
+    summary: `${NEW_VERSION} is published and rolled out by surge: replacements launch first, full capacity throughout`,
+    published: [OLD_VERSION],
+    instances: 3,
+    actions: [{ type: "publish", version: NEW_VERSION }],
+    policy: { strategy: "surge" },
+    expect: { outcome: "converge", version: NEW_VERSION, imageId: OLD_IMAGE },
+    horizon: { boots: 8, minutes: 30 },
+  },
+  {
+    name: "surge-abort",
+    summary: `${BAD_VERSION} (broken) is rolled out by surge: it stalls, is aborted, and the old version never lost capacity`,
+    published: [OLD_VERSION],
+    instances: 3,
+    actions: [{ type: "publish", version: BAD_VERSION, broken: true }],
+    policy: { strategy: "surge", surgeStallMinutes: 20 },
+    expect: { outcome: "stop", version: OLD_VERSION },
+    horizon: { boots: 4, minutes: 30 },
+  },
+  {
+    name: "surge-no-room",
+    summary: `surge is asked for but max size equals desired capacity: the rollout falls back to replace`,
+    published: [OLD_VERSION],
+    instances: 3,
+    actions: [{ type: "publish", version: NEW_VERSION }],
+    policy: { strategy: "surge" },
+    maxSize: (desired) => desired,
+    expect: { outcome: "converge", version: NEW_VERSION, imageId: OLD_IMAGE },
+    horizon: { boots: 8, minutes: 30 },
   },
 ];
 
