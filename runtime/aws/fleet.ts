@@ -1,5 +1,6 @@
 // The AWS fleet adapter: reads one environment's whole state (groups, instances, target health, release manifest,
 // base image) in as few calls as the APIs allow, and terminates instances without decrementing desired capacity.
+// Its `surge` (runtime/aws/surge.ts) changes desired capacity, tags and scaling processes for the surge strategy.
 // This is the only code that reads or changes the fleet in AWS; everything else sees the FleetAdapter interface.
 import {
   AutoScalingGroup,
@@ -16,11 +17,13 @@ import {
   GroupState,
   InstanceState,
   ReleaseManifest,
+  SurgeOperations,
   TargetHealthState,
   TerminationOutcome,
 } from "../types";
 import { AwsClients, sdk } from "./clients";
 import { readBaseImage, readReleaseBucket } from "./parameters";
+import { AwsSurge } from "./surge";
 
 export const ENVIRONMENT_TAG = "phoenix:environment";
 export const TIER_TAG = "phoenix:tier";
@@ -52,6 +55,7 @@ export class AwsFleet implements FleetAdapter {
   private readonly now: () => Date;
   private readonly terminateConcurrency: number;
   private readonly targetHealthConcurrency: number;
+  readonly surge: SurgeOperations;
 
   constructor(
     private readonly clients: AwsClients,
@@ -60,6 +64,7 @@ export class AwsFleet implements FleetAdapter {
     this.now = options.now ?? (() => new Date());
     this.terminateConcurrency = Math.max(1, options.terminateConcurrency ?? 4);
     this.targetHealthConcurrency = Math.max(1, options.targetHealthConcurrency ?? 8);
+    this.surge = new AwsSurge(clients);
   }
 
   /**

@@ -1,0 +1,136 @@
+// The AWS side of a surge: desired capacity, group tags, suspended scaling processes, and terminations that lower
+// desired capacity. Each is one Auto Scaling call, idempotent, and throws with the group and what to do when AWS
+// refuses. AwsFleet exposes these as its `surge`; the sweep decides when to call them (runtime/sweep.ts).
+import {
+  CreateOrUpdateTagsCommand,
+  DeleteTagsCommand,
+  ResumeProcessesCommand,
+  SetDesiredCapacityCommand,
+  SuspendProcessesCommand,
+  TerminateInstanceInAutoScalingGroupCommand,
+} from "@aws-sdk/client-auto-scaling";
+import { SurgeOperations, TerminationOutcome } from "../types";
+import { AwsClients } from "./clients";
+
+/** The Auto Scaling actions a surge needs, beyond what a replace sweep needs: the rollout role must allow them. */
+export const SURGE_ACTIONS = [
+  "autoscaling:SetDesiredCapacity",
+  "autoscaling:CreateOrUpdateTags",
+  "autoscaling:DeleteTags",
+  "autoscaling:SuspendProcesses",
+  "autoscaling:ResumeProcesses",
+];
+
+/** An Auto Scaling call that AWS refused; the message names the group, the call and the cause. */
+export class SurgeStepError extends Error {
+  override name = "SurgeStepError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
+}
+
+export class AwsSurge implements SurgeOperations {
+  constructor(private readonly clients: Pick<AwsClients, "autoScaling">) {}
+
+  async setDesiredCapacity(group: string, desiredCapacity: number): Promise<void> {
+    // HonorCooldown false: the surge is phoenix's own decision, not a scaling policy's, and must not wait behind one.
+    await this.send(group, "SetDesiredCapacity", () =>
+      this.clients.autoScaling.send(
+        new SetDesiredCapacityCommand({
+          AutoScalingGroupName: group,
+          DesiredCapacity: desiredCapacity,
+          HonorCooldown: false,
+        }),
+      ),
+    );
+  }
+
+  async setTags(group: string, tags: Record<string, string>): Promise<void> {
+    // Not propagated: the surge state describes the group, and instances launched during it must not carry it.
+    const Tags = Object.entries(tags).map(([Key, Value]) => ({
+      ResourceId: group,
+      ResourceType: "auto-scaling-group",
+      Key,
+      Value,
+      PropagateAtLaunch: false,
+    }));
+    await this.send(group, "CreateOrUpdateTags", () =>
+      this.clients.autoScaling.send(new CreateOrUpdateTagsCommand({ Tags })),
+    );
+  }
+
+  async removeTags(group: string, keys: string[]): Promise<void> {
+    // DeleteTags of a key the group does not have succeeds, so a repeated clean-up is harmless.
+    const Tags = keys.map((Key) => ({ ResourceId: group, ResourceType: "auto-scaling-group", Key }));
+    await this.send(group, "DeleteTags", () => this.clients.autoScaling.send(new DeleteTagsCommand({ Tags })));
+  }
+
+  async suspendProcesses(group: string, processes: string[]): Promise<void> {
+    await this.send(group, "SuspendProcesses", () =>
+      this.clients.autoScaling.send(
+        new SuspendProcessesCommand({ AutoScalingGroupName: group, ScalingProcesses: processes }),
+      ),
+    );
+  }
+
+  async resumeProcesses(group: string, processes: string[]): Promise<void> {
+    await this.send(group, "ResumeProcesses", () =>
+      this.clients.autoScaling.send(
+        new ResumeProcessesCommand({ AutoScalingGroupName: group, ScalingProcesses: processes }),
+      ),
+    );
+  }
+
+  /**
+   * One TerminateInstanceInAutoScalingGroup with ShouldDecrementDesiredCapacity per instance, in order (a surge
+   * finish removes a handful, oldest first). An instance already gone is reported as such: desired capacity did not
+   * drop for it, which the sweep must know.
+   */
+  async terminateAndDecrement(requests: { group: string; instanceId: string }[]): Promise<TerminationOutcome[]> {
+    const outcomes: TerminationOutcome[] = [];
+    for (const { group, instanceId } of requests) {
+      try {
+        await this.clients.autoScaling.send(
+          new TerminateInstanceInAutoScalingGroupCommand({
+            InstanceId: instanceId,
+            ShouldDecrementDesiredCapacity: true,
+          }),
+        );
+        outcomes.push({ group, instanceId, status: "terminated" });
+      } catch (err) {
+        const status = isAlreadyGone(err) ? "already-gone" : "failed";
+        outcomes.push({ group, instanceId, status, error: describe(err) });
+      }
+    }
+    return outcomes;
+  }
+
+  private async send(group: string, action: string, run: () => Promise<unknown>): Promise<void> {
+    try {
+      await run();
+    } catch (err) {
+      const hint =
+        errorName(err) === "AccessDenied" || errorName(err) === "AccessDeniedException"
+          ? `; the rollout role needs autoscaling:${action} on this environment's groups (deploy the stack again)`
+          : "; the next sweep retries from the group's tags";
+      throw new SurgeStepError(`${action} on group ${group} failed: ${describe(err)}${hint}`, { cause: err });
+    }
+  }
+}
+
+/** The ValidationErrors that mean the instance is no longer a member, or already leaving (as in AwsFleet). */
+function isAlreadyGone(err: unknown): boolean {
+  const message = err instanceof Error ? err.message : "";
+  return (
+    errorName(err) === "ValidationError" &&
+    /not found|no managed instance|is not part of|not in InService or Standby/i.test(message)
+  );
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}
+
+function describe(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
