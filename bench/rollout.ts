@@ -1,11 +1,12 @@
 // The rollout benchmark: the original scenario (a release through web and API tiers) rehearsed on the local fleet
-// with 6-minute boots, for 3 and 30 instances per tier, under the original's triggers (5-minute schedule only,
-// floor 1) and phoenix's (schedule plus Auto Scaling launch/terminate events). Figures are means over several seeds,
-// because where the release lands in the 5-minute schedule is chance.
+// with 6-minute boots, for 3 and 30 instances per tier: the original's triggers (5-minute schedule only, floor 1),
+// phoenix's (schedule plus Auto Scaling launch/terminate events), a 1-minute schedule, and the surge strategy.
+// Figures are means over several seeds, because where the release lands in the schedule is chance.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runRehearsal, RehearsalResult, TriggerMode } from "../runtime/rehearsal/rehearsal";
+import { Strategy } from "../runtime/types";
 import { table } from "../runtime/rehearsal/view";
 
 const BOOT_MINUTES = 6;
@@ -13,37 +14,31 @@ const BOOT_MINUTES = 6;
 interface Row {
   instances: number;
   mode: TriggerMode;
+  strategy: Strategy;
   scheduleMinutes: number;
   label: string;
   seeds: number[];
 }
 
-const ROWS: Row[] = [3, 30].flatMap((instances) => {
+const EVENTS = "launch/terminate events";
+
+const ROWS: Row[] = [3, 30].flatMap((instances): Row[] => {
   const seeds = instances === 3 ? [1, 2, 3, 4, 5, 6] : [1, 2, 3];
+  const row = (mode: TriggerMode, strategy: Strategy, scheduleMinutes: number, label: string): Row => ({
+    instances,
+    seeds,
+    mode,
+    strategy,
+    scheduleMinutes,
+    label,
+  });
   return [
-    { instances, seeds, mode: "original", scheduleMinutes: 5, label: "original: 5-min schedule only" },
-    {
-      instances,
-      seeds,
-      mode: "phoenix",
-      scheduleMinutes: 5,
-      label: "phoenix: 5-min schedule + launch/terminate events",
-    },
-    {
-      instances,
-      seeds,
-      mode: "phoenix",
-      scheduleMinutes: 1,
-      label: "phoenix: 1-min schedule + launch/terminate events",
-    },
-    {
-      instances,
-      seeds,
-      mode: "on-healthy",
-      scheduleMinutes: 5,
-      label: "(hypothetical) 5-min schedule + a sweep when a target turns healthy",
-    },
-  ] satisfies Row[];
+    row("original", "replace", 5, "(a) original: replace, 5-min schedule only"),
+    row("phoenix", "replace", 5, `(b) phoenix defaults: replace, 5-min schedule + ${EVENTS}`),
+    row("phoenix", "replace", 1, `replace, 1-min schedule + ${EVENTS}`),
+    row("phoenix", "surge", 5, `surge, 5-min schedule + ${EVENTS}`),
+    row("phoenix", "surge", 1, `surge, 1-min schedule + ${EVENTS}`),
+  ];
 });
 
 export async function rolloutBench(): Promise<void> {
@@ -56,7 +51,7 @@ export async function rolloutBench(): Promise<void> {
         "local fleet; mean over seeds (min–max)",
     );
     const lines: string[][] = [
-      ["per tier", "triggers", "seeds", "rollout, in boots", "lowest in service", "launches per replaced"],
+      ["per tier", "strategy and triggers", "seeds", "rollout, in boots", "lowest in service", "launches per replaced"],
     ];
     for (const row of ROWS) {
       const results: RehearsalResult[] = [];
@@ -68,9 +63,10 @@ export async function rolloutBench(): Promise<void> {
             bootMinutes: BOOT_MINUTES,
             floor: 1,
             mode: row.mode,
+            strategy: row.strategy,
             scheduleMinutes: row.scheduleMinutes,
             seed,
-            workDir: path.join(dir, `${row.instances}-${row.mode}-${row.scheduleMinutes}-${seed}`),
+            workDir: path.join(dir, `${row.instances}-${row.mode}-${row.strategy}-${row.scheduleMinutes}-${seed}`),
           }),
         );
       }
