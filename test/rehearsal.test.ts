@@ -259,11 +259,17 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
   });
 
   it("rollback: the fleet converges back on 1.0.266", async () => {
+    fs.mkdirSync(workDir("rollback-1-phoenix"), { recursive: true });
+    fs.writeFileSync(path.join(workDir("rollback-1-phoenix"), "keep.txt"), "not the rehearsal's");
+    fs.writeFileSync(path.join(workDir("rollback-1-phoenix"), "sweeps.jsonl"), "a previous run's log\n");
+
     const result = await rehearse("rollback");
 
     assert.equal(result.ok, true, result.outcome);
     assertFloorHeld(result);
     for (const t of result.tiers) assert.deepEqual(t.finalVersions, { [OLD_VERSION]: 3 });
+    assert.ok(fs.existsSync(path.join(workDir("rollback-1-phoenix"), "keep.txt")), "only its own files are replaced");
+    assert.doesNotMatch(fs.readFileSync(result.sweepLogPath, "utf8"), /a previous run/);
   });
 
   it("image: a new base image replaces every instance, the version unchanged", async () => {

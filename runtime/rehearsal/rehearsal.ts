@@ -53,7 +53,7 @@ export interface RehearsalOptions {
   scheduleMinutes?: number;
   /** Simulated seconds per wall-clock second; Infinity runs as fast as the machine allows. @default Infinity */
   speed?: number;
-  /** Directory for the release store, the builds and the sweep log. It is emptied first. */
+  /** Directory for the release store, the builds, the sweep and metric logs; a previous run's files are replaced. */
   workDir: string;
   /** Where to write the SVG chart; none when undefined. */
   chartPath?: string;
@@ -137,6 +137,8 @@ const SETUP_LEAD_MS = 60_000;
 /** EventBridge delivery plus a warm Lambda start, before an event-triggered sweep reads the fleet. */
 const EVENT_DELAY_MS = 2_000;
 const PROBE_TIMEOUT_MS = 1000;
+/** What a run writes in its directory (the chart goes wherever chartPath says). */
+const RUN_FILES = ["bucket", "builds", "sweeps.jsonl", "metrics.jsonl"];
 const BUCKET = "local-releases";
 
 export async function runRehearsal(options: RehearsalOptions): Promise<RehearsalResult> {
@@ -210,7 +212,8 @@ class Run {
     // Assigned rather than spread in, so this compiles whether or not the contract has the strategy field yet.
     if (strategy !== undefined) Object.assign(this.policy, { strategy });
     this.observer = options.observer ?? {};
-    fs.rmSync(options.workDir, { recursive: true, force: true });
+    // Only what a previous run wrote is removed: --dir may name a directory that holds other things.
+    for (const entry of RUN_FILES) fs.rmSync(path.join(options.workDir, entry), { recursive: true, force: true });
     fs.mkdirSync(options.workDir, { recursive: true });
     this.sweepLogPath = path.join(options.workDir, "sweeps.jsonl");
     this.store = new DiskObjectStore(path.join(options.workDir, "bucket"));
