@@ -1,11 +1,22 @@
-// The release handler (`onRelease` in the rollout Lambda): when releases/current.json is written, replace one stale
-// instance per tier straight away instead of waiting for the next scheduled sweep. It decides through the planner
-// with at most one termination per group, so every safety rule (stable group, floor) is the terminator's own.
+// The release handler (`onRelease` in the rollout Lambda): when releases/current.json is written, start the rollout in
+// every tier straight away instead of waiting for the next scheduled sweep: under the surge strategy by raising the
+// group's desired capacity (the replacements launch first), under replace by terminating one stale instance. It
+// decides through the planner with at most one termination per group, so every safety rule (stable group, floor,
+// a surge's tags as its single-flight guard) is the terminator's own.
 import { ContractError } from "./errors";
 import { MANIFEST_KEY, parseManifest } from "./manifest";
 import { plan as planFleet } from "./planner";
-import { readSnapshot, SweepRecord } from "./sweep";
-import { FleetAdapter, ObjectStore, Plan, Policy, ProbeOptions, ReleaseManifest, TerminationOutcome } from "./types";
+import { executePlan, readSnapshot, SweepRecord, withoutSurge } from "./sweep";
+import {
+  FleetAdapter,
+  GroupActionOutcome,
+  ObjectStore,
+  Plan,
+  Policy,
+  ProbeOptions,
+  ReleaseManifest,
+  TerminationOutcome,
+} from "./types";
 import { compareVersions, normalizeVersion } from "./version";
 
 /** The parts of an S3 event notification the handler reads. */
@@ -29,8 +40,12 @@ export interface ReleaseHandlerDeps {
 }
 
 export interface ReleaseHandlerResult {
-  /** Terminations requested, at most one per group. */
+  /** Terminations requested, at most one per group (replace strategy). */
   acted: { group: string; instanceId: string }[];
+  /** Groups whose surge this event started, with the desired capacity they were raised to. */
+  surged?: { group: string; setDesired: number }[];
+  /** The surge starts' group changes as executed. */
+  actions?: GroupActionOutcome[];
   /** Why the event was not acted on at all (another key, a delete, no records). */
   ignored?: string;
   version?: string;
@@ -77,12 +92,14 @@ export async function handleReleaseEvent(
     ...(await readSnapshot(deps.fleet, deps.environment, deps.probe)),
     desiredVersion: manifest.version,
   };
-  const policy = oneAtATime(deps.policy);
+  const policy = oneAtATime(deps.fleet.surge === undefined ? withoutSurge(deps.policy) : deps.policy);
   record({ type: "sweep.snapshot", snapshot, policy });
   const plan = planFleet(snapshot, policy);
   record({ type: "sweep.plan", plan });
 
   const acted: { group: string; instanceId: string }[] = [];
+  const surged: { group: string; setDesired: number }[] = [];
+  const toExecute: Plan["groups"] = [];
   const skipped: { group: string; why: string }[] = [];
   for (const g of plan.groups) {
     const why = whySkip(g, manifest);
@@ -91,15 +108,27 @@ export async function handleReleaseEvent(
       record({ type: "release.skipped", group: g.name, why });
       continue;
     }
-    acted.push({ group: g.name, instanceId: g.terminate[0] });
+    toExecute.push(g);
+    if (g.surge?.phase === "start") surged.push({ group: g.name, setDesired: g.setDesired! });
+    else acted.push({ group: g.name, instanceId: g.terminate[0] });
   }
 
-  if (acted.length === 0) {
-    return { acted, version: manifest.version, skipped, outcomes: [], plan };
+  const surgeFields = surged.length > 0 ? { surged } : {};
+  if (toExecute.length === 0) {
+    return { acted, ...surgeFields, version: manifest.version, skipped, outcomes: [], plan };
   }
-  const outcomes = await deps.fleet.terminate(acted);
-  record({ type: "sweep.terminated", outcomes });
-  return { acted, version: manifest.version, skipped, outcomes, plan };
+  const { outcomes, actions } = await executePlan(deps.fleet, toExecute);
+  if (outcomes.length > 0) record({ type: "sweep.terminated", outcomes });
+  if (actions.length > 0) record({ type: "sweep.actions", actions });
+  return {
+    acted,
+    ...surgeFields,
+    ...(actions.length > 0 && { actions }),
+    version: manifest.version,
+    skipped,
+    outcomes,
+    plan,
+  };
 }
 
 function whyIgnored(event: S3NotificationEvent, bucket: string | undefined): string | undefined {
@@ -144,7 +173,8 @@ function oneAtATime(policy: Policy): Policy {
 }
 
 /**
- * Why a group is left alone, or undefined when its single planned termination goes ahead. An instance already on
+ * Why a group is left alone, or undefined when its surge start or single planned termination goes ahead. A surge
+ * start is the planner's decision and its tags guard against a second one. Under replace, an instance already on
  * the release's version means this release has started here (a replayed event, or the terminator got there
  * first): from then on the terminator carries on, never a second release-triggered termination.
  */
@@ -153,6 +183,9 @@ function whySkip(g: Plan["groups"][number], manifest: ReleaseManifest): string |
     return `the manifest has no artifact for tier ${g.tier}; a replacement could not install anything`;
   }
   const want = normalizeVersion(manifest.version);
+  if (g.surge?.phase === "start") return undefined;
+  // Any other surge phase (in progress, blocked) belongs to the terminator: its tags say a surge already runs.
+  if (g.surge !== undefined && g.surge.phase !== "fallback-replace") return g.reason;
   const started = g.instances.find((i) => i.version !== undefined && want !== undefined && sameBuild(i.version, want));
   if (started) return `${started.id} already runs ${manifest.version}: the rollout has started here`;
   if (g.terminate.length === 0) return g.reason;
