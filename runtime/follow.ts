@@ -1,8 +1,9 @@
 // Following a rollout (`phoenix release --wait`): poll the fleet until every tier runs the version and is healthy,
-// or until it times out, or until it stalls (no new instance became healthy on the version for a while). Health and
+// or until it times out, or until it stalls (no new instance became healthy on the version for a while), or until a
+// tier's surge to the version is aborted (the group's `phoenix:surge-failed` tag names it). Health and
 // its reasons come from the planner, so "healthy" here means exactly what it means to the terminator.
 import { UsageError } from "./errors";
-import { plan as planFleet } from "./planner";
+import { plan as planFleet, SURGE_TAGS } from "./planner";
 import { readSnapshot } from "./sweep";
 import { DEFAULT_POLICY, FleetAdapter, FleetSnapshot, ProbeOptions } from "./types";
 import { compareVersions, normalizeVersion } from "./version";
@@ -36,6 +37,8 @@ export interface TierProgress {
   waiting: { id: string; why: string }[];
   /** The planner's reason for the group when it has not converged (e.g. fewer instances than desired). */
   reason?: string;
+  /** Set when the group's surge to this version was aborted: the release failed in this tier. */
+  surgeFailed?: true;
 }
 
 export interface RolloutProgress {
@@ -47,7 +50,8 @@ export interface RolloutProgress {
 }
 
 export interface FollowResult extends RolloutProgress {
-  status: "converged" | "timeout" | "stalled";
+  /** `failed`: a tier's surge to the version was aborted (its new instances never became healthy). */
+  status: "converged" | "timeout" | "stalled" | "failed";
   /** One line per instance holding the rollout back, with why; empty when converged. */
   detail: string[];
 }
@@ -107,6 +111,9 @@ export async function followRollout(request: FollowRequest): Promise<FollowResul
     if (error === undefined && latest.tiers.every((t) => t.converged)) {
       return { ...latest, status: "converged", detail: [] };
     }
+    if (error === undefined && latest.tiers.some((t) => t.surgeFailed)) {
+      return { ...latest, status: "failed", detail: detailOf(latest) };
+    }
     if (now - start >= timeoutMs) {
       return { ...latest, elapsedMs: now - start, status: "timeout", detail: detailOf(latest) };
     }
@@ -143,6 +150,9 @@ export function progressOf(snapshot: FleetSnapshot, version: string): (TierProgr
       }
     }
     const converged = waiting.length === 0 && healthyIds.length === group.desiredCapacity;
+    const failedTag = group.tags?.[SURGE_TAGS.failed];
+    // The tag holds the surge's target, `<version>` or `<version> <image>`.
+    const surgeFailed = !converged && failedTag !== undefined && isVersion(failedTag.split(" ")[0], version);
     return {
       tier: g.tier,
       group: g.name,
@@ -154,6 +164,7 @@ export function progressOf(snapshot: FleetSnapshot, version: string): (TierProgr
       waiting,
       healthyIds,
       ...(converged ? {} : { reason: g.reason }),
+      ...(surgeFailed && { surgeFailed: true as const }),
     };
   });
 }
@@ -163,6 +174,12 @@ function detailOf(progress: RolloutProgress): string[] {
   if (progress.error !== undefined) lines.push(`the last fleet read failed: ${progress.error}`);
   for (const t of progress.tiers) {
     if (t.converged) continue;
+    if (t.surgeFailed) {
+      lines.push(
+        `${t.tier} ${t.group}: the surge to ${progress.version} was aborted (its new instances did not become ` +
+          `healthy); the previous version serves at full capacity. Publish a fix or roll back`,
+      );
+    }
     for (const w of t.waiting) lines.push(`${t.tier} ${w.id} ${w.why}`);
     if (t.waiting.length === 0) {
       lines.push(`${t.tier} ${t.group}: ${t.onVersion} of ${t.desired} on ${progress.version}; ${t.reason ?? ""}`);

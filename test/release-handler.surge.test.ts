@@ -8,7 +8,7 @@ import { DEFAULT_POLICY, GroupState, InstanceState, Policy } from "../runtime/ty
 import { Loopback } from "./support/loopback";
 import { MemoryFleet, MemoryObjectStore, zipBytes } from "./support/memory-store";
 
-const loopback = new Loopback("127.32");
+const loopback = new Loopback("127.93");
 
 async function instance(id: string, version: string, launchTime: string): Promise<InstanceState> {
   const { ip } = await loopback.serve({ kind: "answer", body: version });
