@@ -190,6 +190,27 @@ export function rolloutPolicyDocument(p: RolloutPolicyInput): { Version: "2012-1
         Condition: { StringEquals: { "autoscaling:ResourceTag/phoenix:environment": p.environment } },
       },
       {
+        // Surge rollouts (runtime/aws/surge.ts): raise desired capacity first, hold scaling processes that would
+        // undo it, restore both after. Same groups, same condition as terminations.
+        Sid: "SurgeOwnEnvironmentOnly",
+        Effect: "Allow",
+        Action: ["autoscaling:SetDesiredCapacity", "autoscaling:SuspendProcesses", "autoscaling:ResumeProcesses"],
+        Resource: arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/*"),
+        Condition: { StringEquals: { "autoscaling:ResourceTag/phoenix:environment": p.environment } },
+      },
+      {
+        // A surge's state lives in the group's tags. Only `phoenix:surge-*` keys may be written or removed, so the
+        // role can never retag a group into (or out of) an environment.
+        Sid: "TagSurgeStateOnly",
+        Effect: "Allow",
+        Action: ["autoscaling:CreateOrUpdateTags", "autoscaling:DeleteTags"],
+        Resource: arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/*"),
+        Condition: {
+          StringEquals: { "autoscaling:ResourceTag/phoenix:environment": p.environment },
+          "ForAllValues:StringLike": { "aws:TagKeys": "phoenix:surge-*" },
+        },
+      },
+      {
         Sid: "WriteOwnLogs",
         Effect: "Allow",
         Action: ["logs:CreateLogStream", "logs:PutLogEvents"],

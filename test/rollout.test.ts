@@ -10,8 +10,10 @@ import {
   rolloutPolicyDocument,
   validateRolloutArgs,
 } from "../components/rollout";
+import { SURGE_ACTIONS } from "../runtime/aws/surge";
 import { ENV } from "../runtime/handlers";
 import { MANIFEST_KEY } from "../runtime/manifest";
+import { SURGE_TAGS } from "../runtime/planner";
 import { MOCK_ACCOUNT_ID, PulumiMocks, RecordedResource, settle, setupMocks } from "./support/pulumi-mocks";
 
 const BUCKET = "phoenix-test-releases";
@@ -146,6 +148,27 @@ describe("the rollout component", () => {
       Resource: `arn:aws:autoscaling:${mocks.region}:${MOCK_ACCOUNT_ID}:autoScalingGroup:*:autoScalingGroupName/*`,
       Condition: { StringEquals: { "autoscaling:ResourceTag/phoenix:environment": "test" } },
     });
+  });
+
+  it("may run a surge (desired capacity, scaling processes) only on this environment's groups", () => {
+    const surge = sid("SurgeOwnEnvironmentOnly");
+    const tags = sid("TagSurgeStateOnly");
+    const granted = [...surge.Action, ...tags.Action];
+    for (const action of SURGE_ACTIONS) assert.ok(granted.includes(action), `${action} is not granted`);
+    for (const s of [surge, tags]) {
+      assert.equal(
+        s.Resource,
+        `arn:aws:autoscaling:${mocks.region}:${MOCK_ACCOUNT_ID}:autoScalingGroup:*:autoScalingGroupName/*`,
+      );
+      assert.deepEqual(s.Condition!.StringEquals, { "autoscaling:ResourceTag/phoenix:environment": "test" });
+    }
+  });
+
+  it("writes and removes only the surge's own tags, never phoenix:environment", () => {
+    const tags = sid("TagSurgeStateOnly");
+    const allowed = new RegExp(`^${tags.Condition!["ForAllValues:StringLike"]["aws:TagKeys"].replace("*", ".*")}$`);
+    for (const key of Object.values(SURGE_TAGS)) assert.match(key, allowed);
+    assert.doesNotMatch("phoenix:environment", allowed);
   });
 
   it("writes its own log group and its dead-letter queue only", () => {
