@@ -8,7 +8,7 @@ import { formatPlan, plan as planFleet } from "./planner";
 import { registerRehearseCommand } from "./rehearsal/command";
 import { registerReleaseCommands } from "./release-cli";
 import { readSnapshot, sweep, SweepRecord } from "./sweep";
-import { DEFAULT_POLICY, FleetAdapter, FleetSnapshot, Plan, Policy, ProbeOptions } from "./types";
+import { DEFAULT_POLICY, FleetAdapter, FleetSnapshot, Plan, Policy, ProbeOptions, Strategy } from "./types";
 import { formatStatus } from "./status";
 
 /** Where the CLI writes and what it talks to; tests inject their own. */
@@ -30,6 +30,7 @@ const defaultContext: CliContext = {
 };
 
 interface PolicyFlags {
+  strategy?: Strategy;
   minHealthy?: number;
   minHealthyPercent?: number;
   maxPerSweep?: number;
@@ -58,7 +59,16 @@ export function policyFromFlags(flags: PolicyFlags): Policy {
     ...(flags.minHealthyPercent !== undefined && { minHealthyPercent: flags.minHealthyPercent }),
     ...(flags.maxPerSweep !== undefined && { maxPerSweep: flags.maxPerSweep }),
     ...(flags.maxInstanceAgeHours !== undefined && { maxInstanceAgeHours: flags.maxInstanceAgeHours }),
+    ...(flags.strategy !== undefined && { strategy: flags.strategy }),
   };
+}
+
+/** Parses --strategy, or says what was given and what is allowed. */
+export function strategyFlag(value: string): Strategy {
+  if (value !== "surge" && value !== "replace") {
+    throw new UsageError(`--strategy must be surge or replace (got '${value}')`);
+  }
+  return value;
 }
 
 function probeFromFlags(flags: PolicyFlags): Partial<ProbeOptions> {
@@ -67,6 +77,13 @@ function probeFromFlags(flags: PolicyFlags): Partial<ProbeOptions> {
 
 function addPolicyOptions(command: Command): Command {
   return command
+    .addOption(
+      new Option(
+        "--strategy <surge|replace>",
+        "surge: launch replacements first, terminate after; replace: terminate first (default: each group's " +
+          "phoenix:strategy tag)",
+      ).argParser(strategyFlag),
+    )
     .addOption(
       new Option("--min-healthy <n>", "never fewer healthy instances per group than this (default 1)").argParser(
         wholeNumber("--min-healthy", 0),
@@ -116,6 +133,9 @@ export function planJson(plan: Plan) {
       versionSource: g.versionSource,
       desiredImageId: g.desiredImageId ?? null,
       terminate: g.terminate,
+      // Only when a surge starts, finishes or aborts: the desired capacity the sweep sets (the reason says which).
+      ...(g.setDesired !== undefined && { setDesired: g.setDesired }),
+      ...(g.surge !== undefined && { surge: g.surge.phase }),
       reason: g.reason,
     })),
   };
@@ -196,14 +216,27 @@ export function buildProgram(ctx: CliContext): Command {
       for (const o of result.outcomes) {
         ctx.err(`${o.group}: ${o.instanceId} ${o.status}${o.error ? ` (${o.error})` : ""}\n`);
       }
+      for (const a of result.actions ?? []) {
+        ctx.err(`${a.group}: ${a.action} ${a.status}${a.error ? ` (${a.error})` : ""}\n`);
+      }
       if (opts.json) {
-        ctx.out(`${JSON.stringify({ ...planJson(result.plan), ...(dry ? {} : { outcomes: result.outcomes }) })}\n`);
+        const executed = dry ? {} : { outcomes: result.outcomes, ...(result.actions && { actions: result.actions }) };
+        ctx.out(`${JSON.stringify({ ...planJson(result.plan), ...executed })}\n`);
       } else if (!dry) {
         const done = result.outcomes.filter((o) => o.status === "terminated").length;
         ctx.out(`terminated ${done} instance${done === 1 ? "" : "s"}\n`);
+        const failed = (result.actions ?? []).filter((a) => a.status !== "done").length;
+        for (const g of result.plan.groups.filter((x) => x.setDesired !== undefined)) {
+          ctx.out(
+            `${failed > 0 ? "tried to set" : "set"} ${g.name} desired capacity to ${g.setDesired} (surge ${g.surge?.phase})\n`,
+          );
+        }
       } else {
         const n = result.plan.groups.reduce((sum, g) => sum + g.terminate.length, 0);
         ctx.out(`would terminate ${n} instance${n === 1 ? "" : "s"}\n`);
+        for (const g of result.plan.groups.filter((x) => x.setDesired !== undefined)) {
+          ctx.out(`would set ${g.name} desired capacity to ${g.setDesired} (surge ${g.surge?.phase})\n`);
+        }
       }
     });
   }
