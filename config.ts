@@ -61,6 +61,28 @@ export interface TierConfig {
   schedules: ScheduledScaling[];
   /** Where the launch template takes its image from (ami/imageSource.ts decides). */
   image: ImageSource;
+  /** Rollout policy: never fewer healthy instances than this. */
+  minHealthy: number;
+  /** Rollout policy: never fewer healthy instances than this percentage of desired capacity. */
+  minHealthyPercent: number;
+  /** Rollout policy: at most this many terminations per sweep; undefined is unlimited. */
+  maxPerSweep?: number;
+}
+
+/** The rollout Lambda and the alarms that watch it (components/rollout.ts, components/dashboard.ts). */
+export interface RolloutConfig {
+  /** EventBridge schedule of the sweep: `rate(5 minutes)`. */
+  scheduleExpression: string;
+  memorySizeMb: number;
+  timeoutSeconds: number;
+  /** Deadline of one /version probe. */
+  probeTimeoutMs: number;
+  /** Plan and log only, terminate nothing. */
+  paused: boolean;
+  /** Stale instances for this long raise the rollout-stuck alarm. */
+  stuckMinutes: number;
+  /** Address subscribed to the alarm topic; absent subscribes nobody. */
+  alarmEmail?: string;
 }
 
 /** The base-image pipeline's settings (BaseImagePipelineArgs in ami/pipeline.ts). */
@@ -104,6 +126,7 @@ export interface PhoenixConfig {
   /** The monthly base-image pipeline (ami/pipeline.ts), used when imagePipeline is on. */
   image: ImagePipelineConfig;
   tiers: Record<TierName, TierConfig>;
+  rollout: RolloutConfig;
 }
 
 type KeyType = "string" | "integer" | "boolean" | "array";
@@ -235,6 +258,49 @@ const ENVIRONMENT_KEYS: ConfigKey[] = [
     description:
       "A base image that launched an instance within this many days is never deprecated or deleted (1 to 365).",
   },
+  {
+    key: "rolloutSchedule",
+    type: "string",
+    default: "rate(5 minutes)",
+    description: "When the rollout Lambda sweeps without any event: an EventBridge rate(...) or cron(...) expression.",
+  },
+  {
+    key: "rolloutMemoryMb",
+    type: "integer",
+    default: 256,
+    description: "Memory of the rollout Lambda in MB (128 to 10240).",
+  },
+  {
+    key: "rolloutTimeoutSeconds",
+    type: "integer",
+    default: 120,
+    description: "Timeout of the rollout Lambda in seconds: more than the probe timeout plus 30, at most 900.",
+  },
+  {
+    key: "probeTimeoutMs",
+    type: "integer",
+    default: 2000,
+    description: "Deadline of one GET /version probe in milliseconds (100 to 60000).",
+  },
+  {
+    key: "rolloutPaused",
+    type: "boolean",
+    default: false,
+    description: "Pause rollouts: the Lambda still sweeps, plans and logs, but terminates nothing.",
+  },
+  {
+    key: "rolloutStuckMinutes",
+    type: "integer",
+    default: 60,
+    description: "Minutes a tier may keep stale instances before the rollout-stuck alarm fires (10 to 1440).",
+  },
+  {
+    key: "alarmEmail",
+    type: "string",
+    default: "",
+    description:
+      "Email address subscribed to the environment's alarm topic (it must confirm); empty subscribes nobody.",
+  },
 ];
 
 function tierKeys(tier: TierName): ConfigKey[] {
@@ -302,6 +368,24 @@ function tierKeys(tier: TierName): ConfigKey[] {
       type: "array",
       default: [],
       description: `${Tier} tier scheduled actions, each "<name>: <cron, 5 fields> <IANA time zone> [min=N] [max=N] [desired=N]".`,
+    },
+    {
+      key: `${tier}MinHealthy`,
+      type: "integer",
+      default: 1,
+      description: `${Tier} tier rollout floor: a sweep never leaves fewer healthy instances than this (0 to 1000).`,
+    },
+    {
+      key: `${tier}MinHealthyPercent`,
+      type: "integer",
+      default: 0,
+      description: `${Tier} tier rollout floor as a percentage of desired capacity, rounded up (0 to 100).`,
+    },
+    {
+      key: `${tier}MaxPerSweep`,
+      type: "integer",
+      default: 0,
+      description: `${Tier} tier most instances one sweep terminates; 0 is unlimited (0 to 1000).`,
     },
   ];
 }
@@ -592,6 +676,9 @@ function parseTier(raw: RawConfig, tier: TierName, problems: Problems): TierConf
       schedules.push(parsed.schedule);
     }
   }
+  const minHealthy = readInteger(raw, k("MinHealthy"), problems, 0, 1000);
+  const minHealthyPercent = readInteger(raw, k("MinHealthyPercent"), problems, 0, 100);
+  const maxPerSweep = readInteger(raw, k("MaxPerSweep"), problems, 0, 1000);
   return {
     name: tier,
     platform,
@@ -609,6 +696,47 @@ function parseTier(raw: RawConfig, tier: TierName, problems: Problems): TierConf
     schedules,
     // Decided in parseConfig, which knows the environment-wide image settings.
     image: { kind: "public-alias", imageId: `resolve:ssm:${PUBLIC_IMAGE_ALIASES[platform]}` },
+    minHealthy,
+    minHealthyPercent,
+    ...(maxPerSweep > 0 ? { maxPerSweep } : {}),
+  };
+}
+
+/** The rollout Lambda's settings; problems name the key, the value and what is allowed. */
+function parseRollout(raw: RawConfig, problems: Problems): RolloutConfig {
+  const scheduleExpression = readString(raw, "rolloutSchedule");
+  if (!/^(rate|cron)\(.+\)$/.test(scheduleExpression)) {
+    problems.add(
+      "rolloutSchedule",
+      scheduleExpression,
+      "must be rate(<n> minutes) or cron(<6 fields>), e.g. rate(5 minutes)",
+    );
+  }
+  const memorySizeMb = readInteger(raw, "rolloutMemoryMb", problems, 128, 10240);
+  const probeTimeoutMs = readInteger(raw, "probeTimeoutMs", problems, 100, 60000);
+  const timeoutSeconds = readInteger(raw, "rolloutTimeoutSeconds", problems, 1, 900);
+  const minTimeout = Math.ceil(probeTimeoutMs / 1000) + 30;
+  if (timeoutSeconds <= minTimeout) {
+    problems.add(
+      "rolloutTimeoutSeconds",
+      timeoutSeconds,
+      `must exceed the probe timeout plus 30 s (more than ${minTimeout})`,
+    );
+  }
+  const paused = readBoolean(raw, "rolloutPaused", problems);
+  const stuckMinutes = readInteger(raw, "rolloutStuckMinutes", problems, 10, 1440);
+  const alarmEmail = readString(raw, "alarmEmail");
+  if (alarmEmail !== "" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+    problems.add("alarmEmail", alarmEmail, "must be an email address or empty");
+  }
+  return {
+    scheduleExpression,
+    memorySizeMb,
+    timeoutSeconds,
+    probeTimeoutMs,
+    paused,
+    stuckMinutes,
+    ...(alarmEmail !== "" ? { alarmEmail } : {}),
   };
 }
 
@@ -692,6 +820,7 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
         "use one platform, or turn imagePipeline off",
     );
   }
+  const rollout = parseRollout(raw, problems);
   if (problems.list.length > 0) {
     throw new UsageError(
       `The ${environment} stack's config has ${problems.list.length} problem(s); nothing was created:\n  - ${problems.list.join("\n  - ")}`,
@@ -714,6 +843,7 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
     windowsImage,
     image,
     tiers,
+    rollout,
   };
 }
 
