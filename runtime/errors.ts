@@ -1,30 +1,41 @@
 // Typed errors the CLI and handlers can tell apart from bugs: each says what was wrong and what to do.
+//
+// Each constructor assigns `name` and `message` itself rather than relying on class fields and `super(message)`:
+// Pulumi's closure serializer (the Lambda archive) drops field initializers and turns `super(...)` into
+// `Error.call(this, ...)`, which sets nothing, so an error thrown inside the deployed handler would lose its text.
 
 /** Input from an operator or a stack file that cannot be used. The message names the value and what is allowed. */
 export class UsageError extends Error {
-  override name = "UsageError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "UsageError";
+    this.message = message;
+  }
 }
 
 /** A manifest, event or parameter that does not have the shape the contract requires. */
 export class ContractError extends Error {
-  override name = "ContractError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+    this.name = "ContractError";
+    this.message = message;
   }
 }
 
 /** AWS could not be read completely; nothing was changed. */
 export class FleetReadError extends Error {
-  override name = "FleetReadError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+    this.name = "FleetReadError";
+    this.message = message;
   }
 }
 
 /** A conditional write lost: the object changed (or appeared) since it was read. Nothing was written. */
 export class PreconditionFailedError extends Error {
-  override name = "PreconditionFailedError";
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+    this.name = "PreconditionFailedError";
+    this.message = message;
   }
 }

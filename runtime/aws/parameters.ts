@@ -15,7 +15,12 @@ export function baseImageParameter(environment: string): string {
 
 /** The release-bucket parameter does not exist: the environment has not been deployed (or was deployed elsewhere). */
 export class EnvironmentNotDeployedError extends ContractError {
-  override name = "EnvironmentNotDeployedError";
+  // Assigned in the constructor, not as a field: the Lambda's closure serializer drops field initializers.
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "EnvironmentNotDeployedError";
+    this.message = message;
+  }
 }
 
 /** The release bucket's name; throws EnvironmentNotDeployedError when the parameter is missing. */

@@ -23,9 +23,11 @@ export const SURGE_ACTIONS = [
 
 /** An Auto Scaling call that AWS refused; the message names the group, the call and the cause. */
 export class SurgeStepError extends Error {
-  override name = "SurgeStepError";
+  // Assigned in the constructor, not as a field: the Lambda's closure serializer drops field initializers.
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
+    this.name = "SurgeStepError";
+    this.message = message;
   }
 }
 
