@@ -257,6 +257,7 @@ export class BaseImagePipeline extends pulumi.ComponentResource {
 
     const parameterNames: Record<string, string> = {};
     const pipelines: PlatformPipeline[] = [];
+    const recipes: aws.imagebuilder.ImageRecipe[] = [];
     for (const platform of platforms) {
       const spec: PlatformSpec = {
         ...PLATFORM_SPECS[platform],
@@ -394,6 +395,7 @@ export class BaseImagePipeline extends pulumi.ComponentResource {
         parent,
       );
       pipelines.push({ platform, pipelineArn: pipeline.arn, parameterName, recipeArn: recipe.arn });
+      recipes.push(recipe);
     }
 
     // Retiring old images: its own role, trusted by Image Builder only, with AWS's lifecycle execution policy.
@@ -444,7 +446,8 @@ export class BaseImagePipeline extends pulumi.ComponentResource {
         ],
         tags,
       },
-      { parent: this, dependsOn: [lifecycleAttachment] },
+      // Its selection names the recipes: they exist first, and the role can act before the first run.
+      { parent: this, dependsOn: [lifecycleAttachment, ...recipes] },
     );
 
     this.pipelines = pipelines;
