@@ -35,18 +35,22 @@ export function probeVersion(ip: string, port: number, options: ProbeOptions): P
   }
   return new Promise<ProbeResult>((resolve) => {
     let settled = false;
+    // Declared before the closures that use them: Pulumi's closure serializer (the Lambda archive) rejects a nested
+    // function that refers to a const declared after it.
+    let deadline: NodeJS.Timeout | undefined = undefined;
+    let req: http.ClientRequest | undefined = undefined;
     // Every path ends here exactly once; destroying the request also destroys its socket and any response on it.
     const finish = (result: ProbeResult) => {
       if (settled) return;
       settled = true;
       clearTimeout(deadline);
-      req.destroy();
+      req?.destroy();
       resolve(result);
     };
     const fail = (error: string) => finish({ ok: false, error });
 
-    const deadline = setTimeout(() => fail(`timeout after ${options.timeoutMs} ms`), options.timeoutMs);
-    const req = http.request({
+    deadline = setTimeout(() => fail(`timeout after ${options.timeoutMs} ms`), options.timeoutMs);
+    req = http.request({
       host: ip,
       port,
       path: "/version",
