@@ -338,6 +338,15 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
     for (const t of result.tiers) assert.ok(t.lowestInService < 3, "replace takes instances out before replacing them");
   });
 
+  it("a rollout the floor forbids does not converge, and the outcome says why", async () => {
+    const result = await rehearse("original", { floor: 3 });
+
+    assert.equal(result.ok, false);
+    assert.equal(result.convergedAtMinutes, undefined);
+    assert.match(result.outcome, /did not converge on 1\.0\.274 .*none above the floor of 3/);
+    for (const t of result.tiers) assert.equal(t.launched, 0);
+  });
+
   it("the same seed takes the same path", async () => {
     const again = await rehearse("original", { seed: 1 });
 

@@ -182,6 +182,8 @@ class Run {
   private imageSeries = false;
   private failures: string[] = [];
   private readonly breaches: string[] = [];
+  /** Each group's latest decision, to say why a run that did not converge was stuck. */
+  private readonly lastReasons = new Map<string, string>();
   /** Instances already on the expected version that a sweep terminated (a stop scenario must have none). */
   private targetSweptAway = 0;
   private readonly previousTotal = new Map<string, number>();
@@ -488,6 +490,7 @@ class Run {
 
   private logPlan(trigger: string, plan: Plan): void {
     for (const g of plan.groups) {
+      this.lastReasons.set(g.name, g.reason);
       this.decisions.push(`${formatMinutes(this.rel())} ${g.log}`);
       this.log(trigger, g.log);
     }
@@ -604,7 +607,8 @@ class Run {
       outcome =
         this.convergedAt !== undefined
           ? `converged on ${expect.version} (${expect.imageId}) after ${formatMinutes(this.convergedAt)} simulated`
-          : `did not converge on ${expect.version} within ${formatMinutes(horizon - START)} simulated`;
+          : `did not converge on ${expect.version} within ${formatMinutes(horizon - START)} simulated; ` +
+            `last decisions: ${[...this.lastReasons].map(([g, why]) => `${g}: ${why}`).join("; ")}`;
     } else {
       // Stopped itself: no sweep terminated an instance of the old version, and it still serves above the floor.
       const sweptAway = this.targetSweptAway;
