@@ -82,6 +82,8 @@ export interface MockOptions {
 export class PulumiMocks {
   readonly resources: RecordedResource[] = [];
   readonly calls: RecordedCall[] = [];
+  /** Invokes nobody answered: settle() fails with their tokens instead of hanging. */
+  readonly unanswered: string[] = [];
   stack = "";
   region = "";
 
@@ -89,6 +91,7 @@ export class PulumiMocks {
   reset(): void {
     this.resources.length = 0;
     this.calls.length = 0;
+    this.unanswered.length = 0;
   }
 
   /** Custom and component resources of a type token. */
@@ -153,6 +156,21 @@ export function loadStackConfig(stack: string, root = PROJECT_ROOT): Record<stri
     result[fullKey] = toConfigString(value);
   }
   return result;
+}
+
+/** Pulumi's marker for a serialized secret: `{ [SECRET_SIG]: SECRET_VALUE, value }`. */
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Inputs with every secret replaced by its plain value, so tests compare values, not envelopes. */
+export function revealSecrets(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(revealSecrets);
+  if (value !== null && typeof value === "object") {
+    const obj = value as Props;
+    if (obj[SECRET_SIG] === SECRET_VALUE) return revealSecrets(obj.value);
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, revealSecrets(v)]));
+  }
+  return value;
 }
 
 function toConfigString(value: unknown): string {
@@ -302,6 +320,17 @@ function defaultCalls(region: string): Record<string, CallAnswer> {
       id: "156460612806",
       arn: "arn:aws:iam::156460612806:root",
     }),
+    // The image settings resolve SSM parameters at plan time in places (the pipeline's seed image).
+    "aws:ssm/getParameter:getParameter": (inputs) => ({
+      id: inputs.name,
+      name: inputs.name,
+      arn: `arn:aws:ssm:${region}:${MOCK_ACCOUNT_ID}:parameter${inputs.name}`,
+      type: "String",
+      value: "ami-0123456789abcdef0",
+      insecureValue: "ami-0123456789abcdef0",
+      version: 1,
+      withDecryption: true,
+    }),
     "aws:index/getPartition:getPartition": () => ({
       id: "aws",
       partition: "aws",
@@ -319,7 +348,8 @@ let currentCalls: Record<string, CallAnswer> = {};
  * recording, not this one. Call it in a `before` hook, then loadProgram() or construct components.
  */
 export async function setupMocks(stack: string, options: MockOptions = {}): Promise<PulumiMocks> {
-  await settle();
+  // The previous spec's program may have stalled on an unanswered invoke; that was its failure, not this one's.
+  if (recorder.unanswered.length === 0) await settle();
   const config = { ...loadStackConfig(stack), ...(options.config ?? {}) };
   const region = config["aws:region"] ?? "us-east-1";
   currentCalls = { ...defaultCalls(region), ...(options.calls ?? {}) };
@@ -343,7 +373,7 @@ export async function setupMocks(stack: string, options: MockOptions = {}): Prom
       recorder.resources.push({
         type: args.type,
         name: args.name,
-        inputs: (args.inputs ?? {}) as Props,
+        inputs: revealSecrets(args.inputs ?? {}) as Props,
         state: result.state,
         id: result.id,
         custom: args.custom !== false,
@@ -355,6 +385,7 @@ export async function setupMocks(stack: string, options: MockOptions = {}): Prom
       recorder.calls.push({ token: args.token, inputs: (args.inputs ?? {}) as Props });
       const answer = calls[args.token];
       if (!answer) {
+        recorder.unanswered.push(args.token);
         throw new Error(
           `pulumi-mocks: no answer for invoke ${args.token}; add one with setupMocks(stack, { calls: { "${args.token}": (inputs) => ({...}) } })`,
         );
@@ -383,8 +414,31 @@ export function loadProgram<T = Record<string, unknown>>(): T {
   return requireFresh<T>("index.ts");
 }
 
-/** Waits until every registration and invoke in flight has been answered, so the recorder is complete. */
+/**
+ * Waits until every registration and invoke in flight has been answered, so the recorder is complete. An invoke the
+ * mocks could not answer leaves the runtime waiting forever; settle() fails at once naming it instead.
+ */
 export async function settle(): Promise<void> {
+  const problem = () =>
+    new Error(
+      `pulumi-mocks: the program called invokes the mocks do not answer: ${[...new Set(recorder.unanswered)].join(", ")}; ` +
+        "pass answers with setupMocks(stack, { calls: { ... } })",
+    );
+  let timer: NodeJS.Timeout | undefined;
+  const unanswered = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      if (recorder.unanswered.length > 0) reject(problem());
+    }, 10);
+  });
+  try {
+    await Promise.race([drain(), unanswered]);
+  } finally {
+    clearInterval(timer);
+  }
+  if (recorder.unanswered.length > 0) throw problem();
+}
+
+async function drain(): Promise<void> {
   // waitForRPCs is internal to @pulumi/pulumi but stable across 3.x; it is what `disconnect` waits on.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs?: () => Promise<void> };
