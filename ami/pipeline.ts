@@ -239,6 +239,8 @@ export class BaseImagePipeline extends pulumi.ComponentResource {
     // (a fresh environment, or one rebuilt elsewhere). Created once with the seed image; from then on the pipeline
     // owns its value. Creation fails if the parameter already exists (a DR region the pipeline already publishes to):
     // import it instead, keeping the patched image it names (README, disaster recovery).
+    // Under Pulumi mocks this lookup is the invoke `aws:ssm/getParameter:getParameter`: a harness that does not
+    // answer it leaves the parameter, and every tier that depends on it, unregistered (a hang, not an error).
     const seedImageId =
       args.seedImageId ?? aws.ssm.getParameterOutput({ name: PUBLIC_IMAGE_ALIASES[platforms[0]] }, parent).value;
     const baseImageParameter = new aws.ssm.Parameter(
