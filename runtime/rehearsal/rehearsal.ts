@@ -137,6 +137,8 @@ const SETUP_LEAD_MS = 60_000;
 /** EventBridge delivery plus a warm Lambda start, before an event-triggered sweep reads the fleet. */
 const EVENT_DELAY_MS = 2_000;
 const PROBE_TIMEOUT_MS = 1000;
+/** A CloudWatch alarm's evaluation period: how soon an alarm still in ALARM acts again. */
+const ALARM_PERIOD_MS = 60_000;
 /** What a run writes in its directory (the chart goes wherever chartPath says). */
 const RUN_FILES = ["bucket", "builds", "sweeps.jsonl", "metrics.jsonl"];
 const BUCKET = "local-releases";
@@ -182,6 +184,7 @@ class Run {
   private imageSeries = false;
   private failures: string[] = [];
   private readonly breaches: string[] = [];
+  private readonly alarmDeferred = new Set<string>();
   /** Each group's latest decision, to say why a run that did not converge was stuck. */
   private readonly lastReasons = new Map<string, string>();
   /** Instances already on the expected version that a sweep terminated (a stop scenario must have none). */
@@ -375,16 +378,40 @@ class Run {
           this.log("image", `base image parameter → ${action.imageId} (new instances launch from it)`);
           break;
         case "scale":
-          this.clock.at(START + action.atBoots * this.timing.bootSeconds * 1000, "scale", async () => {
-            this.log("scaling", `${ENVIRONMENT}-${action.tier} desired capacity → ${action.desired} (scale-out)`);
-            await this.fleet.setDesiredCapacity(action.tier, action.desired);
-          });
+          this.scaleOutByAlarm(action.tier, action.desired, START + action.atBoots * this.timing.bootSeconds * 1000);
           break;
         case "none":
           this.log("rehearsal", "nothing is published: watch the sweep recycle instances as they age");
           break;
       }
     }
+  }
+
+  /**
+   * A target-tracking alarm asks for more capacity, and keeps asking at each evaluation for as long as the load lasts
+   * (the whole run). Its action is a scaling process (AlarmNotification): while a surge has it suspended nothing
+   * happens, and once resumed the alarm acts at its next evaluation.
+   */
+  private scaleOutByAlarm(tier: string, desired: number, at: number): void {
+    this.clock.at(at, "scaling alarm", async () => {
+      const group = this.fleet.group(tier);
+      // The load lasts the whole run: the alarm is evaluated again every period.
+      this.scaleOutByAlarm(tier, desired, this.clock.now() + ALARM_PERIOD_MS);
+      if (group.suspendedProcesses.includes("AlarmNotification")) {
+        if (!this.alarmDeferred.has(tier)) {
+          this.log("scaling", `${group.name} alarm wants ${desired}, but AlarmNotification is suspended (surge)`);
+        }
+        this.alarmDeferred.add(tier);
+        return;
+      }
+      // During a surge, desired capacity may already be high; the alarm acts once the surge gives it back.
+      if (group.desiredCapacity >= desired) return;
+      this.log(
+        "scaling",
+        `${group.name} desired capacity ${group.desiredCapacity} → ${desired} (target-tracking alarm)`,
+      );
+      await this.fleet.setDesiredCapacity(tier, desired);
+    });
   }
 
   // triggers ---------------------------------------------------------------------------------------------------------

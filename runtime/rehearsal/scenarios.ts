@@ -51,7 +51,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "bad-release",
-    summary: `${BAD_VERSION} is published but its instances never become healthy: the rollout must stop itself`,
+    summary: `${BAD_VERSION} is published but its instances never become healthy: the rollout must stop itself, the old version serving`,
     published: [OLD_VERSION],
     instances: 3,
     actions: [{ type: "publish", version: BAD_VERSION, broken: true }],
@@ -87,7 +87,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "scale-out",
-    summary: `${NEW_VERSION} is published, and the web tier scales out from 3 to 6 in the middle of the rollout`,
+    summary: `${NEW_VERSION} is published; mid-rollout a scaling alarm takes the web tier from 3 to 6 instances`,
     published: [OLD_VERSION],
     instances: 3,
     actions: [
