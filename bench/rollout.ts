@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runRehearsal, RehearsalResult, TriggerMode } from "../runtime/rehearsal/rehearsal";
+import { DEFAULT_STRATEGY } from "../runtime/planner";
 import { Strategy } from "../runtime/types";
 import { table } from "../runtime/rehearsal/view";
 
@@ -14,7 +15,8 @@ const BOOT_MINUTES = 6;
 interface Row {
   instances: number;
   mode: TriggerMode;
-  strategy: Strategy;
+  /** Undefined: the planner's default. */
+  strategy?: Strategy;
   scheduleMinutes: number;
   label: string;
   seeds: number[];
@@ -24,7 +26,7 @@ const EVENTS = "launch/terminate events";
 
 const ROWS: Row[] = [3, 30].flatMap((instances): Row[] => {
   const seeds = instances === 3 ? [1, 2, 3, 4, 5, 6] : [1, 2, 3];
-  const row = (mode: TriggerMode, strategy: Strategy, scheduleMinutes: number, label: string): Row => ({
+  const row = (mode: TriggerMode, strategy: Strategy | undefined, scheduleMinutes: number, label: string): Row => ({
     instances,
     seeds,
     mode,
@@ -32,11 +34,12 @@ const ROWS: Row[] = [3, 30].flatMap((instances): Row[] => {
     scheduleMinutes,
     label,
   });
+  const other: Strategy = DEFAULT_STRATEGY === "surge" ? "replace" : "surge";
   return [
     row("original", "replace", 5, "(a) original: replace, 5-min schedule only"),
-    row("phoenix", "replace", 5, `(b) phoenix defaults: replace, 5-min schedule + ${EVENTS}`),
+    row("phoenix", undefined, 5, `(b) phoenix defaults: ${DEFAULT_STRATEGY}, 5-min schedule + ${EVENTS}`),
+    row("phoenix", other, 5, `${other}, 5-min schedule + ${EVENTS}`),
     row("phoenix", "replace", 1, `replace, 1-min schedule + ${EVENTS}`),
-    row("phoenix", "surge", 5, `surge, 5-min schedule + ${EVENTS}`),
     row("phoenix", "surge", 1, `surge, 1-min schedule + ${EVENTS}`),
   ];
 });
@@ -66,7 +69,10 @@ export async function rolloutBench(): Promise<void> {
             strategy: row.strategy,
             scheduleMinutes: row.scheduleMinutes,
             seed,
-            workDir: path.join(dir, `${row.instances}-${row.mode}-${row.strategy}-${row.scheduleMinutes}-${seed}`),
+            workDir: path.join(
+              dir,
+              `${row.instances}-${row.mode}-${row.strategy ?? "default"}-${row.scheduleMinutes}-${seed}`,
+            ),
           }),
         );
       }
