@@ -12,8 +12,12 @@ readonly PORT="__PHOENIX_PORT__"
 readonly BUCKET="__PHOENIX_BUCKET__"
 readonly MANIFEST_KEY="__PHOENIX_MANIFEST_KEY__"
 readonly LOG_GROUP="__PHOENIX_LOG_GROUP__"
-readonly APP_ROOT="/opt/phoenix/${TIER}"
-readonly BOOT_LOG="/var/log/phoenix-boot.log"
+# The PHOENIX_* overrides exist for the boot script's own tests, which run it against stubbed commands in a
+# scratch directory; on an instance they are unset.
+readonly APP_ROOT="${PHOENIX_APP_ROOT:-/opt/phoenix}/${TIER}"
+readonly BOOT_LOG="${PHOENIX_BOOT_LOG:-/var/log/phoenix-boot.log}"
+readonly UNIT_DIR="${PHOENIX_UNIT_DIR:-/etc/systemd/system}"
+readonly VERSION_CHECKS="${PHOENIX_VERSION_CHECKS:-60}"
 readonly SERVICE="phoenix-${TIER}"
 readonly IMDS="http://169.254.169.254/latest"
 
@@ -123,7 +127,7 @@ ln -sfn "${RELEASE_DIR}" "${APP_ROOT}/current"
 log "installed into ${RELEASE_DIR}"
 
 STEP="starting ${SERVICE}"
-cat >"/etc/systemd/system/${SERVICE}.service" <<UNIT
+cat >"${UNIT_DIR}/${SERVICE}.service" <<UNIT
 [Unit]
 Description=phoenix ${ENVIRONMENT} ${TIER} ${VERSION}
 After=network-online.target
@@ -151,7 +155,7 @@ systemctl daemon-reload
 systemctl enable --now "${SERVICE}.service" || fail "systemd could not start ${SERVICE}"
 
 STEP="checking /version"
-for _ in $(seq 1 60); do
+for _ in $(seq 1 "${VERSION_CHECKS}"); do
   if BODY="$(curl -fsS --max-time 2 "http://127.0.0.1:${PORT}/version" 2>/dev/null)" && printf '%s' "${BODY}" | grep -qF "${VERSION}"; then
     log "/version answers ${BODY}"
     exit 0
@@ -159,4 +163,4 @@ for _ in $(seq 1 60); do
   sleep 2
 done
 journalctl -u "${SERVICE}" --no-pager -n 50 || true
-fail "${SERVICE} did not answer /version with ${VERSION} on port ${PORT} within 120 seconds"
+fail "${SERVICE} did not answer /version with ${VERSION} on port ${PORT} after ${VERSION_CHECKS} tries 2 seconds apart"

@@ -44,4 +44,5 @@ class Handler(BaseHTTPRequestHandler):
 
 if __name__ == "__main__":
     port = int(os.environ.get("PORT", "8080"))
-    ThreadingHTTPServer(("0.0.0.0", port), Handler).serve_forever()
+    host = os.environ.get("HOST", "0.0.0.0")
+    ThreadingHTTPServer((host, port), Handler).serve_forever()
