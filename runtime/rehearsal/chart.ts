@@ -6,17 +6,19 @@ import type { Sample } from "./rehearsal";
 
 export interface ChartOptions {
   title: string;
-  /** A horizontal rule at the floor, so a breach would be visible. */
-  floor?: number;
+  /** Each tier's floor at the end of the run: a dashed rule, so a breach would be visible. */
+  floors?: Record<string, number>;
   /** Simulated minutes the run lasted: the series are carried to the end. */
   endMinutes: number;
 }
 
 /** The Vega-Lite specification: one row per tier, one step line per version, a dashed rule at the floor. */
 export function chartSpec(samples: Sample[], options: ChartOptions): Record<string, unknown> {
-  const values = withEnds(samples, options.endMinutes);
+  const values: Record<string, unknown>[] = withEnds(samples, options.endMinutes).map((v) => ({ kind: "line", ...v }));
+  for (const [tier, floor] of Object.entries(options.floors ?? {})) values.push({ kind: "floor", tier, floor });
   const layers: Record<string, unknown>[] = [
     {
+      transform: [{ filter: "datum.kind === 'line'" }],
       mark: { type: "line", interpolate: "step-after", strokeWidth: 2 },
       encoding: {
         x: { field: "minutes", type: "quantitative", title: "simulated minutes since the release" },
@@ -25,10 +27,11 @@ export function chartSpec(samples: Sample[], options: ChartOptions): Record<stri
       },
     },
   ];
-  if (options.floor !== undefined) {
+  if (options.floors !== undefined) {
     layers.push({
+      transform: [{ filter: "datum.kind === 'floor'" }],
       mark: { type: "rule", strokeDash: [4, 4], color: "#c0392b" },
-      encoding: { y: { datum: options.floor } },
+      encoding: { y: { field: "floor", type: "quantitative" } },
     });
   }
   return {

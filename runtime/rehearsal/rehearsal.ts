@@ -674,8 +674,8 @@ class Run {
   async writeChart(result: RehearsalResult, file: string): Promise<void> {
     const mode = this.mode === "original" ? "original triggers" : `${this.mode} triggers`;
     result.chartPath = await writeChart(file, result.samples, {
-      title: `phoenix rehearsal: ${this.scenario.name} (${mode}, floor ${result.floor}, boot ${result.bootMinutes} min)`,
-      floor: this.policy.minHealthy,
+      title: `phoenix rehearsal: ${this.scenario.name} (${mode}, boot ${result.bootMinutes} min; dashed: the floor)`,
+      floors: Object.fromEntries(result.tiers.map((t) => [t.tier, t.floor])),
       endMinutes: result.endedAtMinutes,
     });
   }
