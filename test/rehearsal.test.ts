@@ -382,6 +382,7 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
     assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.match(svg, /<\/svg>\s*$/);
     assert.equal(unbalancedTag(svg), undefined);
+    assert.equal(svg.match(/aria-label="floor: 1"/g)?.length, 2, "one floor rule per tier");
     for (const label of ["web", "api", OLD_VERSION, NEW_VERSION]) assert.ok(svg.includes(`>${label}</text>`), label);
   });
 });
