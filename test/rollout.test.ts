@@ -10,6 +10,7 @@ import {
   rolloutPolicyDocument,
   validateRolloutArgs,
 } from "../components/rollout";
+import { parseConfig } from "../config";
 import { SURGE_ACTIONS } from "../runtime/aws/surge";
 import { ENV } from "../runtime/handlers";
 import { MANIFEST_KEY } from "../runtime/manifest";
@@ -329,4 +330,48 @@ describe("the rollout policy document", () => {
   it("lists the group names of the instance-event pattern in a stable order", () => {
     assert.deepEqual(instanceEventPattern(["b", "a"]).detail, { AutoScalingGroupName: ["a", "b"] });
   });
+});
+
+describe("the rollout's stack config", () => {
+  it("defaults to a five-minute schedule, 256 MB, 120 s, a 2 s probe and a floor of one per tier", () => {
+    const config = parseConfig({}, "scratch", "eu-west-1");
+
+    assert.deepEqual(config.rollout, {
+      scheduleExpression: "rate(5 minutes)",
+      memorySizeMb: 256,
+      timeoutSeconds: 120,
+      probeTimeoutMs: 2000,
+      paused: false,
+      stuckMinutes: 60,
+    });
+    assert.deepEqual(
+      [config.tiers.web.minHealthy, config.tiers.web.minHealthyPercent, config.tiers.web.maxPerSweep],
+      [1, 0, undefined],
+    );
+  });
+
+  it("reads each tier's floor and limit, and the alarm email", () => {
+    const config = parseConfig(
+      { apiMinHealthy: "2", apiMinHealthyPercent: "50", apiMaxPerSweep: "1", alarmEmail: "ops@example.com" },
+      "scratch",
+      "eu-west-1",
+    );
+
+    assert.deepEqual(
+      [config.tiers.api.minHealthy, config.tiers.api.minHealthyPercent, config.tiers.api.maxPerSweep],
+      [2, 50, 1],
+    );
+    assert.equal(config.rollout.alarmEmail, "ops@example.com");
+  });
+
+  for (const [raw, pattern] of [
+    [{ rolloutTimeoutSeconds: "30" }, /phoenix:rolloutTimeoutSeconds = 30: must exceed the probe timeout plus 30 s/],
+    [{ rolloutSchedule: "every 5 minutes" }, /phoenix:rolloutSchedule = "every 5 minutes": must be rate/],
+    [{ webMinHealthyPercent: "150" }, /phoenix:webMinHealthyPercent = 150: must be from 0 to 100/],
+    [{ alarmEmail: "ops" }, /phoenix:alarmEmail = "ops": must be an email address or empty/],
+  ] as const) {
+    it(`rejects ${JSON.stringify(raw)} naming the key`, () => {
+      assert.throws(() => parseConfig({ ...raw }, "scratch", "eu-west-1"), pattern);
+    });
+  }
 });
