@@ -181,6 +181,29 @@ describe("the local fleet", () => {
     }
   });
 
+  it("puts only healthy InService instances behind the load balancer", async () => {
+    const { fleet, clock } = await fleetWithManifest("fleet-lb");
+    try {
+      const group = await fleet.addGroup("web", { desired: 2 });
+      const [kept, old] = group.instances;
+
+      await fleet.terminate([{ group: group.name, instanceId: old.id }]);
+      const duringBoot = fleet.loadBalancer();
+      const fresh = group.instances.find((i) => i !== kept && i !== old)!;
+      while (fresh.target !== "healthy" && (await clock.runNext()));
+
+      assert.deepEqual(duringBoot, [
+        { tier: "web", targets: [{ id: kept.id, address: kept.address, version: "1.0.1" }] },
+      ]);
+      assert.deepEqual(
+        fleet.loadBalancer()[0].targets.map((t) => t.id),
+        [kept.id, fresh.id],
+      );
+    } finally {
+      await fleet.close();
+    }
+  });
+
   it("reports an instance that is already gone instead of failing", async () => {
     const { fleet } = await fleetWithManifest("fleet-gone");
     try {
