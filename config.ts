@@ -567,6 +567,89 @@ export function cronProblem(cron: string): string | undefined {
   return undefined;
 }
 
+/** The values a valid cron field matches (day of week 7 folded onto 0, Sunday). */
+function cronValues(field: string, spec: (typeof CRON_FIELDS)[number]): Set<number> {
+  const values = new Set<number>();
+  const value = (token: string) => {
+    const named = spec.names?.indexOf(token.toUpperCase()) ?? -1;
+    return named >= 0 ? named + spec.min : Number(token);
+  };
+  for (const part of field.split(",")) {
+    const [range, stepText] = part.split("/");
+    const step = stepText === undefined ? 1 : Number(stepText);
+    const [from, to] =
+      range === "*"
+        ? [spec.min, spec.max]
+        : range.includes("-")
+          ? range.split("-").map(value)
+          : [value(range), stepText ? spec.max : value(range)];
+    for (let v = from; v <= to; v += step) values.add(spec.name === "day of week" && v === 7 ? 0 : v);
+  }
+  return values;
+}
+
+/** A matcher for a valid five-field cron over local wall-clock fields (Vixie cron's day-of-month/day-of-week OR rule). */
+export function cronMatcher(
+  cron: string,
+): (t: { minute: number; hour: number; day: number; month: number; weekday: number }) => boolean {
+  const fields = cron.trim().split(/\s+/);
+  const sets = fields.map((f, i) => cronValues(f, CRON_FIELDS[i]));
+  const domAny = fields[2] === "*";
+  const dowAny = fields[4] === "*";
+  return (t) => {
+    if (!sets[0].has(t.minute) || !sets[1].has(t.hour) || !sets[3].has(t.month)) return false;
+    const dom = sets[2].has(t.day);
+    const dow = sets[4].has(t.weekday);
+    return domAny || dowAny ? dom && dow : dom || dow;
+  };
+}
+
+const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
+
+/**
+ * Instance-hours a tier runs in the week starting at `weekStart` (UTC, ISO) under its scheduled actions, minute by
+ * minute, starting from `initialDesired` (the capacity the schedules leave it at, e.g. after the previous week). For
+ * the README's cost figures; scaling policies may add more at busy times.
+ */
+export function weeklyInstanceHours(schedules: ScheduledScaling[], initialDesired: number, weekStart: string): number {
+  const start = Date.parse(weekStart);
+  const matchers = schedules.map((s) => ({
+    schedule: s,
+    matches: cronMatcher(s.cron),
+    format: new Intl.DateTimeFormat("en-GB", {
+      timeZone: s.timeZone,
+      hourCycle: "h23",
+      minute: "numeric",
+      hour: "numeric",
+      day: "numeric",
+      month: "numeric",
+      weekday: "short",
+    }),
+  }));
+  let desired = initialDesired;
+  let minutes = 0;
+  for (let m = 0; m < 7 * 24 * 60; m++) {
+    const at = new Date(start + m * 60_000);
+    for (const { schedule, matches, format } of matchers) {
+      const parts = Object.fromEntries(format.formatToParts(at).map((p) => [p.type, p.value]));
+      const local = {
+        minute: Number(parts.minute),
+        hour: Number(parts.hour),
+        day: Number(parts.day),
+        month: Number(parts.month),
+        weekday: WEEKDAYS.indexOf(parts.weekday),
+      };
+      if (matches(local)) {
+        const min = schedule.minSize ?? -Infinity;
+        const max = schedule.maxSize ?? Infinity;
+        desired = Math.min(max, Math.max(min, schedule.desiredCapacity ?? desired));
+      }
+    }
+    minutes += desired;
+  }
+  return minutes / 60;
+}
+
 /** True when the runtime knows the IANA time zone. */
 export function isTimeZone(zone: string): boolean {
   try {

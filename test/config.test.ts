@@ -6,12 +6,14 @@ import * as path from "node:path";
 import { parse as parseYaml } from "yaml";
 import {
   CONFIG_KEYS,
+  cronMatcher,
   cronProblem,
   imageSourceFor,
   parseConfig,
   parseSchedule,
   PhoenixConfig,
   RawConfig,
+  weeklyInstanceHours,
 } from "../config";
 import { UsageError } from "../runtime/errors";
 import { loadStackConfig, PROJECT_ROOT } from "./support/pulumi-mocks";
@@ -261,6 +263,33 @@ describe("stack config", () => {
 
       assert.deepEqual(problems, []);
       assert.equal(schedule?.desiredCapacity, 0);
+    });
+  });
+
+  describe("scheduled capacity", () => {
+    const test = () => parseConfig(stackRaw("test").raw, "test", "eu-west-1");
+
+    it("runs each test tier 60 of the week's 168 hours: 07:00 to 19:00 London time, Monday to Friday", () => {
+      const hours = weeklyInstanceHours(test().tiers.web.schedules, 0, "2026-11-30T00:00:00Z");
+
+      assert.equal(hours, 60);
+    });
+
+    it("keeps the same hours in British Summer Time, because the schedule follows London's clock", () => {
+      assert.equal(weeklyInstanceHours(test().tiers.api.schedules, 0, "2026-06-01T00:00:00Z"), 60);
+    });
+
+    it("runs a tier without schedules all week at its capacity", () => {
+      assert.equal(weeklyInstanceHours([], 3, "2026-11-30T00:00:00Z"), 504);
+    });
+
+    it("matches a cron on day of month or day of week when both are restricted, as cron does", () => {
+      const matches = cronMatcher("0 9 1 * MON");
+      const at = { minute: 0, hour: 9, month: 12 };
+
+      assert.equal(matches({ ...at, day: 1, weekday: 2 }), true);
+      assert.equal(matches({ ...at, day: 7, weekday: 1 }), true);
+      assert.equal(matches({ ...at, day: 8, weekday: 2 }), false);
     });
   });
 
