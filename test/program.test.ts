@@ -179,10 +179,13 @@ for (const stack of ["test", "live"]) {
     });
 
     it("creates exactly the expected resource types and counts", () => {
-      // The base-image pipeline's resources (`<stack>-image...`) are ami/'s to count (test/ami.test.ts).
+      // The base-image pipeline (`<stack>-image...`) and the rollout (`<stack>-rollout...`) are counted by their own
+      // tests (test/ami.test.ts, test/rollout.test.ts); the invariants below still cover their resources.
+      const counted = mocks.resources.filter(
+        (r) => ![`${stack}-image`, `${stack}-rollout`].some((p) => r.name.startsWith(p)),
+      );
       const counts: Record<string, number> = {};
-      for (const r of mocks.resources.filter((r) => !r.name.startsWith(`${stack}-image`)))
-        counts[r.type] = (counts[r.type] ?? 0) + 1;
+      for (const r of counted) counts[r.type] = (counts[r.type] ?? 0) + 1;
 
       assert.deepEqual(counts, EXPECTED_COUNTS[stack]);
     });
@@ -225,14 +228,19 @@ for (const stack of ["test", "live"]) {
       }
     });
 
-    it("admits each tier's app port only from the load balancer's security group", () => {
+    it("admits each tier's app port from the load balancer's security group, and nothing but security groups", () => {
       for (const tier of ["web", "api"]) {
         const rules = mocks.ofType(T.ingress).filter((r) => r.inputs.securityGroupId === `${stack}-${tier}-sg-id`);
+        const lb = rules.filter((r) => r.inputs.referencedSecurityGroupId === `${stack}-alb-sg-id`);
 
-        assert.deepEqual(
-          rules.map((r) => [r.inputs.referencedSecurityGroupId, r.inputs.fromPort, r.inputs.toPort, r.inputs.cidrIpv4]),
-          [[`${stack}-alb-sg-id`, 8080, 8080, undefined]],
-        );
+        assert.equal(lb.length, 1);
+        // The rollout Lambda's group may be admitted too (AppTier.admit), on the same terms.
+        for (const r of rules) {
+          assert.deepEqual([r.inputs.ipProtocol, r.inputs.fromPort, r.inputs.toPort], ["tcp", 8080, 8080], r.name);
+          assert.equal(r.inputs.cidrIpv4, undefined, r.name);
+          assert.equal(r.inputs.cidrIpv6, undefined, r.name);
+          assert.ok(r.inputs.referencedSecurityGroupId, r.name);
+        }
       }
     });
 
