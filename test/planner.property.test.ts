@@ -3,11 +3,16 @@
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
 import * as semver from "semver";
-import { floorFor, plan } from "../runtime/planner";
+import { floorFor, plan as planWith } from "../runtime/planner";
 import { FleetSnapshot, GroupPlan, GroupPolicy, GroupSnapshot, InstanceSnapshot, Policy } from "../runtime/types";
 import { fleetSnapshotArb, IMAGES, policyArb } from "./support/arbitraries";
 
 const RUNS = { numRuns: 500 };
+
+/** These are the replace strategy's rules, so every plan pins it; surge has planner.surge.property.test.ts. */
+function plan(snapshot: FleetSnapshot, policy: Policy) {
+  return planWith(snapshot, { ...policy, strategy: "replace" });
+}
 
 // The oracle: the rules of issues 2 and 8, restated as plainly as possible.
 

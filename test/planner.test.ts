@@ -8,15 +8,20 @@ import {
   formatPlan,
   instanceAgeHours,
   isHealthy,
-  plan,
+  plan as planWith,
   unhealthyWhy,
   validatePolicy,
 } from "../runtime/planner";
-import { DEFAULT_POLICY, GroupPlan, Policy } from "../runtime/types";
+import { DEFAULT_POLICY, FleetSnapshot, GroupPlan, Policy } from "../runtime/types";
 import { aGroup, anInstance, aSnapshot, IMAGES, READ_AT, TARGET_GROUP_ARNS } from "./support/arbitraries";
 
 const [OLD_AMI, NEW_AMI] = IMAGES;
 const [WEB_TG, API_TG] = TARGET_GROUP_ARNS;
+
+/** The replace strategy's rules (issues 2 and 8) are what these examples pin; surge has planner.surge.test.ts. */
+function plan(snapshot: FleetSnapshot, policy: Policy) {
+  return planWith(snapshot, { strategy: "replace", ...policy });
+}
 
 function only(p: ReturnType<typeof plan>): GroupPlan {
   assert.equal(p.groups.length, 1);

@@ -267,6 +267,7 @@ describe("the release handler", () => {
               { Key: "phoenix:environment", Value: "test" },
               { Key: "phoenix:tier", Value: "web" },
               { Key: "phoenix:port", Value: String(loopback.port) },
+              { Key: "phoenix:strategy", Value: "replace" },
             ],
             Instances: [a, b].map((i) => ({
               InstanceId: i.id,
