@@ -183,6 +183,7 @@ describe("AWS surge operations", () => {
     let instances: EmuInstance[];
     let launched: number;
     let failSetDesired: boolean;
+    let badRelease: boolean;
 
     beforeEach(() => {
       now = new Date("2026-11-26T04:00:00.000Z");
@@ -191,6 +192,7 @@ describe("AWS surge operations", () => {
       suspended = [];
       launched = 0;
       failSetDesired = false;
+      badRelease = false;
       instances = [1, 2, 3].map((n) => ({
         id: `i-old-${n}`,
         launch: new Date(Date.parse("2026-11-20T00:00:00.000Z") + n * 60_000),
@@ -220,7 +222,7 @@ describe("AWS surge operations", () => {
             Instances: instances.map((i) => ({
               InstanceId: i.id,
               LifecycleState: "InService",
-              HealthStatus: "Healthy",
+              HealthStatus: badRelease && i.version === "1.0.2" ? "Unhealthy" : "Healthy",
             })),
           },
         ],
@@ -339,6 +341,30 @@ describe("AWS surge operations", () => {
       assert.equal(desired, 3);
       assert.ok(instances.every((i) => i.version === "1.0.2"));
       assert.deepEqual(suspended, []);
+    });
+
+    it("aborts a release whose new instances stay unhealthy: only they go, with decrement, and the target is marked", async () => {
+      badRelease = true;
+      await sweepOnce();
+      autoScale();
+
+      const phases: string[] = [];
+      for (let i = 0; i < 8 && tags[SURGE_TAGS.failed] === undefined; i++) {
+        phases.push((await sweepOnce()).surge?.phase ?? "none");
+      }
+
+      assert.deepEqual(phases, ["waiting", "waiting", "waiting", "waiting", "abort"]);
+      assert.deepEqual(
+        instances.map((i) => i.id),
+        ["i-old-1", "i-old-2", "i-old-3"],
+      );
+      assert.equal(desired, 3);
+      assert.equal(tags[SURGE_TAGS.failed], "1.0.2");
+      assert.equal(tags[SURGE_TAGS.baseline], undefined);
+      assert.deepEqual(suspended, []);
+      const terminated = asg.commandCalls(TerminateInstanceInAutoScalingGroupCommand).map((c) => c.args[0].input);
+      assert.ok(terminated.every((t) => t.InstanceId!.startsWith("i-new-") && t.ShouldDecrementDesiredCapacity));
+      assert.equal((await sweepOnce()).surge?.phase, "blocked", "the failed version is not surged again");
     });
 
     it("never surges twice when the start is replayed", async () => {
