@@ -26,8 +26,13 @@
 // * setupMocks first waits for the previous spec's registrations to drain, then empties the recorder, so each
 //   spec's recorder holds only its own resources. Mocks do not detect duplicate names: do not rely on them to.
 // * The mocks run with preview = false, so every output is known and unwrap() never hangs on an unknown value.
-// * Resources never fail in newResource (a throwing mock hangs the runtime instead of failing the test); invokes
-//   nobody taught the mocks throw, with the token in the message: add an answer via `options.calls`.
+// * Resources never fail in newResource (a throwing mock hangs the runtime instead of failing the test). An invoke
+//   nobody taught the mocks is recorded in `unanswered` and makes settle() reject with its token, instead of the
+//   resources waiting on it hanging until mocha's timeout: add an answer via `options.calls`.
+// * Answered by default: getAvailabilityZones, getCallerIdentity, getRegion, getPartition, elb getServiceAccount and
+//   ssm getParameter (every parameter reads as ami-0123456789abcdef0). Inputs are recorded with secrets revealed.
+// * Names: ids are `<name>-id` (buckets, groups, log groups and parameters use their physical name), physical names
+//   are the `name` input or `<name>-<7 hex>`, ARNs use MOCK_ACCOUNT_ID and the stack's aws:region.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
