@@ -201,14 +201,14 @@ const ENVIRONMENT_KEYS: ConfigKey[] = [
     type: "boolean",
     default: false,
     description:
-      "Linux tiers boot the image the monthly pipeline writes to /phoenix/<env>/base-image instead of linuxImage.",
+      "Run this stack's monthly image pipeline; both tiers (one platform) then boot the image it writes to /phoenix/<env>/base-image, and linuxImage/windowsImage must stay at their defaults.",
   },
   {
     key: "linuxImage",
     type: "string",
     default: PUBLIC_IMAGE_ALIASES.linux,
     description:
-      "Linux image when the pipeline is off: an AMI id (ami-...), an SSM parameter name (/...), or resolve:ssm:<name>.",
+      "Linux image when the pipeline is off: an AMI id (ami-...) or an SSM parameter name resolved at every launch (/..., e.g. /phoenix/test/base-image to follow test's images).",
   },
   {
     key: "windowsImage",
