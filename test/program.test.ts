@@ -832,3 +832,38 @@ describe("component argument checks", () => {
     });
   });
 });
+
+describe("a disposable copy of test in another region", () => {
+  let mocks: PulumiMocks;
+  let program: Program;
+
+  before(async () => {
+    // What `pulumi stack init pr-42 --copy-config-from test` and `pulumi config set aws:region ap-southeast-2` give.
+    mocks = await setupMocks("pr-42", { configFrom: "test", config: { "aws:region": "ap-southeast-2" } });
+    program = loadProgram<Program>();
+    await settle();
+  });
+
+  it("names everything after its own stack and nothing after the stack it was copied from", () => {
+    const text = JSON.stringify(mocks.resources.map((r) => [r.name, r.inputs]));
+
+    assert.deepEqual(
+      mocks.resources.filter((r) => r.name !== "pr-42" && !r.name.startsWith("pr-42-")).map((r) => r.name),
+      [],
+    );
+    assert.doesNotMatch(text, /"test-|\/phoenix\/test\//);
+  });
+
+  it("builds in the configured region and mentions no other", () => {
+    const text = JSON.stringify(mocks.resources.map((r) => r.inputs));
+
+    assert.equal(mocks.one(T.provider).inputs.region, "ap-southeast-2");
+    assert.equal(mocks.one(T.endpoint).inputs.serviceName, "com.amazonaws.ap-southeast-2.s3");
+    assert.doesNotMatch(text, /eu-west-1|us-east-1/);
+  });
+
+  it("publishes its own release bucket parameter and outputs", async () => {
+    assert.equal(await unwrap(program.releaseBucketParameter), "/phoenix/pr-42/release-bucket");
+    assert.match(await unwrap(program.loadBalancerUrl), /^http:\/\/pr-42-alb-.*\.ap-southeast-2\.elb\.amazonaws\.com$/);
+  });
+});

@@ -75,6 +75,8 @@ export type CallAnswer = (inputs: Props) => Props;
 export type StateAnswer = (args: pulumi.runtime.MockResourceArgs) => Props;
 
 export interface MockOptions {
+  /** Stack file to read instead of Pulumi.<stack>.yaml: a copy made with `pulumi stack init --copy-config-from`. */
+  configFrom?: string;
   /** Config values that override (or add to) the stack file, by full key: `{ "phoenix:webMinSize": "0" }`. */
   config?: Record<string, string>;
   /** Extra or replacement invoke answers by token (`aws:ssm/getParameter:getParameter`). */
@@ -355,7 +357,7 @@ let currentCalls: Record<string, CallAnswer> = {};
 export async function setupMocks(stack: string, options: MockOptions = {}): Promise<PulumiMocks> {
   // The previous spec's program may have stalled on an unanswered invoke; that was its failure, not this one's.
   if (recorder.unanswered.length === 0) await settle();
-  const config = { ...loadStackConfig(stack), ...(options.config ?? {}) };
+  const config = { ...loadStackConfig(options.configFrom ?? stack), ...(options.config ?? {}) };
   const region = config["aws:region"] ?? "us-east-1";
   currentCalls = { ...defaultCalls(region), ...(options.calls ?? {}) };
   const states = options.states ?? {};
