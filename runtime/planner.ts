@@ -485,7 +485,10 @@ function surgeInProgress(ctx: GroupContext, baseline: number, target: string): S
   if (aborting) return surgeAbort(ctx, baseline, surgeFor, isNew, false);
 
   const current = ctx.instances.filter(isCurrent).length;
-  if (ctx.stable && current >= Math.min(baseline, surged)) {
+  // A new release (or image) arrived mid-surge: the surge's instances will never be current. Once all are healthy,
+  // trim back to the baseline (oldest versions first) and let the next sweep surge to the new target.
+  const superseded = surgeFor !== target;
+  if (ctx.stable && (superseded || current >= Math.min(baseline, surged))) {
     // Stale first (most stale first), then, if the surge brought more than there were stale, the newest current.
     const fresh = ctx.instances.filter((i) => !ctx.decisions.get(i.id)!.stale);
     fresh.sort((a, b) => launchMs(b) - launchMs(a) || byString(b.id, a.id));
@@ -503,7 +506,9 @@ function surgeInProgress(ctx: GroupContext, baseline: number, target: string): S
       decision: decision("finish"),
       terminate,
       reason:
-        `surge finish: ${current} of ${desired} run ${surgeFor} and every instance is healthy: ` +
+        (superseded
+          ? `surge finish: the surge to ${surgeFor} is superseded by ${target} and every instance is healthy: `
+          : `surge finish: ${current} of ${desired} run ${surgeFor} and every instance is healthy: `) +
         (n === 0
           ? `terminating none yet (${rest})`
           : `terminating ${terminate.join(", ")} and lowering desired capacity to ${desired - n}`) +
@@ -516,7 +521,8 @@ function surgeInProgress(ctx: GroupContext, baseline: number, target: string): S
 
   const fresh = ctx.instances.filter((i) => isNew(i) && isCurrent(i)).length;
   const newOnes = ctx.instances.filter(isNew);
-  const newFailing = newOnes.length < surged || newOnes.some((i) => !isCurrent(i));
+  const newOk = (i: InstanceSnapshot) => (superseded ? isHealthy(i, group.targetGroupArns) : isCurrent(i));
+  const newFailing = newOnes.length < surged || newOnes.some((i) => !newOk(i));
   const elapsedMin = (Date.parse(snapshot.readAt) - startedMs) / MINUTE_MS;
   const stall = p.surgeStallMinutes ?? DEFAULT_SURGE_STALL_MINUTES;
   if (newFailing && !(elapsedMin <= stall)) return surgeAbort(ctx, baseline, surgeFor, isNew, true);

@@ -1,6 +1,6 @@
 // Property tests of the surge strategy: whole rollouts simulated sweep by sweep over a MemoryFleet that behaves like
 // an Auto Scaling group (it launches up to desired capacity; new instances boot for a few sweeps), with random group
-// sizes, policies, boot times, crashes at any surge call and replayed sweeps. With room to surge, in-service
+// sizes, policies, boot times, crashes at any surge call, replayed sweeps and a newer release mid-rollout. With room to surge, in-service
 // capacity never drops below the baseline; a good release converges back at the baseline with the tags cleared; a
 // bad one is aborted with the baseline restored and only the new instances gone.
 import * as assert from "node:assert/strict";
@@ -14,6 +14,7 @@ const SWEEP_MS = 5 * 60_000;
 const START = Date.parse("2026-11-26T04:00:00.000Z");
 const OLD = "1.0.1";
 const NEW = "1.0.2";
+const NEWER = "1.0.3";
 const MAX_SWEEPS = 250;
 
 interface Scenario {
@@ -31,6 +32,8 @@ interface Scenario {
   failures: boolean[];
   /** Per sweep: whether it is replayed at once (a redelivered event, two sweeps racing). */
   replays: boolean[];
+  /** The sweep at which a newer release (1.0.3) is published mid-rollout, if any. */
+  republishAt?: number;
 }
 
 function scenarioArb(options: { room: "some" | "none" }): fc.Arbitrary<Scenario> {
@@ -46,6 +49,7 @@ function scenarioArb(options: { room: "some" | "none" }): fc.Arbitrary<Scenario>
       boots: fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 8 }),
       failures: fc.array(fc.boolean(), { maxLength: 30 }).map((bs) => bs.map((b, i) => b && i % 3 === 0)),
       replays: fc.array(fc.boolean(), { maxLength: 20 }),
+      republishAt: fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined, freq: 3 }),
     }),
   );
 }
@@ -101,6 +105,11 @@ class Simulation {
     this.fleet.failOn = () => (s.failures[call++] ? new Error("crash") : undefined);
   }
 
+  /** The manifest's version now. */
+  latest(): string {
+    return this.s.republishAt !== undefined && this.sweeps >= this.s.republishAt ? NEWER : NEW;
+  }
+
   get group() {
     return this.fleet.state.groups[0];
   }
@@ -134,7 +143,7 @@ class Simulation {
       const id = `i-new-${this.launched}`;
       const boot = this.s.boots[this.launched % this.s.boots.length];
       this.launched += 1;
-      this.versions.set(id, NEW);
+      this.versions.set(id, this.latest());
       this.booting.set(id, { readyAtSweep: this.sweeps + 1 + boot });
       g.instances.push(this.instance(id, new Date(START + this.sweeps * SWEEP_MS + 1000).toISOString()));
     }
@@ -147,6 +156,7 @@ class Simulation {
     g.activityInProgress = g.instances.some((i) => !this.isUp(i.id));
     return {
       ...state,
+      desiredVersion: this.latest(),
       groups: [
         {
           ...g,
@@ -178,7 +188,7 @@ class Simulation {
     const after = new Set(this.group.instances.map((i) => i.id));
     const healthyNow = this.healthyCount();
     for (const id of before) {
-      if (!after.has(id) && this.versions.get(id) === OLD && healthyNow < this.s.baseline) {
+      if (!after.has(id) && this.versions.get(id) !== this.latest() && healthyNow < this.s.baseline) {
         this.terminatedStaleWhileShort.push(id);
       }
     }
@@ -202,7 +212,7 @@ class Simulation {
         noSurge &&
         g.desiredCapacity === this.s.baseline &&
         g.instances.length === this.s.baseline &&
-        g.instances.every((i) => this.versions.get(i.id) === NEW && this.healthy(i.id))
+        g.instances.every((i) => this.versions.get(i.id) === this.latest() && this.healthy(i.id))
       );
     }
     return noSurge && g.tags[SURGE_TAGS.failed] !== undefined && g.instances.length === g.desiredCapacity;
@@ -221,7 +231,7 @@ describe("surge rollouts (properties over simulated sweeps)", () => {
         assert.ok(sim.lowestHealthy >= s.baseline, `in service fell to ${sim.lowestHealthy} of ${s.baseline}`);
         assert.deepEqual(sim.terminatedStaleWhileShort, []);
         assert.ok(!sim.phases.includes("abort"), "a good release was aborted");
-        assert.ok(sim.phases.includes("start") === s.fresh < s.baseline);
+        assert.ok(sim.phases.includes("start") === (s.fresh < s.baseline || s.republishAt !== undefined));
       }),
       { numRuns: 300 },
     );
@@ -229,7 +239,8 @@ describe("surge rollouts (properties over simulated sweeps)", () => {
 
   it("aborts a bad release back to the baseline: only new instances go, the old ones serve throughout", async () => {
     await fc.assert(
-      fc.asyncProperty(scenarioArb({ room: "some" }), async (s) => {
+      fc.asyncProperty(scenarioArb({ room: "some" }), async (scenario) => {
+        const s = { ...scenario, republishAt: undefined };
         const sim = new Simulation(s, "bad");
 
         await sim.run();
@@ -251,7 +262,8 @@ describe("surge rollouts (properties over simulated sweeps)", () => {
 
   it("with no room to surge, replaces in place and still converges (the original's rules, floor included)", async () => {
     await fc.assert(
-      fc.asyncProperty(scenarioArb({ room: "none" }), async (s) => {
+      fc.asyncProperty(scenarioArb({ room: "none" }), async (scenario) => {
+        const s = { ...scenario, republishAt: undefined };
         const sim = new Simulation(s, "good");
 
         await sim.run();

@@ -254,6 +254,17 @@ describe("planner with the surge strategy", () => {
       assert.deepEqual(g.resume, SURGE_PROCESSES);
     });
 
+    it("trims back to the baseline, oldest version first, when a newer release supersedes the surge", () => {
+      const group = surging([...oldOnes(), ...newOnes(8)], 8);
+
+      const g = only(plan(aSnapshot([group], { version: "1.0.3" }), SURGE));
+
+      assert.equal(g.surge?.phase, "finish");
+      assert.deepEqual(g.terminate, ["i-old-1", "i-old-2", "i-old-3"]);
+      assert.equal(g.setDesired, 3);
+      assert.match(g.reason, /^surge finish: the surge to 1\.0\.2 is superseded by 1\.0\.3/);
+    });
+
     it("finishes a surge even under the replace strategy, so a strategy change never strands the extra capacity", () => {
       const group = surging([...oldOnes(), ...newOnes(8)], 8);
 
