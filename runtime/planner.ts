@@ -743,11 +743,20 @@ export function formatPlan(p: Plan): string[] {
     lines.push(g.log);
     for (const id of g.terminate) {
       const d = g.instances.find((i) => i.id === id);
-      lines.push(`  terminate ${id}: ${d === undefined ? "stale" : instanceWhy(d, g)}`);
+      lines.push(`  terminate ${id}: ${terminationWhy(id, d, g)}`);
     }
     lines.push(`  ${g.reason}`);
   }
   return lines;
+}
+
+/** Why one instance is terminated: why it is stale, or (a surge's abort or trim) why it goes although current. */
+function terminationWhy(id: string, d: InstanceDecision | undefined, g: GroupPlan): string {
+  if (d !== undefined && d.reasons.length > 0) return instanceWhy(d, g);
+  const unhealthy = g.unstable.find((u) => u.id === id)?.why;
+  if (g.surge?.phase === "abort") return `new instance of the aborted surge${unhealthy ? ` (${unhealthy})` : ""}`;
+  if (g.surge?.phase === "finish") return `surplus over the baseline of ${g.surge.baseline} (newest current first)`;
+  return unhealthy ?? "stale";
 }
 
 /** Why one instance is stale, in words: `version 1.0.266 (want 1.0.274), image drift ami-1 (want ami-2), age`. */

@@ -2,7 +2,7 @@
 // that carry a surge from sweep to sweep, and the order a sweep carries a surge's plan out in.
 import * as assert from "node:assert/strict";
 import { UsageError } from "../runtime/errors";
-import { plan, strategyFor, SURGE_PROCESSES, SURGE_TAGS, validatePolicy } from "../runtime/planner";
+import { formatPlan, plan, strategyFor, SURGE_PROCESSES, SURGE_TAGS, validatePolicy } from "../runtime/planner";
 import { executePlan, withoutSurge } from "../runtime/sweep";
 import { DEFAULT_POLICY, GroupPlan, GroupSnapshot, InstanceSnapshot, Policy } from "../runtime/types";
 import { aGroup, anInstance, aSnapshot, READ_AT } from "./support/arbitraries";
@@ -292,6 +292,20 @@ describe("planner with the surge strategy", () => {
       });
       assert.deepEqual(g.resume, SURGE_PROCESSES);
       assert.match(g.reason, /^surge abort: the new instances for 1\.0\.2 are not all healthy 20 min after/);
+    });
+
+    it("prints why each new instance is terminated in the plan's lines", () => {
+      const failing = newOnes(25, { asgHealth: "Unhealthy" });
+      const group = surging([...oldOnes(), ...failing], 25);
+
+      const lines = formatPlan(plan(aSnapshot([group], { version: "1.0.2" }), SURGE));
+
+      assert.ok(
+        lines.includes(
+          "  terminate i-new-3: new instance of the aborted surge (is Unhealthy in the Auto Scaling group)",
+        ),
+        lines.join("\n"),
+      );
     });
 
     it("waits, not aborts, before the stall limit", () => {
