@@ -39,3 +39,8 @@ export class PreconditionFailedError extends Error {
     this.message = message;
   }
 }
+
+/** An error as one line for logs and outcomes: `Name: message`. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}

@@ -1,6 +1,7 @@
 // One sweep: read the fleet, probe every instance's /version, plan, and (unless dry) carry the plan out: terminations,
 // and a surge's group changes in a safe order. The Lambda, the CLI and the local rehearsal all run this same
 // function; only the FleetAdapter behind it differs.
+import { errorText } from "./errors";
 import { plan as planFleet } from "./planner";
 import { probeFleet } from "./probe";
 import {
@@ -152,7 +153,7 @@ async function executeGroup(
         await steps[i].run();
         actions.push({ group: g.name, action: steps[i].action, status: "done" });
       } catch (err) {
-        actions.push({ group: g.name, action: steps[i].action, status: "failed", error: describe(err) });
+        actions.push({ group: g.name, action: steps[i].action, status: "failed", error: errorText(err) });
         for (const s of steps.slice(i + 1)) {
           actions.push({ group: g.name, action: s.action, status: "skipped", error: "an earlier step failed" });
         }
@@ -178,8 +179,4 @@ async function executeGroup(
   }
   await runSteps(before, steps.length);
   return { outcomes, actions };
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }

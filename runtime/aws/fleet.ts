@@ -9,7 +9,7 @@ import {
 } from "@aws-sdk/client-auto-scaling";
 import type { Instance as Ec2Instance } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
-import { ContractError, FleetReadError } from "../errors";
+import { ContractError, errorText, FleetReadError } from "../errors";
 import { MANIFEST_KEY, parseManifest } from "../manifest";
 import {
   FleetAdapter,
@@ -96,9 +96,9 @@ export class AwsFleet implements FleetAdapter {
         return { group, instanceId, status: "terminated" };
       } catch (err) {
         if (isAlreadyGone(err)) {
-          return { group, instanceId, status: "already-gone", error: describe(err) };
+          return { group, instanceId, status: "already-gone", error: errorText(err) };
         }
-        return { group, instanceId, status: "failed", error: describe(err) };
+        return { group, instanceId, status: "failed", error: errorText(err) };
       }
     });
   }
@@ -363,10 +363,6 @@ function isAlreadyGone(err: unknown): boolean {
 
 function errorName(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
 
 /** Maps with at most `limit` promises in flight; results keep the input order. */

@@ -9,6 +9,7 @@ import {
   SuspendProcessesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
+import { errorText } from "../errors";
 import { SurgeOperations, TerminationOutcome } from "../types";
 import { AwsClients } from "./clients";
 
@@ -101,7 +102,7 @@ export class AwsSurge implements SurgeOperations {
         outcomes.push({ group, instanceId, status: "terminated" });
       } catch (err) {
         const status = isAlreadyGone(err) ? "already-gone" : "failed";
-        outcomes.push({ group, instanceId, status, error: describe(err) });
+        outcomes.push({ group, instanceId, status, error: errorText(err) });
       }
     }
     return outcomes;
@@ -115,7 +116,7 @@ export class AwsSurge implements SurgeOperations {
         errorName(err) === "AccessDenied" || errorName(err) === "AccessDeniedException"
           ? `; the rollout role needs autoscaling:${action} on this environment's groups (deploy the stack again)`
           : "; the next sweep retries from the group's tags";
-      throw new SurgeStepError(`${action} on group ${group} failed: ${describe(err)}${hint}`, { cause: err });
+      throw new SurgeStepError(`${action} on group ${group} failed: ${errorText(err)}${hint}`, { cause: err });
     }
   }
 }
@@ -131,8 +132,4 @@ function isAlreadyGone(err: unknown): boolean {
 
 function errorName(err: unknown): string {
   return err instanceof Error ? err.name : typeof err;
-}
-
-function describe(err: unknown): string {
-  return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
 }
