@@ -37,7 +37,7 @@ export const SURGE_TAGS = {
 /** Scaling processes that would fight a surge (alarm-driven and scheduled scaling): suspended while it runs. */
 export const SURGE_PROCESSES = ["AlarmNotification", "ScheduledActions"];
 /** The strategy of a group with no `phoenix:strategy` tag and no strategy in the policy. */
-export const DEFAULT_STRATEGY: Strategy = "replace";
+export const DEFAULT_STRATEGY: Strategy = "surge";
 export const DEFAULT_MAX_SURGE_PERCENT = 100;
 /** Minutes a surge may wait for its new instances: three 6-minute boots plus health checks. */
 export const DEFAULT_SURGE_STALL_MINUTES = 20;

@@ -228,6 +228,8 @@ describe("the rollout Lambda's archive", function () {
       "phoenix:environment": "test",
       "phoenix:tier": tier,
       "phoenix:port": String(loopback.port),
+      // These tests follow the replace flow (terminate, the group relaunches); surge has its own tests.
+      "phoenix:strategy": "replace",
     });
     return [
       {

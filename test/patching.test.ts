@@ -105,7 +105,8 @@ function sweepUntilConverged(start: FleetSnapshot, parameterValue: string, polic
 
 describe("patching as a rollout: the base-image parameter moves and the fleet follows", () => {
   const start = new Date("2026-12-16T06:00:00Z");
-  const policy: Policy = { minHealthy: 1, minHealthyPercent: 66 };
+  // The replace strategy: this simulation models terminations without the surge's desired-capacity changes.
+  const policy: Policy = { minHealthy: 1, minHealthyPercent: 66, strategy: "replace" };
 
   it("reads the same parameter the pipeline writes and the launch templates resolve", () => {
     const source = resolveImageSource({ environment: "live", platform: "linux", pipelineEnabled: true });
