@@ -21,6 +21,7 @@ import {
   TargetHealthState,
   TerminationOutcome,
 } from "../types";
+import { errorName, isAlreadyGone } from "./errors";
 import { AwsClients, sdk } from "./clients";
 import { readBaseImage, readReleaseBucket } from "./parameters";
 import { AwsSurge } from "./surge";
@@ -346,23 +347,6 @@ function toFleetReadError(operation: string, environment: string, err: unknown):
     `${operation} failed for environment "${environment}": ${name}: ${message}${hint}; nothing was terminated`,
     { cause: err },
   );
-}
-
-/**
- * ValidationError saying the instance is no longer a member, or is already leaving (it was InService when read):
- * "Instance Id not found - No managed instance found ...", "... is not part of Auto Scaling group ...",
- * "The instance ... is not in InService or Standby". Other ValidationErrors (a min-size violation) are failures.
- */
-function isAlreadyGone(err: unknown): boolean {
-  const message = err instanceof Error ? err.message : "";
-  return (
-    errorName(err) === "ValidationError" &&
-    /not found|no managed instance|is not part of|not in InService or Standby/i.test(message)
-  );
-}
-
-function errorName(err: unknown): string {
-  return err instanceof Error ? err.name : typeof err;
 }
 
 /** Maps with at most `limit` promises in flight; results keep the input order. */

@@ -11,6 +11,7 @@ import {
 } from "@aws-sdk/client-auto-scaling";
 import { errorText } from "../errors";
 import { SurgeOperations, TerminationOutcome } from "../types";
+import { errorName, isAlreadyGone } from "./errors";
 import { AwsClients } from "./clients";
 
 /** The Auto Scaling actions a surge needs, beyond what a replace sweep needs: the rollout role must allow them. */
@@ -119,17 +120,4 @@ export class AwsSurge implements SurgeOperations {
       throw new SurgeStepError(`${action} on group ${group} failed: ${errorText(err)}${hint}`, { cause: err });
     }
   }
-}
-
-/** The ValidationErrors that mean the instance is no longer a member, or already leaving (as in AwsFleet). */
-function isAlreadyGone(err: unknown): boolean {
-  const message = err instanceof Error ? err.message : "";
-  return (
-    errorName(err) === "ValidationError" &&
-    /not found|no managed instance|is not part of|not in InService or Standby/i.test(message)
-  );
-}
-
-function errorName(err: unknown): string {
-  return err instanceof Error ? err.name : typeof err;
 }
