@@ -3,6 +3,7 @@
 // time and memory whatever 2000 servers do. A probe never throws: every failure is an error recorded on the instance.
 import * as http from "node:http";
 import { isIP } from "node:net";
+import { mapBounded } from "./concurrency";
 import { UsageError } from "./errors";
 import { FleetSnapshot, FleetState, GroupSnapshot, InstanceSnapshot, ProbeOptions, ProbeResult } from "./types";
 import { parseVersionBody } from "./version";
@@ -112,27 +113,13 @@ export async function probeFleet(state: FleetState, options: ProbeOptions): Prom
           : probeVersion(instance.privateIp, group.port, options),
     ),
   );
-  const results = await runPool(tasks, options.concurrency);
+  const results = await mapBounded(tasks, options.concurrency, (task) => task());
   let i = 0;
   const groups: GroupSnapshot[] = state.groups.map((group) => ({
     ...group,
     instances: group.instances.map((instance): InstanceSnapshot => ({ ...instance, probe: results[i++] })),
   }));
   return { ...state, groups };
-}
-
-/** Runs tasks with at most `limit` in flight; results keep the tasks' order. Tasks must not reject. */
-async function runPool<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T[]> {
-  const results = new Array<T>(tasks.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < tasks.length) {
-      const i = next++;
-      results[i] = await tasks[i]();
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, tasks.length) }, worker));
-  return results;
 }
 
 function describeError(err: NodeJS.ErrnoException): string {

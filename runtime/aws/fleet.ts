@@ -9,6 +9,7 @@ import {
 } from "@aws-sdk/client-auto-scaling";
 import type { Instance as Ec2Instance } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
+import { mapBounded } from "../concurrency";
 import { ContractError, errorText, FleetReadError } from "../errors";
 import { MANIFEST_KEY, parseManifest } from "../manifest";
 import {
@@ -347,18 +348,4 @@ function toFleetReadError(operation: string, environment: string, err: unknown):
     `${operation} failed for environment "${environment}": ${name}: ${message}${hint}; nothing was terminated`,
     { cause: err },
   );
-}
-
-/** Maps with at most `limit` promises in flight; results keep the input order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return results;
 }
