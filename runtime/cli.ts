@@ -4,6 +4,7 @@
 import { Command, CommanderError, Option } from "commander";
 import * as fs from "node:fs";
 import { UsageError } from "./errors";
+import { wholeNumber } from "./flags";
 import { formatPlan, plan as planFleet } from "./planner";
 import { registerRehearseCommand } from "./rehearsal/command";
 import { registerReleaseCommands } from "./release-cli";
@@ -36,19 +37,6 @@ interface PolicyFlags {
   maxPerSweep?: number;
   maxInstanceAgeHours?: number;
   probeTimeoutMs?: number;
-}
-
-/** Parses a whole number flag within bounds, or says what was given and what is allowed. */
-export function wholeNumber(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      const range =
-        max === Number.MAX_SAFE_INTEGER ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`;
-      throw new UsageError(`${flag} must be ${range} (got '${value}')`);
-    }
-    return n;
-  };
 }
 
 /** The policy a plan or sweep runs with: the defaults, overridden by whichever flags were given. */

@@ -3,6 +3,7 @@
 import { Command, Option } from "commander";
 import * as path from "node:path";
 import { UsageError } from "../errors";
+import { wholeNumber } from "../flags";
 import { Strategy } from "../types";
 import { runRehearsal, TriggerMode } from "./rehearsal";
 import { findScenario, SCENARIOS, scenarioNames } from "./scenarios";
@@ -44,28 +45,28 @@ export function registerRehearseCommand(program: Command): void {
     )
     .addOption(
       new Option("--floor <n>", "minimum healthy instances per tier (policy minHealthy)").argParser(
-        whole("--floor", 0),
+        wholeNumber("--floor", 0),
       ),
     )
     .addOption(
       new Option("--floor-percent <p>", "minimum healthy percent of desired capacity").argParser(
-        whole("--floor-percent", 0, 100),
+        wholeNumber("--floor-percent", 0, 100),
       ),
     )
     .addOption(
       new Option("--max-per-sweep <n>", "terminations per group per sweep at most").argParser(
-        whole("--max-per-sweep", 1),
+        wholeNumber("--max-per-sweep", 1),
       ),
     )
     .addOption(
       new Option("--instances <n>", "instances per tier (default: the scenario's)").argParser(
-        whole("--instances", 1, 500),
+        wholeNumber("--instances", 1, 500),
       ),
     )
     .addOption(new Option("--speed <x>", "simulated seconds per real second, or `max`").argParser(speed).default(100))
     .addOption(
       new Option("--seed <n>", "seed for boot jitter and the schedule's phase")
-        .argParser(whole("--seed", 0))
+        .argParser(wholeNumber("--seed", 0))
         .default(1),
     )
     .addOption(
@@ -131,18 +132,6 @@ export function registerRehearseCommand(program: Command): void {
       }
       if (!result.ok) throw new RehearsalFailedError(`rehearsal ${scenario.name}: ${result.outcome}`);
     });
-}
-
-function whole(flag: string, min: number, max = Number.MAX_SAFE_INTEGER) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^\d+$/.test(value.trim()) || n < min || n > max) {
-      const range =
-        max === Number.MAX_SAFE_INTEGER ? `a whole number ≥ ${min}` : `a whole number from ${min} to ${max}`;
-      throw new UsageError(`${flag} must be ${range} (got '${value}')`);
-    }
-    return n;
-  };
 }
 
 function positive(flag: string) {
