@@ -154,13 +154,16 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
       return;
     }
     for (const line of rollout.detail) ctx.err(`  ${line}\n`);
-    throw new RolloutNotConvergedError(
-      rollout.status === "timeout"
-        ? `${env}: ${version} did not reach every instance within ${formatMs(opts.timeout)} (see above)`
-        : `${env}: the rollout of ${version} stalled: no instance became healthy on it for ${formatMs(opts.stall)} ` +
-            "(see above); the terminator stops by itself, fix the release or roll back",
-      rollout,
-    );
+    const why = {
+      timeout: `${version} did not reach every instance within ${formatMs(opts.timeout)} (see above)`,
+      stalled:
+        `the rollout of ${version} stalled: no instance became healthy on it for ${formatMs(opts.stall)} ` +
+        "(see above); the terminator stops by itself, fix the release or roll back",
+      failed:
+        `the surge to ${version} was aborted: its new instances never became healthy, so they were removed and the ` +
+        "previous version serves at full capacity (see above); publish a fix or roll back",
+    }[rollout.status];
+    throw new RolloutNotConvergedError(`${env}: ${why}`, rollout);
   }
 
   addWaitOptions(

@@ -231,6 +231,31 @@ describe("the release commands", () => {
     assert.match(err, /api i-api-old runs 1\.0\.1, not 1\.0\.2/);
   });
 
+  it("fails at once, saying the old version still serves, when the surge to the release was aborted", async () => {
+    fleet.onRead = (_, reads) => {
+      // The sweep aborted the surge: the new instances are gone and the group says which version failed.
+      if (reads === 2) fleet.state.groups[0].tags = { "phoenix:surge-failed": "1.0.2" };
+    };
+
+    await assert.rejects(
+      phoenix(
+        "release",
+        "--env",
+        "test",
+        "--version",
+        "1.0.2",
+        "--artifact",
+        `web=${zip("w.zip")}`,
+        "--artifact",
+        `api=${zip("a.zip")}`,
+        "--wait",
+      ),
+      (e: Error) =>
+        e instanceof RolloutNotConvergedError &&
+        /^test: the surge to 1\.0\.2 was aborted: .* previous version serves at full capacity/.test(e.message),
+    );
+  });
+
   it("fails when the rollout does not finish before --timeout", async () => {
     await assert.rejects(
       phoenix(
