@@ -22,3 +22,7 @@ export const webGroupName = outputs.webGroupName;
 export const apiGroupName = outputs.apiGroupName;
 export const bootLogGroupName = outputs.bootLogGroupName;
 export const imagePipelineArn = outputs.imagePipelineArn;
+export const rolloutFunctionName = outputs.rolloutFunctionName;
+export const rolloutLogGroupName = outputs.rolloutLogGroupName;
+export const dashboardUrl = outputs.dashboardUrl;
+export const alarmTopicArn = outputs.alarmTopicArn;

@@ -7,9 +7,11 @@ import { BaseImagePipeline } from "../ami/pipeline";
 import { PhoenixConfig, TierName, TIERS } from "../config";
 import { bootLogGroupName } from "../userdata/render";
 import { AppTier } from "./appTier";
+import { Alerts, Dashboard } from "./dashboard";
 import { LoadBalancer, LoadBalancerRoute } from "./loadBalancer";
 import { Network } from "./network";
 import { PrivateBucket, ReleaseStore } from "./releaseStore";
+import { Rollout } from "./rollout";
 import { environmentTags } from "./tags";
 
 /** Path patterns routed to each tier; the tier without any is the load balancer's default. */
@@ -31,6 +33,14 @@ export interface EnvironmentOutputs {
   webGroupName: pulumi.Output<string>;
   apiGroupName: pulumi.Output<string>;
   bootLogGroupName: pulumi.Output<string>;
+  /** The rollout Lambda (`aws lambda invoke --function-name <it>` runs a sweep by hand). */
+  rolloutFunctionName: pulumi.Output<string>;
+  /** Where the rollout Lambda logs every sweep's snapshot and plan (`aws logs tail <it> --follow`). */
+  rolloutLogGroupName: pulumi.Output<string>;
+  /** The environment's CloudWatch dashboard in the console. */
+  dashboardUrl: pulumi.Output<string>;
+  /** The SNS topic every alarm notifies. */
+  alarmTopicArn: pulumi.Output<string>;
   /** The base-image pipeline to start by hand (`aws imagebuilder start-image-pipeline-execution`); absent when off. */
   imagePipelineArn: pulumi.Output<string | undefined>;
 }
@@ -45,6 +55,9 @@ export class Environment extends pulumi.ComponentResource {
   readonly loadBalancer: LoadBalancer;
   readonly bootLogGroup: aws.cloudwatch.LogGroup;
   readonly tiers: Record<TierName, AppTier>;
+  readonly rollout: Rollout;
+  readonly alerts: Alerts;
+  readonly dashboard: Dashboard;
   /** The monthly base-image pipeline, when `imagePipeline` is on. */
   readonly imagePipeline?: BaseImagePipeline;
 
@@ -221,8 +234,57 @@ export class Environment extends pulumi.ComponentResource {
     }
     this.tiers = tiers;
 
-    // Rollout (components/rollout.ts): created here from the fields below; admit its security group to each tier's
-    // port with `this.tiers[t].admit("rollout", rollout.securityGroupId, "rollout Lambda /version probes")`.
+    // The rollout Lambda, the alarms and the dashboard (components/rollout.ts, components/dashboard.ts).
+    this.alerts = new Alerts(`${env}-alerts`, { environment: env, alarmEmail: config.rollout.alarmEmail }, parent);
+    this.rollout = new Rollout(
+      `${env}-rollout`,
+      {
+        environment: env,
+        vpcId: this.network.vpcId,
+        vpcCidrBlock: config.vpcCidr,
+        privateSubnetIds: this.network.privateSubnetIds,
+        releaseBucketName: this.releaseStore.bucketName,
+        releaseBucketArn: this.releaseStore.bucketArn,
+        tiers: TIERS.map((t) => ({
+          name: t,
+          port: config.tiers[t].port,
+          autoScalingGroupName: tiers[t].groupName,
+          policy: {
+            minHealthy: config.tiers[t].minHealthy,
+            minHealthyPercent: config.tiers[t].minHealthyPercent,
+            ...(config.tiers[t].maxPerSweep !== undefined ? { maxPerSweep: config.tiers[t].maxPerSweep } : {}),
+          },
+        })),
+        // Every tier carries its own floor; this is the fallback for a group whose tier the policy does not name.
+        policy: { minHealthy: 1, minHealthyPercent: 0 },
+        probeTimeoutMs: config.rollout.probeTimeoutMs,
+        memorySizeMb: config.rollout.memorySizeMb,
+        timeoutSeconds: config.rollout.timeoutSeconds,
+        scheduleExpression: config.rollout.scheduleExpression,
+        paused: config.rollout.paused,
+        alarmActions: [this.alerts.topicArn],
+      },
+      parent,
+    );
+    for (const t of TIERS) {
+      tiers[t].admit("rollout", this.rollout.securityGroupId, "rollout Lambda /version probes");
+    }
+    this.dashboard = new Dashboard(
+      `${env}-observability`,
+      {
+        environment: env,
+        tiers: TIERS.map((t) => ({
+          name: t,
+          autoScalingGroupName: tiers[t].groupName,
+          targetGroupArnSuffix: this.loadBalancer.targets[t].arnSuffix,
+        })),
+        loadBalancerArnSuffix: this.loadBalancer.arnSuffix,
+        functionName: this.rollout.functionName,
+        alarmTopicArn: this.alerts.topicArn,
+        rolloutStuckMinutes: config.rollout.stuckMinutes,
+      },
+      parent,
+    );
 
     this.vpcId = this.network.vpcId;
     this.vpcCidrBlock = config.vpcCidr;
@@ -245,6 +307,10 @@ export class Environment extends pulumi.ComponentResource {
       webGroupName: this.tiers.web.groupName,
       apiGroupName: this.tiers.api.groupName,
       bootLogGroupName: this.bootLogGroup.name,
+      rolloutFunctionName: this.rollout.functionName,
+      rolloutLogGroupName: this.rollout.logGroupName,
+      dashboardUrl: this.dashboard.dashboardUrl,
+      alarmTopicArn: this.alerts.topicArn,
       imagePipelineArn: pulumi.output(this.imagePipeline?.pipelines[0].pipelineArn),
     };
   }
