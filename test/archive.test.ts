@@ -365,6 +365,35 @@ describe("the rollout Lambda's archive", function () {
     }
   });
 
+  it("starts a surge from its archive: raises desired capacity and records the surge in the group's tags", async () => {
+    const aws = await startAws("127.62.0.4", true);
+    const web = aws.state.groups.find((g) => g.name === "test-web")!;
+    web.tags["phoenix:strategy"] = "surge";
+    try {
+      const run = await invoke(dir, lambdaEnv(aws), { "detail-type": "Scheduled Event" });
+
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(aws.unanswered, []);
+      assert.deepEqual(aws.calls("autoscaling", "TerminateInstanceInAutoScalingGroup"), []);
+      const desired = aws.calls("autoscaling", "SetDesiredCapacity");
+      assert.equal(desired.length, 1);
+      assert.equal(desired[0].AutoScalingGroupName, "test-web");
+      assert.ok(
+        Number(desired[0].DesiredCapacity) > web.desiredCapacity,
+        `desired ${String(desired[0].DesiredCapacity)}`,
+      );
+      const tagKeys = aws.calls("autoscaling", "CreateOrUpdateTags").flatMap((p) =>
+        Object.entries(p)
+          .filter(([k]) => /^Tags\.member\.\d+\.Key$/.test(k))
+          .map(([, v]) => v),
+      );
+      assert.ok(tagKeys.length > 0, "no surge tags written");
+      for (const key of tagKeys) assert.match(String(key), /^phoenix:surge-/);
+    } finally {
+      await aws.close();
+    }
+  });
+
   it("fails the invocation naming a missing variable", async () => {
     const aws = await startAws("127.62.0.3");
     try {

@@ -1,5 +1,5 @@
 // A stand-in AWS endpoint on loopback: just enough of SSM (JSON), S3 (REST, path-style), Auto Scaling, EC2 and
-// ELBv2 (query protocol, XML) for one sweep or one release event over a tiny fleet. Point the SDK at it with
+// ELBv2 (query protocol, XML) for one sweep or one release event over a tiny fleet, surge steps included. Point the SDK at it with
 // `AWS_ENDPOINT_URL=<fake.url>` and dummy credentials; it routes each request by the service named in its SigV4
 // credential scope (it does not check signatures) and records every call, so a test can assert what a handler asked
 // AWS to do — above all, which instances it terminated.
@@ -184,6 +184,13 @@ export class FakeAws {
           ),
         );
       }
+      case "autoscaling:SetDesiredCapacity":
+      case "autoscaling:CreateOrUpdateTags":
+      case "autoscaling:DeleteTags":
+      case "autoscaling:SuspendProcesses":
+      case "autoscaling:ResumeProcesses":
+        // Acknowledged and recorded only: one sweep never reads its own writes back.
+        return send(xml(asg, "", false));
       case "ec2:DescribeInstances": {
         const items = this.state.groups
           .flatMap((g) => g.instances)
