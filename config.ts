@@ -67,6 +67,8 @@ export interface TierConfig {
   minHealthyPercent: number;
   /** Rollout policy: at most this many terminations per sweep; undefined is unlimited. */
   maxPerSweep?: number;
+  /** Rollout policy: instances older than this are replaced (reason "age"); undefined is off. */
+  maxInstanceAgeHours?: number;
 }
 
 /** The rollout Lambda and the alarms that watch it (components/rollout.ts, components/dashboard.ts). */
@@ -386,6 +388,12 @@ function tierKeys(tier: TierName): ConfigKey[] {
       type: "integer",
       default: 0,
       description: `${Tier} tier most instances one sweep terminates; 0 is unlimited (0 to 1000).`,
+    },
+    {
+      key: `${tier}MaxInstanceAgeHours`,
+      type: "integer",
+      default: 0,
+      description: `${Tier} tier recycling: instances older than this many hours are replaced within the floor; 0 is off (0 to 8760).`,
     },
   ];
 }
@@ -762,6 +770,7 @@ function parseTier(raw: RawConfig, tier: TierName, problems: Problems): TierConf
   const minHealthy = readInteger(raw, k("MinHealthy"), problems, 0, 1000);
   const minHealthyPercent = readInteger(raw, k("MinHealthyPercent"), problems, 0, 100);
   const maxPerSweep = readInteger(raw, k("MaxPerSweep"), problems, 0, 1000);
+  const maxInstanceAgeHours = readInteger(raw, k("MaxInstanceAgeHours"), problems, 0, 8760);
   return {
     name: tier,
     platform,
@@ -782,6 +791,7 @@ function parseTier(raw: RawConfig, tier: TierName, problems: Problems): TierConf
     minHealthy,
     minHealthyPercent,
     ...(maxPerSweep > 0 ? { maxPerSweep } : {}),
+    ...(maxInstanceAgeHours > 0 ? { maxInstanceAgeHours } : {}),
   };
 }
 

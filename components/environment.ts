@@ -253,6 +253,9 @@ export class Environment extends pulumi.ComponentResource {
             minHealthy: config.tiers[t].minHealthy,
             minHealthyPercent: config.tiers[t].minHealthyPercent,
             ...(config.tiers[t].maxPerSweep !== undefined ? { maxPerSweep: config.tiers[t].maxPerSweep } : {}),
+            ...(config.tiers[t].maxInstanceAgeHours !== undefined
+              ? { maxInstanceAgeHours: config.tiers[t].maxInstanceAgeHours }
+              : {}),
           },
         })),
         // Every tier carries its own floor; this is the fallback for a group whose tier the policy does not name.

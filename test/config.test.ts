@@ -65,6 +65,17 @@ describe("stack config", () => {
       assert.equal(test.natGateways, "single");
     });
 
+    it("recycle live's instances after 14 days and leave test's alone", () => {
+      const live = parseConfig(stackRaw("live").raw, "live", "eu-west-1");
+      const test = parseConfig(stackRaw("test").raw, "test", "eu-west-1");
+
+      assert.deepEqual([live.tiers.web.maxInstanceAgeHours, live.tiers.api.maxInstanceAgeHours], [336, 336]);
+      assert.deepEqual(
+        [test.tiers.web.maxInstanceAgeHours, test.tiers.api.maxInstanceAgeHours],
+        [undefined, undefined],
+      );
+    });
+
     it("scale test to zero at the end of every working day", () => {
       const test = parseConfig(stackRaw("test").raw, "test", "eu-west-1");
 

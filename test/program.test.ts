@@ -582,6 +582,19 @@ for (const stack of ["test", "live"]) {
       });
     }
 
+    it("hands each tier's rollout policy from the stack file to the rollout Lambda", () => {
+      const fn = mocks.one("aws:lambda/function:Function", `${stack}-rollout-fn`);
+      const policy = JSON.parse(fn.inputs.environment.variables.PHOENIX_POLICY as string);
+      const expected = configFor(stack);
+
+      for (const tier of ["web", "api"] as const) {
+        assert.equal(policy.tiers[tier].minHealthy, expected.tiers[tier].minHealthy);
+        assert.equal(policy.tiers[tier].maxInstanceAgeHours, expected.tiers[tier].maxInstanceAgeHours);
+      }
+      // live recycles every instance after 14 days; test never does.
+      assert.equal(policy.tiers.web.maxInstanceAgeHours, stack === "live" ? 336 : undefined);
+    });
+
     it("resolves every stack output", async () => {
       const url = await unwrap(program.loadBalancerUrl);
 

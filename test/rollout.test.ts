@@ -364,10 +364,17 @@ describe("the rollout's stack config", () => {
     assert.equal(config.rollout.alarmEmail, "ops@example.com");
   });
 
+  it("passes each tier's instance age limit to the Lambda's policy, and none when it is 0", () => {
+    const config = parseConfig({ webMaxInstanceAgeHours: "336", apiMaxInstanceAgeHours: "0" }, "scratch", "eu-west-1");
+
+    assert.deepEqual([config.tiers.web.maxInstanceAgeHours, config.tiers.api.maxInstanceAgeHours], [336, undefined]);
+  });
+
   for (const [raw, pattern] of [
     [{ rolloutTimeoutSeconds: "30" }, /phoenix:rolloutTimeoutSeconds = 30: must exceed the probe timeout plus 30 s/],
     [{ rolloutSchedule: "every 5 minutes" }, /phoenix:rolloutSchedule = "every 5 minutes": must be rate/],
     [{ webMinHealthyPercent: "150" }, /phoenix:webMinHealthyPercent = 150: must be from 0 to 100/],
+    [{ apiMaxInstanceAgeHours: "9000" }, /phoenix:apiMaxInstanceAgeHours = 9000: must be from 0 to 8760/],
     [{ alarmEmail: "ops" }, /phoenix:alarmEmail = "ops": must be an email address or empty/],
   ] as const) {
     it(`rejects ${JSON.stringify(raw)} naming the key`, () => {
