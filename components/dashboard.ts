@@ -303,6 +303,30 @@ export class Dashboard extends pulumi.ComponentResource {
           },
           parent,
         ),
+        // A sweep aborted a surge: the release's new instances never became healthy and were removed. The old
+        // version still serves at full capacity, but the release failed and someone must fix or roll back.
+        new aws.cloudwatch.MetricAlarm(
+          `${name}-${t.name}-surge-aborted`,
+          {
+            alarmDescription:
+              `phoenix ${env} ${t.name}: a surge rollout was aborted — the new release never became healthy; the ` +
+              "previous version serves at full capacity. Publish a fix or `phoenix rollback --env " +
+              env +
+              "`",
+            namespace: METRICS_NAMESPACE,
+            metricName: MetricName.SurgeAborts,
+            dimensions: { [Dimension.Environment]: env, [Dimension.Tier]: t.name },
+            statistic: "Sum",
+            period: 300,
+            evaluationPeriods: 1,
+            threshold: 0,
+            comparisonOperator: "GreaterThanThreshold",
+            treatMissingData: "notBreaching",
+            ...actions,
+            tags,
+          },
+          parent,
+        ),
         new aws.cloudwatch.MetricAlarm(
           `${name}-${t.name}-unhealthy-hosts`,
           {

@@ -5,7 +5,7 @@
 // @aws/lambda-invoke-store, and the closure serializer ships whole package directories, so the Lambda archive grows
 // from about 50 KB to about 275 KB zipped (measured: `zip -qr9` of the package directories the serializer includes),
 // past the 200 KB budget. The EMF document below is the whole of what it would have written for us.
-import type { Plan, TerminationOutcome } from "./types";
+import type { GroupActionOutcome, Plan, TerminationOutcome } from "./types";
 
 /** The CloudWatch namespace every phoenix metric lives in. The dashboard and the alarms read it. */
 export const METRICS_NAMESPACE = "Phoenix";
@@ -17,6 +17,8 @@ export const MetricName = {
   InstancesUnknown: "InstancesUnknown",
   Terminations: "Terminations",
   GroupsSkippedUnstable: "GroupsSkippedUnstable",
+  /** Surges aborted by this sweep because their new instances never became healthy: a failed release. */
+  SurgeAborts: "SurgeAborts",
   /** Instances per answered version (dimension `Version`): the fleet by version during a rollout. */
   InstancesByVersion: "Instances",
   SweepDuration: "SweepDuration",
@@ -65,17 +67,34 @@ export interface TierCounts {
   unknown: number;
   terminations: number;
   skippedUnstable: number;
+  surgeAborts: number;
   byVersion: Record<string, number>;
 }
 
-/** Counts per tier from a plan and the terminations it led to. A tier with several groups sums them. */
-export function countByTier(plan: Plan, outcomes: TerminationOutcome[]): Map<string, TierCounts> {
+/**
+ * Counts per tier from a plan and what carrying it out did. A tier with several groups sums them. An abort counts
+ * once its `phoenix:surge-failed` tag is written (the first step of an abort), so a paused or failed sweep that only
+ * planned one does not raise the alarm, and the sweeps after it (which see the tag) do not count it again.
+ */
+export function countByTier(
+  plan: Plan,
+  outcomes: TerminationOutcome[],
+  actions: GroupActionOutcome[] = [],
+): Map<string, TierCounts> {
   const tierOfGroup = new Map(plan.groups.map((g) => [g.name, g.tier]));
   const tiers = new Map<string, TierCounts>();
   const tierCounts = (tier: string): TierCounts => {
     let counts = tiers.get(tier);
     if (!counts) {
-      counts = { current: 0, stale: 0, unknown: 0, terminations: 0, skippedUnstable: 0, byVersion: {} };
+      counts = {
+        current: 0,
+        stale: 0,
+        unknown: 0,
+        terminations: 0,
+        skippedUnstable: 0,
+        surgeAborts: 0,
+        byVersion: {},
+      };
       tiers.set(tier, counts);
     }
     return counts;
@@ -83,6 +102,8 @@ export function countByTier(plan: Plan, outcomes: TerminationOutcome[]): Map<str
   for (const group of plan.groups) {
     const counts = tierCounts(group.tier);
     if (!group.stable) counts.skippedUnstable += 1;
+    const tagged = actions.some((a) => a.group === group.name && a.action === "set-tags" && a.status === "done");
+    if (group.surge?.phase === "abort" && tagged) counts.surgeAborts += 1;
     for (const instance of group.instances) {
       // Stale wins over unknown: an instance on the wrong image is stale whatever /version said.
       if (instance.stale) counts.stale += 1;
@@ -108,12 +129,14 @@ export function sweepMetrics(input: {
   environment: string;
   plan: Plan;
   outcomes: TerminationOutcome[];
+  /** The surge's group changes the sweep carried out, if any. */
+  actions?: GroupActionOutcome[];
   durationMs: number;
   timestampMs: number;
 }): Record<string, unknown>[] {
   const { environment, timestampMs } = input;
   const docs: Record<string, unknown>[] = [];
-  for (const [tier, c] of countByTier(input.plan, input.outcomes)) {
+  for (const [tier, c] of countByTier(input.plan, input.outcomes, input.actions)) {
     docs.push(
       emfDocument(timestampMs, { [Dimension.Environment]: environment, [Dimension.Tier]: tier }, [
         { name: MetricName.InstancesCurrent, unit: "Count", value: c.current },
@@ -121,6 +144,7 @@ export function sweepMetrics(input: {
         { name: MetricName.InstancesUnknown, unit: "Count", value: c.unknown },
         { name: MetricName.Terminations, unit: "Count", value: c.terminations },
         { name: MetricName.GroupsSkippedUnstable, unit: "Count", value: c.skippedUnstable },
+        { name: MetricName.SurgeAborts, unit: "Count", value: c.surgeAborts },
       ]),
     );
     for (const [version, count] of Object.entries(c.byVersion)) {

@@ -115,9 +115,21 @@ describe("the dashboard and alarms", () => {
     );
   });
 
+  it("raises 'surge aborted' per tier when a sweep aborts a release's surge", () => {
+    for (const tier of ["web", "api"]) {
+      const a = alarm(`test-observability-${tier}-surge-aborted`);
+      assert.deepEqual(
+        [a.inputs.namespace, a.inputs.metricName, a.inputs.dimensions, a.inputs.statistic, a.inputs.threshold],
+        ["Phoenix", "SurgeAborts", { Environment: "test", Tier: tier }, "Sum", 0],
+      );
+      assert.equal(a.inputs.comparisonOperator, "GreaterThanThreshold");
+    }
+  });
+
   it("sends every alarm and its recovery to the topic", () => {
     const alarms = mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
-    assert.equal(alarms.length, 5);
+    // Per tier: rollout stuck, surge aborted, unhealthy hosts; and the Lambda's errors.
+    assert.equal(alarms.length, 7);
     for (const a of alarms) {
       assert.deepEqual(a.inputs.alarmActions, [topicArn], a.name);
       assert.deepEqual(a.inputs.okActions, [topicArn], a.name);

@@ -283,8 +283,42 @@ describe("EMF metrics", () => {
       unknown: 1,
       terminations: 0,
       skippedUnstable: 1,
+      surgeAborts: 0,
       byVersion: { "1.0.0": 1 },
     });
+  });
+
+  it("counts a surge abort once its failed tag is written, and not when it was only planned", () => {
+    const abort: Plan = {
+      environment: "test",
+      readAt: "2026-11-26T00:00:00.000Z",
+      groups: [
+        {
+          name: "test-web",
+          tier: "web",
+          versionSource: "manifest",
+          floor: 1,
+          healthy: 2,
+          stable: false,
+          unstable: [],
+          instances: [],
+          terminate: ["i-new"],
+          reason: "surge abort",
+          log: "",
+          surge: { phase: "abort", baseline: 2, targetVersion: "1.0.2" },
+          tags: { set: { "phoenix:surge-failed": "1.0.2" } },
+        },
+      ],
+    };
+
+    const carriedOut = countByTier(abort, [], [{ group: "test-web", action: "set-tags", status: "done" }]);
+    const refused = countByTier(abort, [], [{ group: "test-web", action: "set-tags", status: "failed" }]);
+    const planned = countByTier(abort, []);
+
+    assert.deepEqual(
+      [carriedOut, refused, planned].map((c) => c.get("web")?.surgeAborts),
+      [1, 0, 0],
+    );
   });
 
   it("writes one document per tier, per tier and version, and one for the sweep", () => {

@@ -62,8 +62,8 @@ const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
     "phoenix:observability:Alerts": 1,
     "phoenix:observability:Dashboard": 1,
     "aws:cloudwatch/dashboard:Dashboard": 1,
-    // Rollout stuck and unhealthy hosts per tier, and the Lambda's errors.
-    "aws:cloudwatch/metricAlarm:MetricAlarm": 5,
+    // Rollout stuck, surge aborted and unhealthy hosts per tier, and the Lambda's errors.
+    "aws:cloudwatch/metricAlarm:MetricAlarm": 7,
     "aws:sns/topic:Topic": 1,
     [T.vpc]: 1,
     [T.endpoint]: 1,
@@ -104,8 +104,8 @@ const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
     "phoenix:observability:Alerts": 1,
     "phoenix:observability:Dashboard": 1,
     "aws:cloudwatch/dashboard:Dashboard": 1,
-    // Rollout stuck and unhealthy hosts per tier, and the Lambda's errors.
-    "aws:cloudwatch/metricAlarm:MetricAlarm": 5,
+    // Rollout stuck, surge aborted and unhealthy hosts per tier, and the Lambda's errors.
+    "aws:cloudwatch/metricAlarm:MetricAlarm": 7,
     "aws:sns/topic:Topic": 1,
     [T.vpc]: 1,
     [T.endpoint]: 1,
