@@ -5,14 +5,27 @@
 // function would point at a file that is not shipped.
 import { createClients } from "./aws/clients";
 import { AwsFleet } from "./aws/fleet";
+import { SqsFollowUp } from "./aws/follow-up";
 import { S3ObjectStore } from "./aws/object-store";
-import { UsageError } from "./errors";
+import { errorText, UsageError } from "./errors";
+import { decideFollowUp, DEFAULT_FOLLOW_UP_DELAY_SECONDS, MAX_FOLLOW_UP_DELAY_SECONDS } from "./follow-up";
+import type { FollowUpScheduler } from "./follow-up";
 import { sweepMetrics, writeMetrics } from "./metrics";
 import { validatePolicy } from "./planner";
 import { handleReleaseEvent } from "./release-handler";
 import type { ReleaseHandlerResult, S3NotificationEvent } from "./release-handler";
 import { sweep } from "./sweep";
-import type { FleetAdapter, GroupPolicy, ObjectStore, Plan, Policy, ProbeOptions, TerminationOutcome } from "./types";
+import type {
+  FleetAdapter,
+  FleetSnapshot,
+  GroupActionOutcome,
+  GroupPolicy,
+  ObjectStore,
+  Plan,
+  Policy,
+  ProbeOptions,
+  TerminationOutcome,
+} from "./types";
 
 /** Environment variable names the rollout component sets and the handlers read. */
 export const ENV = {
@@ -26,6 +39,10 @@ export const ENV = {
   dryRun: "PHOENIX_DRY_RUN",
   /** The release bucket's name: where the release handler reads the manifest and checks the artifacts. */
   releaseBucket: "PHOENIX_RELEASE_BUCKET",
+  /** The SQS delay queue follow-up sweeps go through. Optional: absent, no follow-ups (the schedule still sweeps). */
+  followUpQueueUrl: "PHOENIX_FOLLOW_UP_QUEUE_URL",
+  /** Seconds from a sweep to its follow-up, 0-900. Optional, default 30. */
+  followUpDelaySeconds: "PHOENIX_FOLLOW_UP_DELAY_SECONDS",
 } as const;
 
 /** What a handler reads from its environment, validated. */
@@ -34,6 +51,8 @@ export interface HandlerConfig {
   policy: Policy;
   probe: Partial<ProbeOptions>;
   dryRun: boolean;
+  /** Seconds from a sweep to the follow-up it schedules. @default 30 */
+  followUpDelaySeconds?: number;
 }
 
 function required(env: NodeJS.ProcessEnv, name: string): string {
@@ -84,7 +103,24 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   if (dryRunText !== "true" && dryRunText !== "false" && dryRunText !== "") {
     throw new UsageError(`${ENV.dryRun} is "${env[ENV.dryRun]}"; it must be true or false`);
   }
-  return { environment, policy, probe: { timeoutMs }, dryRun: dryRunText === "true" };
+  const delayText = (env[ENV.followUpDelaySeconds] ?? "").trim();
+  const followUpDelaySeconds = delayText === "" ? DEFAULT_FOLLOW_UP_DELAY_SECONDS : Number(delayText);
+  if (!Number.isInteger(followUpDelaySeconds) || followUpDelaySeconds < 0) {
+    throw new UsageError(`${ENV.followUpDelaySeconds} is "${delayText}"; it must be a whole number of seconds >= 0`);
+  }
+  if (followUpDelaySeconds > MAX_FOLLOW_UP_DELAY_SECONDS) {
+    throw new UsageError(
+      `${ENV.followUpDelaySeconds} is ${followUpDelaySeconds}; SQS delays a message at most ` +
+        `${MAX_FOLLOW_UP_DELAY_SECONDS} s, so use 0-${MAX_FOLLOW_UP_DELAY_SECONDS}`,
+    );
+  }
+  return {
+    environment,
+    policy,
+    probe: { timeoutMs },
+    dryRun: dryRunText === "true",
+    ...(delayText !== "" && { followUpDelaySeconds }),
+  };
 }
 
 /** The per-tier policy a stack declares, merged into one Policy: what PHOENIX_POLICY carries. */
@@ -104,6 +140,8 @@ export interface HandlerDeps {
   metrics: (line: string) => void;
   /** Milliseconds since the epoch, for durations and metric timestamps. */
   now: () => number;
+  /** Where follow-up sweeps are scheduled. @default an SQS delay queue when PHOENIX_FOLLOW_UP_QUEUE_URL is set, else none */
+  followUp?: FollowUpScheduler;
 }
 
 function stdoutLine(line: string): void {
@@ -114,18 +152,60 @@ function stdoutLine(line: string): void {
  * The real dependencies over SDK clients created once, here, and reused by every invocation. Only what `overrides`
  * leaves out is built; the store only when the release bucket is known.
  */
-function resolveDeps(overrides: Partial<HandlerDeps>, bucket?: string): HandlerDeps {
+function resolveDeps(overrides: Partial<HandlerDeps>, env: NodeJS.ProcessEnv, bucket?: string): HandlerDeps {
   let clients: ReturnType<typeof createClients> | undefined;
   const aws = () => (clients = clients ?? createClients());
   const fleet = overrides.fleet ?? new AwsFleet(aws());
   const store = overrides.store ?? (bucket !== undefined ? new S3ObjectStore(aws().s3, bucket) : unavailableStore);
+  const queueUrl = env[ENV.followUpQueueUrl]?.trim();
+  const now = overrides.now ?? Date.now;
+  const followUp =
+    overrides.followUp ??
+    (queueUrl !== undefined && queueUrl !== "" ? new SqsFollowUp(lazySqs(aws), queueUrl, now) : undefined);
   return {
     fleet,
     store,
     log: overrides.log ?? stdoutLine,
     metrics: overrides.metrics ?? stdoutLine,
-    now: overrides.now ?? Date.now,
+    now,
+    ...(followUp !== undefined && { followUp }),
   };
+}
+
+/** An SQS client built on its first call: a sweep that schedules no follow-up never loads the SQS package. */
+function lazySqs(aws: () => ReturnType<typeof createClients>): Pick<ReturnType<typeof createClients>["sqs"], "send"> {
+  return { send: ((command: never) => aws().sqs.send(command)) as ReturnType<typeof createClients>["sqs"]["send"] };
+}
+
+/**
+ * Asks the pure decision whether a follow-up sweep is worth it and, when it is, schedules one. Logs what it did; a
+ * failure is logged and swallowed: the sweep it follows has already done its work, and the schedule still sweeps.
+ */
+async function followUp(
+  deps: HandlerDeps,
+  config: HandlerConfig,
+  plan: Plan | undefined,
+  snapshot?: FleetSnapshot,
+): Promise<number | undefined> {
+  if (deps.followUp === undefined || plan === undefined || config.dryRun) return undefined;
+  try {
+    const decision = decideFollowUp(plan, snapshot, config.followUpDelaySeconds);
+    if (!decision.schedule) return undefined;
+    const outcome = await deps.followUp.schedule(decision.delaySeconds);
+    deps.log(
+      JSON.stringify({
+        type: "followUp",
+        status: outcome.status,
+        delaySeconds: decision.delaySeconds,
+        reason: decision.reason,
+        ...(outcome.error !== undefined && { error: outcome.error }),
+      }),
+    );
+    return outcome.status === "failed" ? undefined : decision.delaySeconds;
+  } catch (err) {
+    deps.log(JSON.stringify({ type: "followUp", status: "failed", error: errorText(err) }));
+    return undefined;
+  }
 }
 
 const unavailable = (): never => {
@@ -138,12 +218,13 @@ function emit(
   environment: string,
   plan: Plan | undefined,
   outcomes: TerminationOutcome[],
+  actions: GroupActionOutcome[] | undefined,
   started: number,
 ): void {
   if (plan === undefined) return;
   const finished = deps.now();
   writeMetrics(
-    sweepMetrics({ environment, plan, outcomes, durationMs: finished - started, timestampMs: finished }),
+    sweepMetrics({ environment, plan, outcomes, actions, durationMs: finished - started, timestampMs: finished }),
     deps.metrics,
   );
 }
@@ -158,6 +239,8 @@ export interface SweepSummary {
   failed: string[];
   /** Groups left alone because they were not stable. */
   skipped: string[];
+  /** Seconds until the follow-up sweep this one scheduled (or found already pending); absent when none. */
+  followUpSeconds?: number;
 }
 
 export type SweepHandler = (event?: unknown) => Promise<SweepSummary>;
@@ -167,6 +250,7 @@ function triggerOf(event: unknown): string {
     const detailType = (event as Record<string, unknown>)["detail-type"];
     if (typeof detailType === "string") return detailType;
   }
+  if (isSqsEvent(event)) return "follow-up";
   return "direct";
 }
 
@@ -179,14 +263,15 @@ export function createSweepHandler(
   overrides: Partial<HandlerDeps> = {},
 ): SweepHandler {
   const config = readHandlerConfig(env);
-  const deps = resolveDeps(overrides);
+  const deps = resolveDeps(overrides, env);
   return async (event?: unknown) => {
     const started = deps.now();
     const result = await sweep(
       { fleet: deps.fleet, probe: config.probe, log: deps.log },
       { environment: config.environment, policy: config.policy, dryRun: config.dryRun },
     );
-    emit(deps, config.environment, result.plan, result.outcomes, started);
+    emit(deps, config.environment, result.plan, result.outcomes, result.actions, started);
+    const followUpSeconds = await followUp(deps, config, result.plan, result.snapshot);
     return {
       environment: config.environment,
       dryRun: config.dryRun,
@@ -194,6 +279,7 @@ export function createSweepHandler(
       terminated: result.outcomes.filter((o) => o.status !== "failed").map((o) => o.instanceId),
       failed: result.outcomes.filter((o) => o.status === "failed").map((o) => o.instanceId),
       skipped: result.plan.groups.filter((g) => !g.stable).map((g) => g.name),
+      ...(followUpSeconds !== undefined && { followUpSeconds }),
     };
   };
 }
@@ -210,7 +296,7 @@ export function createReleaseHandler(
 ): ReleaseHandler {
   const config = readHandlerConfig(env);
   const bucket = required(env, ENV.releaseBucket);
-  const deps = resolveDeps(overrides, bucket);
+  const deps = resolveDeps(overrides, env, bucket);
   return async (event: unknown) => {
     if (config.dryRun) {
       const ignored = `${ENV.dryRun} is true: the rollout is paused, the next sweep will plan only`;
@@ -227,9 +313,26 @@ export function createReleaseHandler(
       log: deps.log,
       bucket,
     });
-    emit(deps, config.environment, result.plan, result.outcomes ?? [], started);
+    emit(deps, config.environment, result.plan, result.outcomes ?? [], result.actions, started);
+    // After a surge starts (or a replacement is terminated), the group waits on boots a follow-up sees finish.
+    await followUp(deps, config, result.plan);
     return result;
   };
+}
+
+/** True for an SQS event (`Records[].eventSource === "aws:sqs"`): a follow-up sweep came due. */
+export function isSqsEvent(event: unknown): boolean {
+  return recordsFrom(event, "aws:sqs");
+}
+
+function recordsFrom(event: unknown, source: string): boolean {
+  if (typeof event !== "object" || event === null) return false;
+  const records = (event as { Records?: unknown }).Records;
+  return (
+    Array.isArray(records) &&
+    records.length > 0 &&
+    records.every((r) => typeof r === "object" && r !== null && (r as { eventSource?: unknown }).eventSource === source)
+  );
 }
 
 /** True for an S3 notification event (`Records[].eventSource === "aws:s3"`): a release was written. */
@@ -264,7 +367,8 @@ export function nativeError(err: unknown): Error {
 
 /**
  * The one entry point of the rollout Lambda: S3 events (the release manifest written) go to the release handler,
- * everything else (the schedule, instance launch/terminate events, a manual invoke) to the sweep. One function for
+ * everything else (the schedule, instance launch/terminate events, a follow-up from the SQS delay queue, a manual
+ * invoke) to the sweep. One function for
  * both keeps them single-flight under reserved concurrency 1. Both handlers share one set of SDK clients. Whatever
  * fails, at creation or in an invocation, is thrown as a native Error (see nativeError).
  */
@@ -276,7 +380,7 @@ export function createRolloutHandler(
   let onRelease: ReleaseHandler;
   try {
     const bucket = required(env, ENV.releaseBucket);
-    const deps = resolveDeps(overrides, bucket);
+    const deps = resolveDeps(overrides, env, bucket);
     onSchedule = createSweepHandler(env, deps);
     onRelease = createReleaseHandler(env, deps);
   } catch (err) {

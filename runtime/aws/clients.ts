@@ -9,6 +9,7 @@ import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
 import type { S3Client } from "@aws-sdk/client-s3";
+import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SSMClient } from "@aws-sdk/client-ssm";
 
 export interface AwsClients {
@@ -17,6 +18,8 @@ export interface AwsClients {
   elbv2: ElasticLoadBalancingV2Client;
   s3: S3Client;
   ssm: SSMClient;
+  /** The follow-up delay queue (runtime/aws/follow-up.ts): built only when a sweep schedules a follow-up. */
+  sqs: SQSClient;
 }
 
 /**
@@ -37,6 +40,7 @@ export const sdk = {
     require("@aws-sdk/client-elastic-load-balancing-v2") as typeof import("@aws-sdk/client-elastic-load-balancing-v2"),
   s3: () => require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3"),
   ssm: () => require("@aws-sdk/client-ssm") as typeof import("@aws-sdk/client-ssm"),
+  sqs: () => require("@aws-sdk/client-sqs") as typeof import("@aws-sdk/client-sqs"),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -58,6 +62,9 @@ export function createClients(overrides: ClientOverrides = {}): AwsClients {
     },
     get ssm() {
       return (built.ssm ??= new (sdk.ssm().SSMClient)({ ...overrides }));
+    },
+    get sqs() {
+      return (built.sqs ??= new (sdk.sqs().SQSClient)({ ...overrides }));
     },
   };
 }
