@@ -1,6 +1,7 @@
 // The rollout benchmark: the original scenario (a release through web and API tiers) rehearsed on the local fleet
 // with 6-minute boots, for 3 and 30 instances per tier: the original's triggers (5-minute schedule only, floor 1),
-// phoenix's (schedule plus Auto Scaling launch/terminate events), a 1-minute schedule, and the surge strategy.
+// phoenix's (schedule plus Auto Scaling launch/terminate events plus follow-up sweeps through the SQS delay queue, as
+// deployed), the other strategy, and a 1-minute schedule (these without follow-ups, to compare).
 // Figures are means over several seeds, because where the release lands in the schedule is chance.
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -18,26 +19,34 @@ interface Row {
   /** Undefined: the planner's default. */
   strategy?: Strategy;
   scheduleMinutes: number;
+  /** Follow-up sweeps through the delay queue (phoenix mode only). */
+  followUps: boolean;
   label: string;
   seeds: number[];
 }
 
 const EVENTS = "launch/terminate events";
+const FOLLOW_UP_SECONDS = 30;
 
 const ROWS: Row[] = [3, 30].flatMap((instances): Row[] => {
   const seeds = instances === 3 ? [1, 2, 3, 4, 5, 6] : [1, 2, 3];
-  const row = (mode: TriggerMode, strategy: Strategy | undefined, scheduleMinutes: number, label: string): Row => ({
-    instances,
-    seeds,
-    mode,
-    strategy,
-    scheduleMinutes,
-    label,
-  });
+  const row = (
+    mode: TriggerMode,
+    strategy: Strategy | undefined,
+    scheduleMinutes: number,
+    label: string,
+    followUps = false,
+  ): Row => ({ instances, seeds, mode, strategy, scheduleMinutes, followUps, label });
   const other: Strategy = DEFAULT_STRATEGY === "surge" ? "replace" : "surge";
   return [
     row("original", "replace", 5, "(a) original: replace, 5-min schedule only"),
-    row("phoenix", undefined, 5, `(b) phoenix defaults: ${DEFAULT_STRATEGY}, 5-min schedule + ${EVENTS}`),
+    row(
+      "phoenix",
+      undefined,
+      5,
+      `(b) phoenix defaults: ${DEFAULT_STRATEGY}, 5-min schedule + ${EVENTS} + ${FOLLOW_UP_SECONDS}-s follow-ups`,
+      true,
+    ),
     row("phoenix", other, 5, `${other}, 5-min schedule + ${EVENTS}`),
     row("phoenix", "replace", 1, `replace, 1-min schedule + ${EVENTS}`),
     row("phoenix", "surge", 1, `surge, 1-min schedule + ${EVENTS}`),
@@ -68,10 +77,12 @@ export async function rolloutBench(): Promise<void> {
             mode: row.mode,
             strategy: row.strategy,
             scheduleMinutes: row.scheduleMinutes,
+            followUps: row.followUps,
+            followUpSeconds: FOLLOW_UP_SECONDS,
             seed,
             workDir: path.join(
               dir,
-              `${row.instances}-${row.mode}-${row.strategy ?? "default"}-${row.scheduleMinutes}-${seed}`,
+              `${row.instances}-${row.mode}-${row.strategy ?? "default"}-${row.scheduleMinutes}-${row.followUps}-${seed}`,
             ),
           }),
         );

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../errors";
 import { MANIFEST_KEY } from "../manifest";
+import type { FollowUpOutcome } from "../follow-up";
 import { createRolloutHandler, ENV, RolloutHandler } from "../handlers";
 import { effectivePolicy, floorFor } from "../planner";
 import { publishRelease, rollback } from "../release";
@@ -26,7 +27,8 @@ import {
 import { findScenario, OLD_IMAGE, Scenario, scenarioNames } from "./scenarios";
 
 /**
- * `phoenix`: sweeps on the schedule and on Auto Scaling's launch/terminate events, as deployed. `original`: the
+ * `phoenix`: sweeps on the schedule, on Auto Scaling's launch/terminate events and on follow-ups from the SQS delay
+ * queue, as deployed (follow-ups can be switched off to measure without them). `original`: the
  * 5-minute schedule only. `on-healthy`: phoenix's triggers plus a sweep whenever a target turns healthy — a trigger
  * AWS does not emit, measured to show what one would gain.
  */
@@ -51,6 +53,10 @@ export interface RehearsalOptions {
   mode?: TriggerMode;
   /** Minutes between scheduled sweeps. @default 5 */
   scheduleMinutes?: number;
+  /** `phoenix` mode: delayed follow-up sweeps through the (simulated) SQS delay queue, as deployed. @default true */
+  followUps?: boolean;
+  /** Seconds from a sweep to the follow-up it schedules (PHOENIX_FOLLOW_UP_DELAY_SECONDS). @default 30 */
+  followUpSeconds?: number;
   /** Simulated seconds per wall-clock second; Infinity runs as fast as the machine allows. @default Infinity */
   speed?: number;
   /** Directory for the release store, the builds, the sweep and metric logs; a previous run's files are replaced. */
@@ -126,6 +132,8 @@ export interface RehearsalResult {
   /** Every group plan's log line, in order, prefixed by its simulated time. */
   decisions: string[];
   sweeps: number;
+  /** Follow-up sweeps delivered from the delay queue (0 when follow-ups are off). */
+  followUps: number;
   chartPath?: string;
   sweepLogPath: string;
 }
@@ -136,6 +144,8 @@ const START = Date.UTC(2026, 0, 1, 9, 0, 0);
 const SETUP_LEAD_MS = 60_000;
 /** EventBridge delivery plus a warm Lambda start, before an event-triggered sweep reads the fleet. */
 const EVENT_DELAY_MS = 2_000;
+/** The SQS event source's long poll picking a message up once its delay ends, plus a warm Lambda start. */
+const QUEUE_DELIVERY_MS = 2_000;
 const PROBE_TIMEOUT_MS = 1000;
 /** A CloudWatch alarm's evaluation period: how soon an alarm still in ALARM acts again. */
 const ALARM_PERIOD_MS = 60_000;
@@ -180,6 +190,9 @@ class Run {
   private readonly lastSample = new Map<string, number>();
   private readonly decisions: string[] = [];
   private sweeps = 0;
+  private followUps = 0;
+  /** A follow-up message is delayed or visible in the queue (one being processed is in flight and does not count). */
+  private followUpPending = false;
   private convergedAt?: number;
   private imageSeries = false;
   private failures: string[] = [];
@@ -233,6 +246,7 @@ class Run {
       addresses: new LoopbackAddresses(process.pid + this.seed * 7),
     });
     this.metricsPath = path.join(options.workDir, "metrics.jsonl");
+    const followUps = this.mode === "phoenix" && (options.followUps ?? true);
     // The rollout Lambda's entry point, configured through the same environment variables the stack sets.
     this.handler = createRolloutHandler(
       {
@@ -240,6 +254,9 @@ class Run {
         [ENV.policy]: JSON.stringify(this.policy),
         [ENV.probeTimeoutMs]: String(PROBE_TIMEOUT_MS),
         [ENV.releaseBucket]: BUCKET,
+        ...(options.followUpSeconds !== undefined && {
+          [ENV.followUpDelaySeconds]: String(options.followUpSeconds),
+        }),
       },
       {
         fleet: this.fleet.adapterFor(() => this.cause),
@@ -247,6 +264,7 @@ class Run {
         log: (line) => this.handlerLog?.push(line),
         metrics: (line) => fs.appendFileSync(this.metricsPath, `${line}\n`),
         now: () => this.clock.now(),
+        ...(followUps && { followUp: { schedule: (delaySeconds: number) => this.queueFollowUp(delaySeconds) } }),
       },
     );
     for (const tier of TIERS) {
@@ -443,6 +461,30 @@ class Run {
         this.runSweep("healthy event", "Target Healthy (hypothetical)"),
       );
     }
+  }
+
+  /**
+   * The SQS delay queue as the deployed handler uses it: a message is sent only when none is pending, and delivered
+   * to the same entry point as an SQS event once its delay is over.
+   */
+  private queueFollowUp(delaySeconds: number): Promise<FollowUpOutcome> {
+    if (this.followUpPending) return Promise.resolve({ status: "pending" });
+    this.followUpPending = true;
+    this.clock.after(delaySeconds * 1000 + QUEUE_DELIVERY_MS, "follow-up", () => {
+      this.followUpPending = false;
+      this.followUps++;
+      const event = {
+        Records: [
+          {
+            eventSource: "aws:sqs",
+            messageId: `follow-up-${this.followUps}`,
+            body: JSON.stringify({ type: "phoenix.follow-up", delaySeconds }),
+          },
+        ],
+      };
+      return this.invoke("follow-up", "sweep", event);
+    });
+    return Promise.resolve({ status: "sent" });
   }
 
   /** A sweep as the deployed Lambda runs it, for an EventBridge event of `detailType`. */
@@ -665,6 +707,7 @@ class Run {
       samples: this.samples,
       decisions: this.decisions,
       sweeps: this.sweeps,
+      followUps: this.followUps,
       sweepLogPath: this.sweepLogPath,
     };
     if (this.convergedAt !== undefined) result.convergedAtMinutes = this.convergedAt / 60_000;
