@@ -1,6 +1,7 @@
 // The rollout Lambda ("the terminator" and the release trigger): a TypeScript closure that calls the handler factory
 // from runtime/handlers.ts, its own least-privilege role, its place in the private subnets, and its three triggers —
-// a schedule, the release manifest landing in S3, and this environment's instance launches and terminations.
+// a schedule, the release manifest landing in S3, this environment's instance launches and terminations, and its own
+// delayed follow-ups through an SQS delay queue (a sweep that waits on a booting instance asks for one more sweep).
 //
 // One function serves every trigger on purpose: with reserved concurrency 1, a release event and a scheduled sweep
 // can never act on the same stale view of the fleet at once.
@@ -55,7 +56,21 @@ export interface RolloutArgs {
   paused?: boolean;
   /** Where the dead-letter alarm notifies (SNS topic ARNs). @default none */
   alarmActions?: pulumi.Input<string>[];
+  /** Seconds from a sweep that waits on a booting instance to its follow-up sweep (SQS allows 0-900). @default 30 */
+  followUpDelaySeconds?: number;
 }
+
+/** The SQS actions on the follow-up queue: the handler sends and counts, the event source receives and deletes. */
+export const FOLLOW_UP_QUEUE_ACTIONS = [
+  "sqs:SendMessage",
+  "sqs:GetQueueAttributes",
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:ChangeMessageVisibility",
+];
+
+/** Seconds a follow-up message is kept: it is useful minutes after it was sent, never hours. */
+export const FOLLOW_UP_RETENTION_SECONDS = 3600;
 
 /** Seconds a sweep may need beyond one probe deadline: paginated reads, target health, terminations. */
 export const SWEEP_OVERHEAD_SECONDS = 30;
@@ -89,6 +104,10 @@ export function validateRolloutArgs(args: RolloutArgs): void {
   if (!/^(rate|cron)\(.+\)$/.test(schedule)) {
     throw new Error(`rollout: scheduleExpression "${schedule}" must be rate(...) or cron(...), e.g. rate(5 minutes)`);
   }
+  const followUpDelay = args.followUpDelaySeconds ?? 30;
+  if (!Number.isInteger(followUpDelay) || followUpDelay < 0 || followUpDelay > 900) {
+    throw new Error(`rollout: followUpDelaySeconds is ${followUpDelay}; SQS delays a message 0 to 900 seconds`);
+  }
   if (args.tiers.length === 0) {
     throw new Error("rollout: no tiers given; the rollout needs at least one tier to watch");
   }
@@ -106,6 +125,7 @@ export const EXCLUDED_PACKAGES = [
   "@aws-sdk/client-elastic-load-balancing-v2",
   "@aws-sdk/client-s3",
   "@aws-sdk/client-ssm",
+  "@aws-sdk/client-sqs",
   // EMF lines are written by runtime/metrics.ts; Powertools would add ~225 KB zipped (see that file).
   "@aws-lambda-powertools/metrics",
   "@aws-lambda-powertools/commons",
@@ -124,6 +144,8 @@ export interface RolloutPolicyInput {
   bucketArn: string;
   logGroupArn: string;
   deadLetterQueueArn: string;
+  /** The follow-up delay queue: the only queue the function sends to and receives from. */
+  followUpQueueArn: string;
   subnetIds: string[];
   securityGroupId: string;
 }
@@ -221,6 +243,12 @@ export function rolloutPolicyDocument(p: RolloutPolicyInput): { Version: "2012-1
         Effect: "Allow",
         Action: ["sqs:SendMessage"],
         Resource: p.deadLetterQueueArn,
+      },
+      {
+        Sid: "FollowUpQueue",
+        Effect: "Allow",
+        Action: [...FOLLOW_UP_QUEUE_ACTIONS],
+        Resource: p.followUpQueueArn,
       },
       {
         // The narrow equivalent of AWSLambdaVPCAccessExecutionRole (which grants these on "*"): interfaces only in
@@ -345,6 +373,18 @@ export class Rollout extends pulumi.ComponentResource {
       { messageRetentionSeconds: 14 * 24 * 3600, sqsManagedSseEnabled: true, tags },
       parent,
     );
+    // Follow-ups: delayed messages that trigger one more sweep. Visible no sooner than the function can finish with
+    // one (SQS and Lambda require a visibility timeout at least the function's timeout); kept an hour at most.
+    const followUpQueue = new aws.sqs.Queue(
+      `${name}-follow-up`,
+      {
+        messageRetentionSeconds: FOLLOW_UP_RETENTION_SECONDS,
+        visibilityTimeoutSeconds: args.timeoutSeconds ?? 120,
+        sqsManagedSseEnabled: true,
+        tags,
+      },
+      parent,
+    );
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
       { retentionInDays: args.logRetentionDays ?? 30, tags },
@@ -374,11 +414,12 @@ export class Rollout extends pulumi.ComponentResource {
             accountId,
             args.releaseBucketArn,
             logGroup.arn,
-            deadLetterQueue.arn,
+            // The two queues as one input: pulumi.all's tuple overloads stop at eight.
+            pulumi.all([deadLetterQueue.arn, followUpQueue.arn]),
             args.privateSubnetIds,
             securityGroup.id,
           ])
-          .apply(([part, reg, account, bucketArn, logGroupArn, dlqArn, subnetIds, sgId]) =>
+          .apply(([part, reg, account, bucketArn, logGroupArn, [dlqArn, followUpArn], subnetIds, sgId]) =>
             JSON.stringify(
               rolloutPolicyDocument({
                 partition: part,
@@ -388,6 +429,7 @@ export class Rollout extends pulumi.ComponentResource {
                 bucketArn,
                 logGroupArn,
                 deadLetterQueueArn: dlqArn,
+                followUpQueueArn: followUpArn,
                 subnetIds,
                 securityGroupId: sgId,
               }),
@@ -415,6 +457,8 @@ export class Rollout extends pulumi.ComponentResource {
             [ENV.probeTimeoutMs]: String(args.probeTimeoutMs ?? 2000),
             [ENV.dryRun]: String(args.paused ?? false),
             [ENV.releaseBucket]: args.releaseBucketName,
+            [ENV.followUpQueueUrl]: followUpQueue.url,
+            [ENV.followUpDelaySeconds]: String(args.followUpDelaySeconds ?? 30),
           },
         },
         vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [securityGroup.id] },
@@ -512,6 +556,15 @@ export class Rollout extends pulumi.ComponentResource {
       },
       // S3 tests the destination when the notification is saved: the permission must exist first.
       { parent: this, dependsOn: [s3Permission] },
+    );
+
+    // Trigger 4: follow-ups coming due. One message per invocation; maximumConcurrency is left unset (it needs at
+    // least 2) and reserved concurrency 1 keeps the function single-flight: a throttled message simply comes back.
+    new aws.lambda.EventSourceMapping(
+      `${name}-follow-up-source`,
+      { eventSourceArn: followUpQueue.arn, functionName: fn.name, batchSize: 1, enabled: true, tags },
+      // The event source checks the role may receive from the queue when it is created.
+      { parent: this, dependsOn: [rolePolicy] },
     );
 
     this.functionName = fn.name;

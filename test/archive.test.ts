@@ -278,6 +278,8 @@ describe("the rollout Lambda's archive", function () {
   function lambdaEnv(aws: FakeAws): Record<string, string> {
     return {
       ...variables,
+      // The SQS client sends to the queue URL's host: keep follow-ups on the fake too.
+      [ENV.followUpQueueUrl]: `${aws.url}/123456789012/archive-follow-up`,
       AWS_ENDPOINT_URL: aws.url,
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "AKIAFAKEFAKEFAKEFAKE",
@@ -389,6 +391,46 @@ describe("the rollout Lambda's archive", function () {
       );
       assert.ok(tagKeys.length > 0, "no surge tags written");
       for (const key of tagKeys) assert.match(String(key), /^phoenix:surge-/);
+    } finally {
+      await aws.close();
+    }
+  });
+
+  it("schedules a follow-up from its archive when the sweep waits on an instance not yet healthy", async () => {
+    const aws = await startAws("127.62.0.5");
+    const web = aws.state.groups.find((g) => g.name === "test-web")!;
+    web.instances[1].targetHealth = "initial";
+    try {
+      const run = await invoke(dir, lambdaEnv(aws), { "detail-type": "EC2 Instance Launch Successful" });
+
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(aws.unanswered, []);
+      assert.deepEqual(aws.calls("autoscaling", "TerminateInstanceInAutoScalingGroup"), []);
+      assert.equal(aws.calls("sqs", "GetQueueAttributes").length, 1);
+      const sent = aws.calls("sqs", "SendMessage");
+      assert.equal(sent.length, 1);
+      assert.equal(sent[0].QueueUrl, `${aws.url}/123456789012/archive-follow-up`);
+      assert.equal(sent[0].DelaySeconds, 30);
+      assert.equal(resultOf(run.stdout).followUpSeconds, 30);
+    } finally {
+      await aws.close();
+    }
+  });
+
+  it("sends no second follow-up from its archive while one is pending", async () => {
+    const aws = await startAws("127.62.0.6");
+    aws.state.groups.find((g) => g.name === "test-web")!.instances[1].targetHealth = "initial";
+    aws.state.queue = { delayed: 1 };
+    try {
+      const run = await invoke(dir, lambdaEnv(aws), {
+        Records: [{ eventSource: "aws:sqs", body: '{"type":"phoenix.follow-up"}' }],
+      });
+
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(aws.unanswered, []);
+      assert.equal(resultOf(run.stdout).trigger, "follow-up");
+      assert.equal(aws.calls("sqs", "GetQueueAttributes").length, 1);
+      assert.deepEqual(aws.calls("sqs", "SendMessage"), []);
     } finally {
       await aws.close();
     }

@@ -1,8 +1,9 @@
 // The rollout component under Pulumi mocks: the function's settings, its role statement by statement, its network,
-// single flight, failure handling, and its three triggers with the permissions that let them invoke it.
+// single flight, failure handling, and its four triggers (the fourth: its follow-up queue) with the permissions that let them invoke it.
 import * as assert from "node:assert/strict";
 import {
   EXCLUDED_PACKAGES,
+  FOLLOW_UP_QUEUE_ACTIONS,
   Rollout,
   checkSerializable,
   RolloutArgs,
@@ -11,6 +12,7 @@ import {
   validateRolloutArgs,
 } from "../components/rollout";
 import { parseConfig } from "../config";
+import { FOLLOW_UP_ACTIONS } from "../runtime/aws/follow-up";
 import { SURGE_ACTIONS } from "../runtime/aws/surge";
 import { ENV } from "../runtime/handlers";
 import { MANIFEST_KEY } from "../runtime/manifest";
@@ -82,6 +84,8 @@ describe("the rollout component", () => {
       [ENV.probeTimeoutMs]: "2000",
       [ENV.dryRun]: "false",
       [ENV.releaseBucket]: BUCKET,
+      [ENV.followUpQueueUrl]: mocks.one("aws:sqs/queue:Queue", "test-rollout-follow-up").state.url,
+      [ENV.followUpDelaySeconds]: "30",
     });
   });
 
@@ -178,6 +182,40 @@ describe("the rollout component", () => {
     assert.equal(sid("WriteOwnLogs").Resource, `${logGroup.state.arn}:*`);
     assert.equal(fn.inputs.loggingConfig.logGroup, logGroup.state.name);
     assert.equal(sid("SendFailuresToDeadLetterQueue").Resource, queue.state.arn);
+  });
+
+  it("sends, counts, receives and deletes follow-ups on its own follow-up queue only", () => {
+    const queue = mocks.one("aws:sqs/queue:Queue", "test-rollout-follow-up");
+    assert.deepEqual(sid("FollowUpQueue"), {
+      Sid: "FollowUpQueue",
+      Effect: "Allow",
+      Action: [
+        "sqs:SendMessage",
+        "sqs:GetQueueAttributes",
+        "sqs:ReceiveMessage",
+        "sqs:DeleteMessage",
+        "sqs:ChangeMessageVisibility",
+      ],
+      Resource: queue.state.arn,
+    });
+    assert.deepEqual(FOLLOW_UP_QUEUE_ACTIONS, FOLLOW_UP_ACTIONS, "the role allows what the SQS adapter uses");
+    assert.ok(queue.state.url.length > 0);
+  });
+
+  it("keeps follow-ups encrypted, short-lived and invisible while the function may still hold one", () => {
+    const queue = mocks.one("aws:sqs/queue:Queue", "test-rollout-follow-up");
+    assert.equal(queue.inputs.sqsManagedSseEnabled, true);
+    assert.equal(queue.inputs.messageRetentionSeconds, 3600);
+    assert.ok(queue.inputs.visibilityTimeoutSeconds >= fn.inputs.timeout);
+  });
+
+  it("receives follow-ups one at a time from its own queue, concurrency left to the reserved 1", () => {
+    const queue = mocks.one("aws:sqs/queue:Queue", "test-rollout-follow-up");
+    const source = mocks.one("aws:lambda/eventSourceMapping:EventSourceMapping", "test-rollout-follow-up-source");
+    assert.equal(source.inputs.eventSourceArn, queue.state.arn);
+    assert.equal(source.inputs.functionName, fn.state.name);
+    assert.equal(source.inputs.batchSize, 1);
+    assert.equal(source.inputs.scalingConfig, undefined);
   });
 
   it("creates network interfaces only in its subnets with its security group", () => {
@@ -294,6 +332,10 @@ describe("rollout arguments", () => {
     assert.throws(() => validateRolloutArgs(args({ scheduleExpression: "every 5 minutes" })), /scheduleExpression/);
   });
 
+  it("refuse a follow-up delay SQS cannot hold", () => {
+    assert.throws(() => validateRolloutArgs(args({ followUpDelaySeconds: 901 })), /followUpDelaySeconds is 901/);
+  });
+
   it("refuse more than two async retries", () => {
     assert.throws(() => validateRolloutArgs(args({ maximumRetryAttempts: 3 })), /maximumRetryAttempts/);
   });
@@ -313,6 +355,7 @@ describe("the rollout policy document", () => {
       bucketArn: "arn:aws-cn:s3:::b",
       logGroupArn: "arn:aws-cn:logs:cn-north-1:111122223333:log-group:l",
       deadLetterQueueArn: "arn:aws-cn:sqs:cn-north-1:111122223333:q",
+      followUpQueueArn: "arn:aws-cn:sqs:cn-north-1:111122223333:f",
       subnetIds: ["subnet-1"],
       securityGroupId: "sg-1",
     });

@@ -1,5 +1,5 @@
-// A stand-in AWS endpoint on loopback: just enough of SSM (JSON), S3 (REST, path-style), Auto Scaling, EC2 and
-// ELBv2 (query protocol, XML) for one sweep or one release event over a tiny fleet, surge steps included. Point the SDK at it with
+// A stand-in AWS endpoint on loopback: just enough of SSM and SQS (JSON), S3 (REST, path-style), Auto Scaling, EC2 and
+// ELBv2 (query protocol, XML) for one sweep or one release event over a tiny fleet, surge steps and follow-ups included. Point the SDK at it with
 // `AWS_ENDPOINT_URL=<fake.url>` and dummy credentials; it routes each request by the service named in its SigV4
 // credential scope (it does not check signatures) and records every call, so a test can assert what a handler asked
 // AWS to do — above all, which instances it terminated.
@@ -8,6 +8,7 @@
 //   ... run the handler with AWS_ENDPOINT_URL=aws.url ...
 //   aws.calls("autoscaling", "TerminateInstanceInAutoScalingGroup")  // [{ InstanceId: "i-old", ... }]
 //   await aws.close();
+import { createHash } from "node:crypto";
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -41,6 +42,8 @@ export interface FakeAwsState {
   /** S3 objects by `<bucket>/<key>`. */
   objects: Record<string, string | Buffer>;
   groups: FakeGroup[];
+  /** The follow-up queue's approximate counts (GetQueueAttributes). @default none pending */
+  queue?: { delayed?: number; visible?: number };
 }
 
 /** One request as the fake understood it. */
@@ -100,6 +103,8 @@ export class FakeAws {
       switch (service) {
         case "ssm":
           return this.ssm(req, body, res);
+        case "sqs":
+          return this.sqs(req, body, res);
         case "s3":
           return this.s3(req, res);
         case "autoscaling":
@@ -133,6 +138,35 @@ export class FakeAws {
     res
       .writeHead(200, json)
       .end(JSON.stringify({ Parameter: { Name: params.Name, Type: "String", Value: value, Version: 1 } }));
+  }
+
+  /** SQS's JSON protocol: the two calls a follow-up makes. A sent message is recorded, not delivered. */
+  private sqs(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+    const action = String(req.headers["x-amz-target"] ?? "").replace(/^AmazonSQS\./, "");
+    const params = JSON.parse(body || "{}") as { MessageBody?: string };
+    this.log.push({ service: "sqs", action, params });
+    const json = { "content-type": "application/x-amz-json-1.0" };
+    if (action === "GetQueueAttributes") {
+      const { delayed = 0, visible = 0 } = this.state.queue ?? {};
+      res.writeHead(200, json).end(
+        JSON.stringify({
+          Attributes: {
+            ApproximateNumberOfMessagesDelayed: String(delayed),
+            ApproximateNumberOfMessages: String(visible),
+          },
+        }),
+      );
+      return;
+    }
+    if (action === "SendMessage") {
+      // The SDK checks the body's MD5 in the answer.
+      const md5 = createHash("md5")
+        .update(params.MessageBody ?? "")
+        .digest("hex");
+      res.writeHead(200, json).end(JSON.stringify({ MessageId: `fake-${this.log.length}`, MD5OfMessageBody: md5 }));
+      return;
+    }
+    return this.refuse(res, `sqs ${action}`);
   }
 
   private s3(req: http.IncomingMessage, res: http.ServerResponse): void {

@@ -261,6 +261,10 @@ function defaultState(args: pulumi.runtime.MockResourceArgs, region: string): { 
         version: "$LATEST",
       });
       break;
+    case "aws:sqs/queue:Queue":
+      // The queue URL the rollout hands its function for follow-ups.
+      state.url = `https://sqs.${region}.amazonaws.com/${MOCK_ACCOUNT_ID}/${physicalName}`;
+      break;
     case "aws:cloudwatch/logGroup:LogGroup":
       state.arn = `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:log-group:${physicalName}`;
       return { id: physicalName, state };
