@@ -7,6 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runRehearsal, RehearsalResult, TriggerMode } from "../runtime/rehearsal/rehearsal";
+import { DEFAULT_FOLLOW_UP_DELAY_SECONDS } from "../runtime/follow-up";
 import { DEFAULT_STRATEGY } from "../runtime/planner";
 import { Strategy } from "../runtime/types";
 import { table } from "../runtime/rehearsal/view";
@@ -26,7 +27,7 @@ interface Row {
 }
 
 const EVENTS = "launch/terminate events";
-const FOLLOW_UP_SECONDS = 30;
+const FOLLOW_UP_SECONDS = DEFAULT_FOLLOW_UP_DELAY_SECONDS;
 
 const ROWS: Row[] = [3, 30].flatMap((instances): Row[] => {
   const seeds = instances === 3 ? [1, 2, 3, 4, 5, 6] : [1, 2, 3];

@@ -7,7 +7,7 @@
 // can never act on the same stale view of the fleet at once.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ENV, createRolloutHandler, policyForTiers } from "../runtime/handlers";
+import { DEFAULT_FOLLOW_UP_DELAY_SECONDS, ENV, createRolloutHandler, policyForTiers } from "../runtime/handlers";
 import type { RolloutHandler } from "../runtime/handlers";
 import { MANIFEST_KEY } from "../runtime/manifest";
 import type { GroupPolicy } from "../runtime/types";
@@ -56,7 +56,7 @@ export interface RolloutArgs {
   paused?: boolean;
   /** Where the dead-letter alarm notifies (SNS topic ARNs). @default none */
   alarmActions?: pulumi.Input<string>[];
-  /** Seconds from a sweep that waits on a booting instance to its follow-up sweep (SQS allows 0-900). @default 30 */
+  /** Seconds from a sweep that waits on a booting instance to its follow-up sweep (SQS allows 0-900). @default 15 */
   followUpDelaySeconds?: number;
 }
 
@@ -104,7 +104,7 @@ export function validateRolloutArgs(args: RolloutArgs): void {
   if (!/^(rate|cron)\(.+\)$/.test(schedule)) {
     throw new Error(`rollout: scheduleExpression "${schedule}" must be rate(...) or cron(...), e.g. rate(5 minutes)`);
   }
-  const followUpDelay = args.followUpDelaySeconds ?? 30;
+  const followUpDelay = args.followUpDelaySeconds ?? DEFAULT_FOLLOW_UP_DELAY_SECONDS;
   if (!Number.isInteger(followUpDelay) || followUpDelay < 0 || followUpDelay > 900) {
     throw new Error(`rollout: followUpDelaySeconds is ${followUpDelay}; SQS delays a message 0 to 900 seconds`);
   }
@@ -458,7 +458,7 @@ export class Rollout extends pulumi.ComponentResource {
             [ENV.dryRun]: String(args.paused ?? false),
             [ENV.releaseBucket]: args.releaseBucketName,
             [ENV.followUpQueueUrl]: followUpQueue.url,
-            [ENV.followUpDelaySeconds]: String(args.followUpDelaySeconds ?? 30),
+            [ENV.followUpDelaySeconds]: String(args.followUpDelaySeconds ?? DEFAULT_FOLLOW_UP_DELAY_SECONDS),
           },
         },
         vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [securityGroup.id] },

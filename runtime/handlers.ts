@@ -10,6 +10,8 @@ import { S3ObjectStore } from "./aws/object-store";
 import { errorText, UsageError } from "./errors";
 import { decideFollowUp, DEFAULT_FOLLOW_UP_DELAY_SECONDS, MAX_FOLLOW_UP_DELAY_SECONDS } from "./follow-up";
 import type { FollowUpScheduler } from "./follow-up";
+// For components/rollout.ts, which imports from the runtime only the handler factories and what they need.
+export { DEFAULT_FOLLOW_UP_DELAY_SECONDS } from "./follow-up";
 import { sweepMetrics, writeMetrics } from "./metrics";
 import { validatePolicy } from "./planner";
 import { handleReleaseEvent } from "./release-handler";
@@ -41,7 +43,7 @@ export const ENV = {
   releaseBucket: "PHOENIX_RELEASE_BUCKET",
   /** The SQS delay queue follow-up sweeps go through. Optional: absent, no follow-ups (the schedule still sweeps). */
   followUpQueueUrl: "PHOENIX_FOLLOW_UP_QUEUE_URL",
-  /** Seconds from a sweep to its follow-up, 0-900. Optional, default 30. */
+  /** Seconds from a sweep to its follow-up, 0-900. Optional, default DEFAULT_FOLLOW_UP_DELAY_SECONDS (15). */
   followUpDelaySeconds: "PHOENIX_FOLLOW_UP_DELAY_SECONDS",
 } as const;
 
@@ -51,7 +53,7 @@ export interface HandlerConfig {
   policy: Policy;
   probe: Partial<ProbeOptions>;
   dryRun: boolean;
-  /** Seconds from a sweep to the follow-up it schedules. @default 30 */
+  /** Seconds from a sweep to the follow-up it schedules. @default DEFAULT_FOLLOW_UP_DELAY_SECONDS (15) */
   followUpDelaySeconds?: number;
 }
 

@@ -410,8 +410,8 @@ describe("the rollout Lambda's archive", function () {
       const sent = aws.calls("sqs", "SendMessage");
       assert.equal(sent.length, 1);
       assert.equal(sent[0].QueueUrl, `${aws.url}/123456789012/archive-follow-up`);
-      assert.equal(sent[0].DelaySeconds, 30);
-      assert.equal(resultOf(run.stdout).followUpSeconds, 30);
+      assert.equal(sent[0].DelaySeconds, 15);
+      assert.equal(resultOf(run.stdout).followUpSeconds, 15);
     } finally {
       await aws.close();
     }

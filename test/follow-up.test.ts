@@ -161,7 +161,7 @@ describe("the follow-up delay setting", () => {
     [ENV.probeTimeoutMs]: "1000",
   };
 
-  it("is left to the decision's 30-second default when unset, and read when set", () => {
+  it("is left to the decision's default when unset, and read when set", () => {
     assert.equal(readHandlerConfig(env).followUpDelaySeconds, undefined);
     assert.equal(readHandlerConfig({ ...env, [ENV.followUpDelaySeconds]: "45" }).followUpDelaySeconds, 45);
   });

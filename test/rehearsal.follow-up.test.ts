@@ -4,6 +4,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { DEFAULT_FOLLOW_UP_DELAY_SECONDS } from "../runtime/follow-up";
 import { runRehearsal, RehearsalResult } from "../runtime/rehearsal/rehearsal";
 import { NEW_VERSION } from "../runtime/rehearsal/scenarios";
 
@@ -44,8 +45,8 @@ describe("follow-up sweeps in the rehearsal", () => {
     );
   });
 
-  it("keeps at most one follow-up pending: never more follow-up sweeps than 30-second slots in the run", () => {
-    const slots = Math.ceil((withFollowUps.endedAtMinutes * 60) / 30);
+  it("keeps at most one follow-up pending: never more follow-up sweeps than delay-long slots in the run", () => {
+    const slots = Math.ceil((withFollowUps.endedAtMinutes * 60) / DEFAULT_FOLLOW_UP_DELAY_SECONDS);
     assert.ok(withFollowUps.followUps <= slots, `${withFollowUps.followUps} follow-ups in ${slots} slots`);
   });
 });

@@ -85,7 +85,7 @@ describe("the rollout component", () => {
       [ENV.dryRun]: "false",
       [ENV.releaseBucket]: BUCKET,
       [ENV.followUpQueueUrl]: mocks.one("aws:sqs/queue:Queue", "test-rollout-follow-up").state.url,
-      [ENV.followUpDelaySeconds]: "30",
+      [ENV.followUpDelaySeconds]: "15",
     });
   });
 

@@ -55,7 +55,7 @@ export interface RehearsalOptions {
   scheduleMinutes?: number;
   /** `phoenix` mode: delayed follow-up sweeps through the (simulated) SQS delay queue, as deployed. @default true */
   followUps?: boolean;
-  /** Seconds from a sweep to the follow-up it schedules (PHOENIX_FOLLOW_UP_DELAY_SECONDS). @default 30 */
+  /** Seconds from a sweep to the follow-up it schedules (PHOENIX_FOLLOW_UP_DELAY_SECONDS). @default 15 */
   followUpSeconds?: number;
   /** Simulated seconds per wall-clock second; Infinity runs as fast as the machine allows. @default Infinity */
   speed?: number;
