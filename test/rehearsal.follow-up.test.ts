@@ -4,7 +4,9 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { Command } from "commander";
 import { DEFAULT_FOLLOW_UP_DELAY_SECONDS } from "../runtime/follow-up";
+import { registerRehearseCommand } from "../runtime/rehearsal/command";
 import { runRehearsal, RehearsalResult } from "../runtime/rehearsal/rehearsal";
 import { NEW_VERSION } from "../runtime/rehearsal/scenarios";
 
@@ -48,5 +50,27 @@ describe("follow-up sweeps in the rehearsal", () => {
   it("keeps at most one follow-up pending: never more follow-up sweeps than delay-long slots in the run", () => {
     const slots = Math.ceil((withFollowUps.endedAtMinutes * 60) / DEFAULT_FOLLOW_UP_DELAY_SECONDS);
     assert.ok(withFollowUps.followUps <= slots, `${withFollowUps.followUps} follow-ups in ${slots} slots`);
+  });
+});
+
+describe("phoenix rehearse and follow-ups", () => {
+  function rehearse(): Command {
+    const program = new Command("phoenix").exitOverride().configureOutput({ writeErr: () => undefined });
+    registerRehearseCommand(program);
+    program.commands.forEach((c) => c.exitOverride().configureOutput({ writeErr: () => undefined }));
+    return program;
+  }
+
+  it("offers the follow-up delay and a switch to turn follow-ups off", () => {
+    const help = rehearse()
+      .commands.find((c) => c.name() === "rehearse")!
+      .helpInformation();
+
+    assert.ok(help.includes("--follow-up <seconds>"));
+    assert.ok(help.includes("--no-follow-ups"));
+  });
+
+  it("refuses a follow-up delay SQS cannot hold before running anything", async () => {
+    await assert.rejects(rehearse().parseAsync(["node", "phoenix", "rehearse", "--follow-up", "901"]), /--follow-up/);
   });
 });

@@ -3,8 +3,9 @@
 // `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_<SERVICE>`) points every client at an emulator.
 //
 // Each client's package is required on first use, not at import: requiring all five takes about 0.8 s on Node 20
-// (client-ec2 alone about 0.35 s), and a sweep's first calls (Auto Scaling, SSM, S3) need only three of them. The
-// CLI thus reaches AWS sooner, and `--help` or the rehearsal never load the SDK at all.
+// (client-ec2 alone about 0.35 s), and a sweep's first calls (Auto Scaling, SSM, S3) need only three of them (SQS
+// only when it schedules a follow-up). The CLI thus reaches AWS sooner, and `--help` or the rehearsal never load the
+// SDK at all.
 import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";

@@ -4,6 +4,7 @@ import { Command, Option } from "commander";
 import * as path from "node:path";
 import { UsageError } from "../errors";
 import { wholeNumber } from "../flags";
+import { DEFAULT_FOLLOW_UP_DELAY_SECONDS, MAX_FOLLOW_UP_DELAY_SECONDS } from "../follow-up";
 import { Strategy } from "../types";
 import { runRehearsal, TriggerMode } from "./rehearsal";
 import { findScenario, SCENARIOS, scenarioNames } from "./scenarios";
@@ -26,6 +27,8 @@ interface RehearseFlags {
   mode: TriggerMode;
   strategy?: Strategy;
   schedule: number;
+  followUp: number;
+  followUps: boolean;
   chart?: string | false;
   dir?: string;
   json?: boolean;
@@ -72,7 +75,8 @@ export function registerRehearseCommand(program: Command): void {
     .addOption(
       new Option(
         "--mode <mode>",
-        "sweep triggers: phoenix (schedule + launch/terminate events), original (5-min schedule only, floor 1)",
+        "sweep triggers: phoenix (schedule + launch/terminate events + follow-ups), original (5-min schedule only, " +
+          "floor 1)",
       )
         .choices(["phoenix", "original", "on-healthy"])
         .default("phoenix"),
@@ -88,6 +92,12 @@ export function registerRehearseCommand(program: Command): void {
         .argParser(positive("--schedule"))
         .default(5),
     )
+    .addOption(
+      new Option("--follow-up <seconds>", "phoenix mode: seconds from a waiting sweep to its follow-up sweep")
+        .argParser(wholeNumber("--follow-up", 0, MAX_FOLLOW_UP_DELAY_SECONDS))
+        .default(DEFAULT_FOLLOW_UP_DELAY_SECONDS),
+    )
+    .option("--no-follow-ups", "phoenix mode: no follow-up sweeps through the delay queue (to measure without)")
     .option("--chart <path>", "where to write the SVG chart (default: <dir>/rollout.svg)")
     .option("--no-chart", "do not draw the chart")
     .option("--dir <path>", "working directory for the release store and sweep log (default: .rehearsal/<scenario>)")
@@ -117,6 +127,8 @@ export function registerRehearseCommand(program: Command): void {
         mode: flags.mode,
         strategy: flags.strategy,
         scheduleMinutes: flags.schedule,
+        followUps: flags.followUps,
+        followUpSeconds: flags.followUp,
         workDir,
         chartPath,
         observer: view,
