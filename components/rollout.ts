@@ -126,11 +126,9 @@ export const EXCLUDED_PACKAGES = [
   "@aws-sdk/client-s3",
   "@aws-sdk/client-ssm",
   "@aws-sdk/client-sqs",
-  // EMF lines are written by runtime/metrics.ts; Powertools would add ~225 KB zipped (see that file).
-  "@aws-lambda-powertools/metrics",
-  "@aws-lambda-powertools/commons",
-  "@aws/lambda-invoke-store",
+  // The CLI's and the rehearsal's packages: the handler never loads them.
   "commander",
+  "fflate",
   "vega",
   "vega-lite",
 ];

@@ -14,6 +14,7 @@ import {
   S3Client,
 } from "@aws-sdk/client-s3";
 import type { AwsClientStub } from "aws-sdk-client-mock";
+import { zipSync } from "fflate";
 import { createHash } from "node:crypto";
 import { ContractError, PreconditionFailedError } from "../../runtime/errors";
 import {
@@ -103,18 +104,9 @@ function etagOf(body: Buffer): string {
   return `"${createHash("md5").update(body).digest("hex")}"`;
 }
 
-/** A minimal valid zip (one stored file) whose bytes vary with `text`: what release tests upload. */
+/** A valid zip (one file) whose bytes vary with `text` and nothing else: what release tests upload. */
 export function zipBytes(text: string): Buffer {
-  const name = Buffer.from("index.txt");
-  const data = Buffer.from(text);
-  const header = Buffer.alloc(30);
-  header.write("PK\x03\x04", 0, "latin1");
-  header.writeUInt32LE(data.length, 18);
-  header.writeUInt32LE(data.length, 22);
-  header.writeUInt16LE(name.length, 26);
-  const end = Buffer.alloc(22);
-  end.write("PK\x05\x06", 0, "latin1");
-  return Buffer.concat([header, name, data, end]);
+  return Buffer.from(zipSync({ "index.txt": Buffer.from(text) }, { mtime: new Date("2000-01-01T00:00:00Z") }));
 }
 
 /** A fleet held in memory; `onRead` lets a test change it between reads (replacements launching, getting healthy). */
