@@ -79,6 +79,8 @@ export interface RolloutConfig {
   timeoutSeconds: number;
   /** Deadline of one /version probe. */
   probeTimeoutMs: number;
+  /** /version probes in flight at once. */
+  probeConcurrency: number;
   /** Plan and log only, terminate nothing. */
   paused: boolean;
   /** Stale instances for this long raise the rollout-stuck alarm. */
@@ -283,6 +285,12 @@ const ENVIRONMENT_KEYS: ConfigKey[] = [
     type: "integer",
     default: 2000,
     description: "Deadline of one GET /version probe in milliseconds (100 to 60000).",
+  },
+  {
+    key: "probeConcurrency",
+    type: "integer",
+    default: 64,
+    description: "GET /version probes in flight at once (1 to 1024); raise it for fleets of thousands of instances.",
   },
   {
     key: "rolloutPaused",
@@ -807,6 +815,7 @@ function parseRollout(raw: RawConfig, problems: Problems): RolloutConfig {
   }
   const memorySizeMb = readInteger(raw, "rolloutMemoryMb", problems, 128, 10240);
   const probeTimeoutMs = readInteger(raw, "probeTimeoutMs", problems, 100, 60000);
+  const probeConcurrency = readInteger(raw, "probeConcurrency", problems, 1, 1024);
   const timeoutSeconds = readInteger(raw, "rolloutTimeoutSeconds", problems, 1, 900);
   const minTimeout = Math.ceil(probeTimeoutMs / 1000) + 30;
   if (timeoutSeconds <= minTimeout) {
@@ -827,6 +836,7 @@ function parseRollout(raw: RawConfig, problems: Problems): RolloutConfig {
     memorySizeMb,
     timeoutSeconds,
     probeTimeoutMs,
+    probeConcurrency,
     paused,
     stuckMinutes,
     ...(alarmEmail !== "" ? { alarmEmail } : {}),

@@ -261,6 +261,7 @@ export class Environment extends pulumi.ComponentResource {
         // Every tier carries its own floor; this is the fallback for a group whose tier the policy does not name.
         policy: { minHealthy: 1, minHealthyPercent: 0 },
         probeTimeoutMs: config.rollout.probeTimeoutMs,
+        probeConcurrency: config.rollout.probeConcurrency,
         memorySizeMb: config.rollout.memorySizeMb,
         timeoutSeconds: config.rollout.timeoutSeconds,
         scheduleExpression: config.rollout.scheduleExpression,

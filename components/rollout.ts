@@ -40,6 +40,8 @@ export interface RolloutArgs {
   policy: GroupPolicy;
   /** Deadline of one /version probe. @default 2000 */
   probeTimeoutMs?: number;
+  /** /version probes in flight at once. @default 64 */
+  probeConcurrency?: number;
   /** @default 256 */
   memorySizeMb?: number;
   /** Must exceed the sweep's budget: the probe deadline plus 30 s for the AWS reads and terminations. @default 120 */
@@ -87,6 +89,10 @@ export function validateRolloutArgs(args: RolloutArgs): void {
   }
   if (!Number.isInteger(probeTimeoutMs) || probeTimeoutMs < 100 || probeTimeoutMs > 60_000) {
     throw new Error(`rollout: probeTimeoutMs is ${probeTimeoutMs}; use a whole number from 100 to 60000`);
+  }
+  const probeConcurrency = args.probeConcurrency ?? 64;
+  if (!Number.isInteger(probeConcurrency) || probeConcurrency < 1 || probeConcurrency > 1024) {
+    throw new Error(`rollout: probeConcurrency is ${probeConcurrency}; use a whole number from 1 to 1024`);
   }
   const minTimeout = Math.ceil(probeTimeoutMs / 1000) + SWEEP_OVERHEAD_SECONDS;
   if (!Number.isInteger(timeoutSeconds) || timeoutSeconds <= minTimeout || timeoutSeconds > 900) {
@@ -453,6 +459,7 @@ export class Rollout extends pulumi.ComponentResource {
             [ENV.environment]: env,
             [ENV.policy]: JSON.stringify(policy),
             [ENV.probeTimeoutMs]: String(args.probeTimeoutMs ?? 2000),
+            [ENV.probeConcurrency]: String(args.probeConcurrency ?? 64),
             [ENV.dryRun]: String(args.paused ?? false),
             [ENV.releaseBucket]: args.releaseBucketName,
             [ENV.followUpQueueUrl]: followUpQueue.url,

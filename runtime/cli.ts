@@ -37,6 +37,7 @@ interface PolicyFlags {
   maxPerSweep?: number;
   maxInstanceAgeHours?: number;
   probeTimeoutMs?: number;
+  probeConcurrency?: number;
 }
 
 /** The policy a plan or sweep runs with: the defaults, overridden by whichever flags were given. */
@@ -60,7 +61,25 @@ export function strategyFlag(value: string): Strategy {
 }
 
 function probeFromFlags(flags: PolicyFlags): Partial<ProbeOptions> {
-  return flags.probeTimeoutMs !== undefined ? { timeoutMs: flags.probeTimeoutMs } : {};
+  return {
+    ...(flags.probeTimeoutMs !== undefined && { timeoutMs: flags.probeTimeoutMs }),
+    ...(flags.probeConcurrency !== undefined && { concurrency: flags.probeConcurrency }),
+  };
+}
+
+/** `--probe-timeout-ms` and `--probe-concurrency`, for every command that probes the fleet. */
+function addProbeOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--probe-timeout-ms <ms>", "deadline for each GET /version (default 2000)").argParser(
+        wholeNumber("--probe-timeout-ms", 1, 60_000),
+      ),
+    )
+    .addOption(
+      new Option("--probe-concurrency <n>", "GET /version probes in flight at once (default 64)").argParser(
+        wholeNumber("--probe-concurrency", 1, 1024),
+      ),
+    );
 }
 
 function addPolicyOptions(command: Command): Command {
@@ -91,11 +110,6 @@ function addPolicyOptions(command: Command): Command {
     .addOption(
       new Option("--max-instance-age-hours <h>", "replace instances older than this (default off)").argParser(
         wholeNumber("--max-instance-age-hours", 1),
-      ),
-    )
-    .addOption(
-      new Option("--probe-timeout-ms <ms>", "deadline for each GET /version (default 2000)").argParser(
-        wholeNumber("--probe-timeout-ms", 1, 60_000),
       ),
     );
 }
@@ -155,18 +169,12 @@ export function buildProgram(ctx: CliContext): Command {
     .showSuggestionAfterError()
     .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) });
 
-  program
-    .command("status")
+  addProbeOptions(program.command("status"))
     .description("show every instance of an environment: state, health, version, image, age")
     .requiredOption("--env <env>", "environment (stack) name, e.g. live")
     .addOption(
       new Option("--max-instance-age-hours <h>", "mark instances older than this").argParser(
         wholeNumber("--max-instance-age-hours", 1),
-      ),
-    )
-    .addOption(
-      new Option("--probe-timeout-ms <ms>", "deadline for each GET /version (default 2000)").argParser(
-        wholeNumber("--probe-timeout-ms", 1, 60_000),
       ),
     )
     .option("--json", "print the snapshot as JSON")
@@ -192,41 +200,43 @@ export function buildProgram(ctx: CliContext): Command {
       .requiredOption("--env <env>", "environment (stack) name, e.g. live")
       .option("--json", "print the plan as JSON (the last JSON object on stdout)")
       .option("--record <file>", "append the sweep's snapshot and plan as JSON lines (replay with `phoenix explain`)");
-    addPolicyOptions(command).action(async (opts: PolicyFlags & { env: string; json?: boolean; record?: string }) => {
-      const records: string[] = [];
-      const result = await sweep(
-        { fleet: await ctx.fleet(), probe: probeFromFlags(opts), log: (line) => records.push(line) },
-        { environment: opts.env, policy: policyFromFlags(opts), dryRun: dry },
-      );
-      if (opts.record) fs.appendFileSync(opts.record, records.map((r) => `${r}\n`).join(""));
-      requireGroups(result.snapshot);
-      for (const line of formatPlan(result.plan)) ctx.err(`${line}\n`);
-      for (const o of result.outcomes) {
-        ctx.err(`${o.group}: ${o.instanceId} ${o.status}${o.error ? ` (${o.error})` : ""}\n`);
-      }
-      for (const a of result.actions ?? []) {
-        ctx.err(`${a.group}: ${a.action} ${a.status}${a.error ? ` (${a.error})` : ""}\n`);
-      }
-      if (opts.json) {
-        const executed = dry ? {} : { outcomes: result.outcomes, ...(result.actions && { actions: result.actions }) };
-        ctx.out(`${JSON.stringify({ ...planJson(result.plan), ...executed })}\n`);
-      } else if (!dry) {
-        const done = result.outcomes.filter((o) => o.status === "terminated").length;
-        ctx.out(`terminated ${done} instance${done === 1 ? "" : "s"}\n`);
-        const failed = (result.actions ?? []).filter((a) => a.status !== "done").length;
-        for (const g of result.plan.groups.filter((x) => x.setDesired !== undefined)) {
-          ctx.out(
-            `${failed > 0 ? "tried to set" : "set"} ${g.name} desired capacity to ${g.setDesired} (surge ${g.surge?.phase})\n`,
-          );
+    addProbeOptions(addPolicyOptions(command)).action(
+      async (opts: PolicyFlags & { env: string; json?: boolean; record?: string }) => {
+        const records: string[] = [];
+        const result = await sweep(
+          { fleet: await ctx.fleet(), probe: probeFromFlags(opts), log: (line) => records.push(line) },
+          { environment: opts.env, policy: policyFromFlags(opts), dryRun: dry },
+        );
+        if (opts.record) fs.appendFileSync(opts.record, records.map((r) => `${r}\n`).join(""));
+        requireGroups(result.snapshot);
+        for (const line of formatPlan(result.plan)) ctx.err(`${line}\n`);
+        for (const o of result.outcomes) {
+          ctx.err(`${o.group}: ${o.instanceId} ${o.status}${o.error ? ` (${o.error})` : ""}\n`);
         }
-      } else {
-        const n = result.plan.groups.reduce((sum, g) => sum + g.terminate.length, 0);
-        ctx.out(`would terminate ${n} instance${n === 1 ? "" : "s"}\n`);
-        for (const g of result.plan.groups.filter((x) => x.setDesired !== undefined)) {
-          ctx.out(`would set ${g.name} desired capacity to ${g.setDesired} (surge ${g.surge?.phase})\n`);
+        for (const a of result.actions ?? []) {
+          ctx.err(`${a.group}: ${a.action} ${a.status}${a.error ? ` (${a.error})` : ""}\n`);
         }
-      }
-    });
+        if (opts.json) {
+          const executed = dry ? {} : { outcomes: result.outcomes, ...(result.actions && { actions: result.actions }) };
+          ctx.out(`${JSON.stringify({ ...planJson(result.plan), ...executed })}\n`);
+        } else if (!dry) {
+          const done = result.outcomes.filter((o) => o.status === "terminated").length;
+          ctx.out(`terminated ${done} instance${done === 1 ? "" : "s"}\n`);
+          const failed = (result.actions ?? []).filter((a) => a.status !== "done").length;
+          for (const g of result.plan.groups.filter((x) => x.setDesired !== undefined)) {
+            ctx.out(
+              `${failed > 0 ? "tried to set" : "set"} ${g.name} desired capacity to ${g.setDesired} (surge ${g.surge?.phase})\n`,
+            );
+          }
+        } else {
+          const n = result.plan.groups.reduce((sum, g) => sum + g.terminate.length, 0);
+          ctx.out(`would terminate ${n} instance${n === 1 ? "" : "s"}\n`);
+          for (const g of result.plan.groups.filter((x) => x.setDesired !== undefined)) {
+            ctx.out(`would set ${g.name} desired capacity to ${g.setDesired} (surge ${g.surge?.phase})\n`);
+          }
+        }
+      },
+    );
   }
 
   program

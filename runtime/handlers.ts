@@ -37,6 +37,8 @@ export const ENV = {
   policy: "PHOENIX_POLICY",
   /** Deadline of one /version probe, in milliseconds. */
   probeTimeoutMs: "PHOENIX_PROBE_TIMEOUT_MS",
+  /** /version probes in flight at once. Optional, default 64. */
+  probeConcurrency: "PHOENIX_PROBE_CONCURRENCY",
   /** `true`: plan and log, terminate nothing (the rollout's pause switch). Optional, default false. */
   dryRun: "PHOENIX_DRY_RUN",
   /** The release bucket's name: where the release handler reads the manifest and checks the artifacts. */
@@ -101,6 +103,11 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   if (!Number.isInteger(timeoutMs) || timeoutMs < 1) {
     throw new UsageError(`${ENV.probeTimeoutMs} is "${timeoutText}"; it must be a whole number of milliseconds >= 1`);
   }
+  const concurrencyText = (env[ENV.probeConcurrency] ?? "").trim();
+  const concurrency = Number(concurrencyText);
+  if (concurrencyText !== "" && (!Number.isInteger(concurrency) || concurrency < 1)) {
+    throw new UsageError(`${ENV.probeConcurrency} is "${concurrencyText}"; it must be a whole number >= 1`);
+  }
   const dryRunText = (env[ENV.dryRun] ?? "false").trim().toLowerCase();
   if (dryRunText !== "true" && dryRunText !== "false" && dryRunText !== "") {
     throw new UsageError(`${ENV.dryRun} is "${env[ENV.dryRun]}"; it must be true or false`);
@@ -119,7 +126,7 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   return {
     environment,
     policy,
-    probe: { timeoutMs },
+    probe: { timeoutMs, ...(concurrencyText !== "" && { concurrency }) },
     dryRun: dryRunText === "true",
     ...(delayText !== "" && { followUpDelaySeconds }),
   };

@@ -198,6 +198,13 @@ describe("the phoenix CLI", () => {
       assert.equal(result.err, "phoenix: --min-healthy-percent must be a whole number from 0 to 100 (got '150')\n");
     });
 
+    it("refuses a probe concurrency of zero, which would probe nothing", async () => {
+      const result = await phoenix(unused, "plan", "--env", "test", "--probe-concurrency", "0");
+
+      assert.equal(result.code, 2);
+      assert.equal(result.err, "phoenix: --probe-concurrency must be a whole number from 1 to 1024 (got '0')\n");
+    });
+
     it("says so when the environment has no groups", async () => {
       const empty = new MemoryFleet({ environment: "tset", readAt: "2026-11-26T04:00:00.000Z", groups: [] });
 

@@ -80,6 +80,13 @@ describe("handler configuration", () => {
     assert.throws(() => parsePolicy("minHealthy=1"), /PHOENIX_POLICY is not JSON/);
   });
 
+  it("probes with the concurrency it is given, and rejects one below 1", () => {
+    const config = readHandlerConfig({ ...BASE_ENV, [ENV.probeConcurrency]: "256" });
+
+    assert.deepEqual(config.probe, { timeoutMs: 1000, concurrency: 256 });
+    assert.throws(() => readHandlerConfig({ ...BASE_ENV, [ENV.probeConcurrency]: "0" }), /PHOENIX_PROBE_CONCURRENCY/);
+  });
+
   it("rejects a probe timeout that is not a whole number of milliseconds", () => {
     assert.throws(() => readHandlerConfig({ ...BASE_ENV, [ENV.probeTimeoutMs]: "2s" }), /PHOENIX_PROBE_TIMEOUT_MS/);
   });

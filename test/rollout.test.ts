@@ -82,6 +82,7 @@ describe("the rollout component", () => {
       [ENV.environment]: "test",
       [ENV.policy]: JSON.stringify({ minHealthy: 1, minHealthyPercent: 50, tiers: { api: { maxPerSweep: 1 } } }),
       [ENV.probeTimeoutMs]: "2000",
+      [ENV.probeConcurrency]: "64",
       [ENV.dryRun]: "false",
       [ENV.releaseBucket]: BUCKET,
       [ENV.followUpQueueUrl]: mocks.one("aws:sqs/queue:Queue", "test-rollout-follow-up").state.url,
@@ -384,6 +385,7 @@ describe("the rollout's stack config", () => {
       memorySizeMb: 256,
       timeoutSeconds: 120,
       probeTimeoutMs: 2000,
+      probeConcurrency: 64,
       paused: false,
       stuckMinutes: 60,
     });
@@ -418,6 +420,7 @@ describe("the rollout's stack config", () => {
     [{ rolloutSchedule: "every 5 minutes" }, /phoenix:rolloutSchedule = "every 5 minutes": must be rate/],
     [{ webMinHealthyPercent: "150" }, /phoenix:webMinHealthyPercent = 150: must be from 0 to 100/],
     [{ apiMaxInstanceAgeHours: "9000" }, /phoenix:apiMaxInstanceAgeHours = 9000: must be from 0 to 8760/],
+    [{ probeConcurrency: "0" }, /phoenix:probeConcurrency = 0: must be from 1 to 1024/],
     [{ alarmEmail: "ops" }, /phoenix:alarmEmail = "ops": must be an email address or empty/],
   ] as const) {
     it(`rejects ${JSON.stringify(raw)} naming the key`, () => {
