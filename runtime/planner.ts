@@ -256,8 +256,14 @@ function planGroup(group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy
   const surge = surgeTags.baseline !== undefined || strategy === "surge" ? planSurge(ctx) : undefined;
   if (surge !== undefined && surge.kind === "surge") {
     for (const id of surge.terminate) decisions.get(id)!.terminate = true;
+    const base = groupPlanOf(ctx, surge.terminate, surge.reason);
+    // The log line says when a sweep changes the group itself, not only which instances go.
+    const phase = surge.decision.phase;
+    const capacity = surge.setDesired !== undefined ? `: desired ${group.desiredCapacity} → ${surge.setDesired}` : "";
+    const acting = phase === "start" || phase === "finish" || phase === "abort";
     return {
-      ...groupPlanOf(ctx, surge.terminate, surge.reason),
+      ...base,
+      log: acting ? `${base.log}, surge ${phase}${capacity}` : base.log,
       strategy,
       surge: surge.decision,
       ...(surge.terminate.length > 0 && { decrement: true }),

@@ -74,6 +74,17 @@ describe("planner with the surge strategy", () => {
       assert.match(g.reason, /^surge start: raising desired capacity from 3 to 6 to launch 3 replacements for 3 stale/);
     });
 
+    it("says in the group's log line that the surge starts and how desired capacity changes", () => {
+      const snapshot = aSnapshot([aGroup("live-web", oldOnes())], { version: "1.0.2" });
+
+      const g = only(plan(snapshot, SURGE));
+
+      assert.equal(
+        g.log,
+        "live-web => lowest version 1.0.1, highest version 1.0.1, 0 instances to terminate, surge start: desired 3 → 6",
+      );
+    });
+
     it("takes the strategy from the group's phoenix:strategy tag, and a policy's strategy over the tag", () => {
       const tagged = aGroup("live-web", oldOnes(), {
         tags: { "phoenix:environment": "live", "phoenix:tier": "web", "phoenix:strategy": "surge" },

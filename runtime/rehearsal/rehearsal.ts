@@ -86,6 +86,8 @@ export interface RunInfo {
   instances: number;
   tiers: string[];
   seed: number;
+  /** Whether sweeps schedule delayed follow-ups, as the deployed Lambda does. */
+  followUps: boolean;
 }
 
 /** In-service instances of one tier and one version (and image, when the image changes) at one instant. */
@@ -191,6 +193,7 @@ class Run {
   private readonly decisions: string[] = [];
   private sweeps = 0;
   private followUps = 0;
+  private readonly followUpsOn: boolean;
   /** A follow-up message is delayed or visible in the queue (one being processed is in flight and does not count). */
   private followUpPending = false;
   private convergedAt?: number;
@@ -247,6 +250,7 @@ class Run {
     });
     this.metricsPath = path.join(options.workDir, "metrics.jsonl");
     const followUps = this.mode === "phoenix" && (options.followUps ?? true);
+    this.followUpsOn = followUps;
     // The rollout Lambda's entry point, configured through the same environment variables the stack sets.
     this.handler = createRolloutHandler(
       {
@@ -283,6 +287,7 @@ class Run {
       instances: this.instances,
       tiers: TIERS,
       seed: this.seed,
+      followUps: this.followUpsOn,
     });
     this.scheduleTriggers();
     this.clock.at(START, "minute zero", () => this.minuteZero());

@@ -32,7 +32,7 @@ export class TerminalView implements RehearsalObserver {
       `  ${info.scenario.summary}`,
       `  ${info.tiers.length} tiers × ${info.instances} instances · boot ${info.timing.bootSeconds / 60} min ±${Math.round(
         info.timing.bootJitter * 100,
-      )}% · ${triggerText(info.mode)} · ${policyText(info.policy)} · seed ${info.seed} · ${speed}`,
+      )}% · ${triggerText(info.mode, info.followUps)} · ${policyText(info.policy)} · seed ${info.seed} · ${speed}`,
       "",
     ];
     this.options.write(`${lines.join("\n")}\n`);
@@ -151,12 +151,12 @@ export class TerminalView implements RehearsalObserver {
   }
 }
 
-function triggerText(mode: RunInfo["mode"]): string {
+function triggerText(mode: RunInfo["mode"], followUps: boolean): string {
   return mode === "original"
     ? "sweeps every 5 min only (the original)"
     : mode === "on-healthy"
       ? "sweeps on schedule + whenever a target turns healthy (hypothetical trigger)"
-      : "sweeps on schedule + launch/terminate events";
+      : `sweeps on schedule + launch/terminate events${followUps ? " + follow-ups" : ""}`;
 }
 
 function policyText(policy: Policy): string {
