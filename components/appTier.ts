@@ -6,7 +6,17 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Platform, RolloutStrategy, ScheduledScaling } from "../config";
 import { MANIFEST_KEY } from "../runtime/manifest";
 import { renderBootScript } from "../userdata/render";
-import { ENVIRONMENT_TAG, MANAGED_BY, MANAGED_BY_TAG, PORT_TAG, STRATEGY_TAG, TIER_TAG, tierTags } from "./tags";
+import type { GroupPolicy } from "../runtime/types";
+import {
+  ENVIRONMENT_TAG,
+  MANAGED_BY,
+  MANAGED_BY_TAG,
+  POLICY_TAG,
+  PORT_TAG,
+  STRATEGY_TAG,
+  TIER_TAG,
+  tierTags,
+} from "./tags";
 
 /** Group metrics published every minute: what the dashboard and the terminator's reasoning need. */
 export const GROUP_METRICS: aws.types.enums.autoscaling.Metric[] = [
@@ -42,6 +52,8 @@ export interface AppTierArgs {
   healthCheckGracePeriodSeconds: number;
   /** Rollout strategy, tagged `phoenix:strategy` for the rollout Lambda. */
   strategy: RolloutStrategy;
+  /** Rollout policy (floor, limits), tagged `phoenix:policy` so `phoenix plan`/`sweep` keep the Lambda's floor. */
+  rolloutPolicy?: GroupPolicy;
   /** ALBRequestCountPerTarget target; 0 adds no request-based policy. */
   requestsPerTarget: number;
   /** Average CPU percent target; 0 adds no CPU policy. */
@@ -309,6 +321,7 @@ export class AppTier extends pulumi.ComponentResource {
       [TIER_TAG]: args.tier,
       [PORT_TAG]: String(args.port),
       [STRATEGY_TAG]: args.strategy,
+      ...(args.rolloutPolicy !== undefined && { [POLICY_TAG]: JSON.stringify(args.rolloutPolicy) }),
       [MANAGED_BY_TAG]: MANAGED_BY,
       Name: `${args.environment}-${args.tier}`,
     };

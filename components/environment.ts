@@ -4,7 +4,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BaseImagePipeline } from "../ami/pipeline";
-import { PhoenixConfig, TierName, TIERS } from "../config";
+import { PhoenixConfig, TierConfig, TierName, TIERS } from "../config";
+import type { GroupPolicy } from "../runtime/types";
 import { bootLogGroupName } from "../userdata/render";
 import { AppTier } from "./appTier";
 import { Alerts, Dashboard } from "./dashboard";
@@ -212,6 +213,7 @@ export class Environment extends pulumi.ComponentResource {
           desiredCapacity: tier.desiredCapacity,
           healthCheckGracePeriodSeconds: tier.healthCheckGracePeriodSeconds,
           strategy: tier.strategy,
+          rolloutPolicy: tierPolicy(tier),
           requestsPerTarget: tier.requestsPerTarget,
           cpuTargetPercent: tier.cpuTargetPercent,
           instanceWarmupSeconds: tier.instanceWarmupSeconds,
@@ -249,14 +251,7 @@ export class Environment extends pulumi.ComponentResource {
           name: t,
           port: config.tiers[t].port,
           autoScalingGroupName: tiers[t].groupName,
-          policy: {
-            minHealthy: config.tiers[t].minHealthy,
-            minHealthyPercent: config.tiers[t].minHealthyPercent,
-            ...(config.tiers[t].maxPerSweep !== undefined ? { maxPerSweep: config.tiers[t].maxPerSweep } : {}),
-            ...(config.tiers[t].maxInstanceAgeHours !== undefined
-              ? { maxInstanceAgeHours: config.tiers[t].maxInstanceAgeHours }
-              : {}),
-          },
+          policy: tierPolicy(config.tiers[t]),
         })),
         // Every tier carries its own floor; this is the fallback for a group whose tier the policy does not name.
         policy: { minHealthy: 1, minHealthyPercent: 0 },
@@ -318,4 +313,14 @@ export class Environment extends pulumi.ComponentResource {
       imagePipelineArn: pulumi.output(this.imagePipeline?.pipelines[0].pipelineArn),
     };
   }
+}
+
+/** A tier's rollout policy from its config: what the Lambda runs with, and what its groups are tagged with. */
+function tierPolicy(tier: TierConfig): GroupPolicy {
+  return {
+    minHealthy: tier.minHealthy,
+    minHealthyPercent: tier.minHealthyPercent,
+    ...(tier.maxPerSweep !== undefined && { maxPerSweep: tier.maxPerSweep }),
+    ...(tier.maxInstanceAgeHours !== undefined && { maxInstanceAgeHours: tier.maxInstanceAgeHours }),
+  };
 }

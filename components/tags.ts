@@ -7,6 +7,8 @@ export const ENVIRONMENT_TAG = "phoenix:environment";
 export const TIER_TAG = "phoenix:tier";
 export const PORT_TAG = "phoenix:port";
 export const STRATEGY_TAG = "phoenix:strategy";
+/** The tier's rollout policy as JSON; runtime/planner.ts POLICY_TAG reads it. */
+export const POLICY_TAG = "phoenix:policy";
 export const MANAGED_BY_TAG = "managed-by";
 export const MANAGED_BY = "phoenix";
 

@@ -5,11 +5,21 @@ import { Command, CommanderError, Option } from "commander";
 import * as fs from "node:fs";
 import { UsageError } from "./errors";
 import { wholeNumber } from "./flags";
-import { formatPlan, plan as planFleet } from "./planner";
+import { formatPlan, plan as planFleet, POLICY_TAG, validatePolicy } from "./planner";
 import { registerRehearseCommand } from "./rehearsal/command";
 import { registerReleaseCommands } from "./release-cli";
 import { readSnapshot, sweep, SweepRecord } from "./sweep";
-import { DEFAULT_POLICY, FleetAdapter, FleetSnapshot, Plan, Policy, ProbeOptions, Strategy } from "./types";
+import {
+  DEFAULT_POLICY,
+  FleetAdapter,
+  FleetSnapshot,
+  GroupPolicy,
+  GroupState,
+  Plan,
+  Policy,
+  ProbeOptions,
+  Strategy,
+} from "./types";
 import { formatStatus } from "./status";
 
 /** Where the CLI writes and what it talks to; tests inject their own. */
@@ -40,16 +50,44 @@ interface PolicyFlags {
   probeConcurrency?: number;
 }
 
-/** The policy a plan or sweep runs with: the defaults, overridden by whichever flags were given. */
-export function policyFromFlags(flags: PolicyFlags): Policy {
+/** The policy fields the flags set; each overrides the tagged value of every tier. */
+function flagOverrides(flags: PolicyFlags): Partial<GroupPolicy> {
   return {
-    ...DEFAULT_POLICY,
     ...(flags.minHealthy !== undefined && { minHealthy: flags.minHealthy }),
     ...(flags.minHealthyPercent !== undefined && { minHealthyPercent: flags.minHealthyPercent }),
     ...(flags.maxPerSweep !== undefined && { maxPerSweep: flags.maxPerSweep }),
     ...(flags.maxInstanceAgeHours !== undefined && { maxInstanceAgeHours: flags.maxInstanceAgeHours }),
     ...(flags.strategy !== undefined && { strategy: flags.strategy }),
   };
+}
+
+/**
+ * The policy a plan or sweep runs with: the defaults, then each tier's policy as the infrastructure tagged it on its
+ * groups (`phoenix:policy`: the values the Lambda runs with), then whichever flags were given.
+ */
+export function policyFor(groups: Pick<GroupState, "name" | "tier" | "tags">[], flags: PolicyFlags): Policy {
+  const overrides = flagOverrides(flags);
+  const tiers: Record<string, Partial<GroupPolicy>> = {};
+  for (const group of groups) {
+    const text = group.tags[POLICY_TAG];
+    if (text === undefined) continue;
+    let tagged: unknown;
+    try {
+      tagged = JSON.parse(text);
+    } catch {
+      tagged = undefined;
+    }
+    if (typeof tagged !== "object" || tagged === null || Array.isArray(tagged)) {
+      throw new UsageError(
+        `group ${group.name}: tag ${POLICY_TAG} is ${JSON.stringify(text)}, not a JSON policy object; ` +
+          "redeploy the stack (pulumi up) to rewrite it",
+      );
+    }
+    tiers[group.tier] = { ...(tagged as Partial<GroupPolicy>), ...overrides };
+  }
+  const policy: Policy = { ...DEFAULT_POLICY, ...overrides, ...(Object.keys(tiers).length > 0 && { tiers }) };
+  validatePolicy(policy);
+  return policy;
 }
 
 /** Parses --strategy, or says what was given and what is allowed. */
@@ -181,11 +219,11 @@ export function buildProgram(ctx: CliContext): Command {
     .action(async (opts: PolicyFlags & { env: string; json?: boolean }) => {
       const snapshot = await readSnapshot(await ctx.fleet(), opts.env, probeFromFlags(opts));
       requireGroups(snapshot);
-      const plan = planFleet(snapshot, policyFromFlags(opts));
+      const plan = planFleet(snapshot, policyFor(snapshot.groups, opts));
       if (opts.json) {
         ctx.out(`${JSON.stringify({ snapshot, plan: planJson(plan) })}\n`);
       } else {
-        ctx.out(formatStatus(snapshot, plan, opts.maxInstanceAgeHours));
+        ctx.out(formatStatus(snapshot, plan));
       }
     });
 
@@ -205,7 +243,7 @@ export function buildProgram(ctx: CliContext): Command {
         const records: string[] = [];
         const result = await sweep(
           { fleet: await ctx.fleet(), probe: probeFromFlags(opts), log: (line) => records.push(line) },
-          { environment: opts.env, policy: policyFromFlags(opts), dryRun: dry },
+          { environment: opts.env, policy: (snapshot) => policyFor(snapshot.groups, opts), dryRun: dry },
         );
         if (opts.record) fs.appendFileSync(opts.record, records.map((r) => `${r}\n`).join(""));
         requireGroups(result.snapshot);

@@ -23,6 +23,11 @@ const MINUTE_MS = 60_000;
 
 /** The group tag that picks a group's strategy (written by the infrastructure from each tier's config). */
 export const STRATEGY_TAG = "phoenix:strategy";
+/**
+ * The group tag holding its tier's rollout policy as JSON (`{"minHealthy":2,...}`), written by the infrastructure from
+ * the same config as the Lambda's policy, so that `phoenix plan` and `phoenix sweep` keep the deployed floor.
+ */
+export const POLICY_TAG = "phoenix:policy";
 /** A surge's state, kept on the group so that any later sweep (even after a crash) knows a surge is in progress. */
 export const SURGE_TAGS = {
   /** Desired capacity before the surge: what finish and abort return to. */

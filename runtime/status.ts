@@ -31,7 +31,8 @@ function health(instance: FleetSnapshot["groups"][number]["instances"][number]):
   return `${instance.asgHealth}${lbText}`;
 }
 
-export function formatStatus(snapshot: FleetSnapshot, plan: Plan, maxInstanceAgeHours?: number): string {
+/** One table per group; an instance past its tier's age limit (the plan's "age" reason) is marked. */
+export function formatStatus(snapshot: FleetSnapshot, plan: Plan): string {
   const now = Date.parse(snapshot.readAt);
   const byName = new Map<string, GroupPlan>(plan.groups.map((g) => [g.name, g]));
   const sections = snapshot.groups.map((group) => {
@@ -47,7 +48,7 @@ export function formatStatus(snapshot: FleetSnapshot, plan: Plan, maxInstanceAge
     for (const instance of group.instances) {
       const decision = decided?.instances.find((d) => d.id === instance.id);
       const ageMs = now - Date.parse(instance.launchTime);
-      const pastLimit = maxInstanceAgeHours !== undefined && ageMs > maxInstanceAgeHours * 3_600_000;
+      const pastLimit = decision?.reasons.includes("age") ?? false;
       const imageMark =
         snapshot.desiredImageId === undefined ? "" : decision?.reasons.includes("image") ? " (drift)" : " (current)";
       rows.push([

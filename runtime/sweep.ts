@@ -25,7 +25,8 @@ export interface SweepDeps {
 
 export interface SweepRequest {
   environment: string;
-  policy: Policy;
+  /** The policy, or how to derive it from what was read (the CLI takes each tier's from its group's tags). */
+  policy: Policy | ((snapshot: FleetSnapshot) => Policy);
   /** Plan only: read and decide, terminate nothing. */
   dryRun?: boolean;
 }
@@ -60,7 +61,8 @@ export async function sweep(deps: SweepDeps, request: SweepRequest): Promise<Swe
   const record = (r: SweepRecord) => log(JSON.stringify(r));
 
   const snapshot = await readSnapshot(deps.fleet, request.environment, deps.probe);
-  const policy = deps.fleet.surge === undefined ? withoutSurge(request.policy) : request.policy;
+  const requested = typeof request.policy === "function" ? request.policy(snapshot) : request.policy;
+  const policy = deps.fleet.surge === undefined ? withoutSurge(requested) : requested;
   record({ type: "sweep.snapshot", snapshot, policy });
   const plan = planFleet(snapshot, policy);
   record({ type: "sweep.plan", plan });

@@ -104,6 +104,29 @@ describe("the phoenix CLI", () => {
       assert.deepEqual(result.json().groups[0].terminate, ["i-old1"]);
     });
 
+    it("keeps the floor the infrastructure tagged on the group, unless a flag overrides it", async () => {
+      const state = await midRollout();
+      state.groups[0].tags = { "phoenix:policy": '{"minHealthy":2,"minHealthyPercent":0}' };
+
+      const tagged = await phoenix(new MemoryFleet(state), "plan", "--env", "test", "--json");
+      const flagged = await phoenix(new MemoryFleet(state), "plan", "--env", "test", "--json", "--min-healthy", "1");
+
+      assert.deepEqual(tagged.json().groups[0].terminate, ["i-old1"]);
+      assert.deepEqual(flagged.json().groups[0].terminate, ["i-old1", "i-old2"]);
+    });
+
+    it("refuses to sweep with a group's policy tag it cannot read, terminating nothing", async () => {
+      const state = await midRollout();
+      state.groups[0].tags = { "phoenix:policy": "minHealthy=2" };
+      const fleet = new MemoryFleet(state);
+
+      const result = await phoenix(fleet, "sweep", "--env", "test");
+
+      assert.equal(result.code, 2);
+      assert.match(result.err, /^phoenix: group test-web: tag phoenix:policy is "minHealthy=2", not a JSON policy/);
+      assert.deepEqual(fleet.terminated, []);
+    });
+
     it("leaves an unstable group alone, names the instance, and still exits 0", async () => {
       const state = await midRollout();
       state.groups[0].instances[2].privateIp = loopback.address(); // nothing listens there: connection refused

@@ -595,6 +595,16 @@ for (const stack of ["test", "live"]) {
       assert.equal(policy.tiers.web.maxInstanceAgeHours, stack === "live" ? 336 : undefined);
     });
 
+    it("tags each group with the same rollout policy, so `phoenix plan` keeps the Lambda's floor", () => {
+      const fn = mocks.one("aws:lambda/function:Function", `${stack}-rollout-fn`);
+      const policy = JSON.parse(fn.inputs.environment.variables.PHOENIX_POLICY as string);
+
+      for (const tier of ["web", "api"]) {
+        const group = mocks.one("aws:autoscaling/group:Group", `${stack}-${tier}-asg`);
+        assert.deepEqual(JSON.parse(tagMap(group)["phoenix:policy"].value), policy.tiers[tier]);
+      }
+    });
+
     it("resolves every stack output", async () => {
       const url = await unwrap(program.loadBalancerUrl);
 
