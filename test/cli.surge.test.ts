@@ -1,30 +1,15 @@
 // The CLI's surge surface: `--strategy surge|replace` on plan and sweep, `"setDesired"` in the --json plan when a
 // surge starts, finishes or aborts, and a sweep that carries a surge start out.
 import * as assert from "node:assert/strict";
-import { CliContext, main } from "../runtime/cli";
 import { SURGE_TAGS } from "../runtime/planner";
-import { FleetAdapter, FleetState, InstanceState } from "../runtime/types";
+import { FleetState } from "../runtime/types";
+import { answering, groupOf, runCli } from "./support/fleets";
 import { Loopback } from "./support/loopback";
 import { MemoryFleet } from "./support/memory-store";
 
 const loopback = new Loopback("127.95");
 
-async function phoenix(fleet: FleetAdapter, ...args: string[]) {
-  let out = "";
-  let err = "";
-  const ctx: CliContext = {
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    fleet: () => Promise.resolve(fleet),
-  };
-  const code = await main(["node", "phoenix", ...args], ctx);
-  return { code, out, err, json: () => JSON.parse(out.trim().split("\n").pop()!) };
-}
-
-async function instance(id: string, version: string, launchTime: string): Promise<InstanceState> {
-  const { ip } = await loopback.serve({ kind: "answer", body: version });
-  return { id, lifecycleState: "InService", asgHealth: "Healthy", lbHealth: {}, launchTime, privateIp: ip };
-}
+const phoenix = runCli;
 
 /** Two web instances on 1.0.1 and a manifest naming 1.0.2; the group is tagged `phoenix:strategy=<tag>`. */
 async function staleFleet(tag = "replace"): Promise<FleetState> {
@@ -33,20 +18,15 @@ async function staleFleet(tag = "replace"): Promise<FleetState> {
     readAt: "2026-11-26T04:00:00.000Z",
     desiredVersion: "1.0.2",
     groups: [
-      {
-        name: "test-web",
-        tier: "web",
-        desiredCapacity: 2,
-        minSize: 1,
-        maxSize: 6,
-        port: loopback.port,
-        targetGroupArns: [],
-        tags: { "phoenix:environment": "test", "phoenix:tier": "web", "phoenix:strategy": tag },
-        instances: [
-          await instance("i-old-1", "1.0.1", "2026-11-20T00:00:00.000Z"),
-          await instance("i-old-2", "1.0.1", "2026-11-21T00:00:00.000Z"),
+      groupOf(
+        loopback,
+        "web",
+        [
+          await answering(loopback, "i-old-1", "1.0.1", { launchTime: "2026-11-20T00:00:00.000Z" }),
+          await answering(loopback, "i-old-2", "1.0.1", { launchTime: "2026-11-21T00:00:00.000Z" }),
         ],
-      },
+        { tags: { "phoenix:environment": "test", "phoenix:tier": "web", "phoenix:strategy": tag } },
+      ),
     ],
   };
 }

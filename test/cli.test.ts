@@ -2,52 +2,19 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { CliContext, main, readSweepRecords } from "../runtime/cli";
+import { readSweepRecords } from "../runtime/cli";
 import { FleetReadError } from "../runtime/errors";
-import { FleetAdapter, FleetState, GroupState, InstanceState } from "../runtime/types";
+import { FleetAdapter, FleetState, InstanceState } from "../runtime/types";
+import { answering, groupOf, runCli } from "./support/fleets";
 import { Loopback } from "./support/loopback";
 import { MemoryFleet } from "./support/memory-store";
 
 const loopback = new Loopback("127.40");
 
-/** Runs `phoenix <args>` against an injected fleet and captures what it prints. */
-async function phoenix(fleet: FleetAdapter, ...args: string[]) {
-  let out = "";
-  let err = "";
-  const ctx: CliContext = {
-    out: (text) => (out += text),
-    err: (text) => (err += text),
-    fleet: () => Promise.resolve(fleet),
-  };
-  const code = await main(["node", "phoenix", ...args], ctx);
-  return { code, out, err, json: () => JSON.parse(out.trim().split("\n").pop()!) };
-}
+const phoenix = runCli;
 
-async function instance(id: string, version: string, launchTime: string, imageId = "ami-new"): Promise<InstanceState> {
-  const server = await loopback.serve({ kind: "answer", body: version });
-  return {
-    id,
-    lifecycleState: "InService",
-    asgHealth: "Healthy",
-    lbHealth: {},
-    launchTime,
-    imageId,
-    privateIp: server.ip,
-  };
-}
-
-function webGroup(instances: InstanceState[]): GroupState {
-  return {
-    name: "test-web",
-    tier: "web",
-    desiredCapacity: instances.length,
-    minSize: 1,
-    maxSize: 6,
-    port: loopback.port,
-    targetGroupArns: [],
-    tags: {},
-    instances,
-  };
+function instance(id: string, version: string, launchTime: string, imageId = "ami-new"): Promise<InstanceState> {
+  return answering(loopback, id, version, { launchTime, imageId });
 }
 
 /** The original's scenario in one group: two instances on 1.0.266, one already on 1.0.274, no manifest. */
@@ -56,7 +23,7 @@ async function midRollout(): Promise<FleetState> {
     environment: "test",
     readAt: "2026-11-26T04:00:00.000Z",
     groups: [
-      webGroup([
+      groupOf(loopback, "web", [
         await instance("i-old1", "1.0.266", "2026-11-20T00:00:00.000Z"),
         await instance("i-old2", "1.0.266", "2026-11-21T00:00:00.000Z"),
         await instance("i-new1", "1.0.274", "2026-11-26T03:50:00.000Z"),

@@ -1,38 +1,15 @@
 import * as assert from "node:assert/strict";
-import { Clock, followRollout, RolloutProgress } from "../runtime/follow";
-import { FleetState, GroupState, InstanceState } from "../runtime/types";
+import { followRollout, RolloutProgress } from "../runtime/follow";
+import { FleetState, InstanceState } from "../runtime/types";
+import { answering, fakeClock, groupOf } from "./support/fleets";
 import { Loopback } from "./support/loopback";
 import { MemoryFleet } from "./support/memory-store";
 
 const loopback = new Loopback("127.32");
 const MINUTE = 60_000;
 
-/** Time that moves only when the follower sleeps: no test waits for real. */
-function fakeClock(): Clock & { slept: number[] } {
-  let t = 1_000_000;
-  const slept: number[] = [];
-  return {
-    slept,
-    now: () => t,
-    sleep: (ms) => {
-      slept.push(ms);
-      t += ms;
-      return Promise.resolve();
-    },
-  };
-}
-
-async function up(id: string, version: string, extra: Partial<InstanceState> = {}): Promise<InstanceState> {
-  const server = await loopback.serve({ kind: "answer", body: version });
-  return {
-    id,
-    lifecycleState: "InService",
-    asgHealth: "Healthy",
-    lbHealth: {},
-    launchTime: "2026-11-26T03:00:00Z",
-    privateIp: server.ip,
-    ...extra,
-  };
+function up(id: string, version: string, extra: Partial<InstanceState> = {}): Promise<InstanceState> {
+  return answering(loopback, id, version, extra);
 }
 
 function pending(id: string): InstanceState {
@@ -47,17 +24,7 @@ function pending(id: string): InstanceState {
 }
 
 function fleetOf(instances: InstanceState[], desiredCapacity = 2): FleetState {
-  const group: GroupState = {
-    name: "test-web",
-    tier: "web",
-    desiredCapacity,
-    minSize: 1,
-    maxSize: 4,
-    port: loopback.port,
-    targetGroupArns: [],
-    tags: {},
-    instances,
-  };
+  const group = groupOf(loopback, "web", instances, { desiredCapacity, maxSize: 4 });
   return { environment: "test", readAt: "2026-11-26T03:00:00Z", groups: [group] };
 }
 
@@ -92,7 +59,7 @@ describe("following a rollout", () => {
       fleet,
       environment: "test",
       version: "1.0.2",
-      clock: fakeClock(),
+      clock: fakeClock(1_000_000),
       pollMs: MINUTE,
       onProgress: (p) => seen.push(p),
     });
@@ -131,7 +98,7 @@ describe("following a rollout", () => {
       fleetOf([n1, o2, o3], 3),
       fleetOf([n1, n2, o3], 3),
     ]);
-    const clock = fakeClock();
+    const clock = fakeClock(1_000_000);
 
     const result = await followRollout({
       fleet,
@@ -154,7 +121,7 @@ describe("following a rollout", () => {
       up("i-new-1", "1.0.2", { asgHealth: "Unhealthy" }),
     ]);
     const fleet = scripted([fleetOf([old2, pending("i-new-1")]), fleetOf([old2, sick])]);
-    const clock = fakeClock();
+    const clock = fakeClock(1_000_000);
 
     const result = await followRollout({
       fleet,
@@ -192,7 +159,7 @@ describe("following a rollout", () => {
       fleet: scripted(states),
       environment: "test",
       version: "1.0.2",
-      clock: fakeClock(),
+      clock: fakeClock(1_000_000),
       pollMs: MINUTE,
       stallMs: 5 * MINUTE,
     });
@@ -213,7 +180,7 @@ describe("following a rollout", () => {
       fleet,
       environment: "test",
       version: "1.0.2",
-      clock: fakeClock(),
+      clock: fakeClock(1_000_000),
       pollMs: MINUTE,
       onProgress: (p) => seen.push(p),
     });
@@ -224,7 +191,7 @@ describe("following a rollout", () => {
 
   it("never sleeps past the deadline", async () => {
     const fleet = scripted([fleetOf([await up("i-old-1", "1.0.1")], 1)]);
-    const clock = fakeClock();
+    const clock = fakeClock(1_000_000);
 
     const result = await followRollout({
       fleet,

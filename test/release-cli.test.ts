@@ -4,7 +4,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { UsageError } from "../runtime/errors";
-import { Clock } from "../runtime/follow";
 import { MANIFEST_KEY, parseManifest } from "../runtime/manifest";
 import { publishRelease } from "../runtime/release";
 import {
@@ -14,49 +13,21 @@ import {
   registerReleaseCommands,
   RolloutNotConvergedError,
 } from "../runtime/release-cli";
-import { FleetState, GroupState, InstanceState } from "../runtime/types";
+import { FleetState, InstanceState } from "../runtime/types";
+import { answering, fakeClock, groupOf } from "./support/fleets";
 import { Loopback } from "./support/loopback";
 import { MemoryFleet, MemoryObjectStore, zipBytes } from "./support/memory-store";
 
 const loopback = new Loopback("127.33");
 
-async function up(id: string, version: string, extra: Partial<InstanceState> = {}): Promise<InstanceState> {
-  const server = await loopback.serve({ kind: "answer", body: version });
-  return {
-    id,
-    lifecycleState: "InService",
-    asgHealth: "Healthy",
-    lbHealth: {},
-    launchTime: "2026-11-26T03:00:00Z",
-    privateIp: server.ip,
-    ...extra,
-  };
+function up(id: string, version: string, extra: Partial<InstanceState> = {}): Promise<InstanceState> {
+  return answering(loopback, id, version, extra);
 }
 
 function fleetOf(web: InstanceState[], api: InstanceState[]): FleetState {
-  const group = (tier: string, instances: InstanceState[]): GroupState => ({
-    name: `test-${tier}`,
-    tier,
-    desiredCapacity: 1,
-    minSize: 1,
-    maxSize: 2,
-    port: loopback.port,
-    targetGroupArns: [],
-    tags: {},
-    instances,
-  });
+  const group = (tier: string, instances: InstanceState[]) =>
+    groupOf(loopback, tier, instances, { desiredCapacity: 1, maxSize: 2 });
   return { environment: "test", readAt: "2026-11-26T03:00:00Z", groups: [group("web", web), group("api", api)] };
-}
-
-function fakeClock(): Clock {
-  let t = 0;
-  return {
-    now: () => t,
-    sleep: (ms) => {
-      t += ms;
-      return Promise.resolve();
-    },
-  };
 }
 
 describe("the release commands", () => {
@@ -94,6 +65,21 @@ describe("the release commands", () => {
     await program.parseAsync(["node", "phoenix", ...args]);
   }
 
+  /** `release --env test --version <v>` with a zip for each tier: what most tests start from. */
+  function release(version: string): string[] {
+    return [
+      "release",
+      "--env",
+      "test",
+      "--version",
+      version,
+      "--artifact",
+      `web=${zip("w.zip")}`,
+      "--artifact",
+      `api=${zip("a.zip")}`,
+    ];
+  }
+
   function current() {
     return parseManifest(store.text(MANIFEST_KEY)!);
   }
@@ -114,35 +100,14 @@ describe("the release commands", () => {
   after(() => loopback.close());
 
   it("publishes a release for every tier the environment's groups are tagged with", async () => {
-    await phoenix(
-      "release",
-      "--env",
-      "test",
-      "--version",
-      "1.0.2",
-      "--artifact",
-      `web=${zip("w.zip")}`,
-      "--artifact",
-      `api=${zip("a.zip")}`,
-    );
+    await phoenix(...release("1.0.2"));
 
     assert.deepEqual(current().artifacts, { api: "releases/1.0.2/api.zip", web: "releases/1.0.2/web.zip" });
     assert.match(err, /test: releases\/current\.json now names 1\.0\.2; uploaded/);
   });
 
   it("prints the result as JSON with --json", async () => {
-    await phoenix(
-      "release",
-      "--env",
-      "test",
-      "--version",
-      "1.0.2",
-      "--artifact",
-      `web=${zip("w.zip")}`,
-      "--artifact",
-      `api=${zip("a.zip")}`,
-      "--json",
-    );
+    await phoenix(...release("1.0.2"), "--json");
 
     const doc = JSON.parse(out);
     assert.equal(doc.status, "published");
@@ -177,20 +142,7 @@ describe("the release commands", () => {
       if (reads === 4) fleet.state = fleetOf([webNew], [apiNew]);
     };
 
-    await phoenix(
-      "release",
-      "--env",
-      "test",
-      "--version",
-      "1.0.2",
-      "--artifact",
-      `web=${zip("w.zip")}`,
-      "--artifact",
-      `api=${zip("a.zip")}`,
-      "--wait",
-      "--poll",
-      "10s",
-    );
+    await phoenix(...release("1.0.2"), "--wait", "--poll", "10s");
 
     assert.match(err, /^web {2}test-web {2}1\/1 on 1\.0\.2, done/m);
     assert.match(err, /test: every tier runs 1\.0\.2 \(0m20s\)/);
@@ -209,22 +161,7 @@ describe("the release commands", () => {
     };
 
     await assert.rejects(
-      phoenix(
-        "release",
-        "--env",
-        "test",
-        "--version",
-        "1.0.2",
-        "--artifact",
-        `web=${zip("w.zip")}`,
-        "--artifact",
-        `api=${zip("a.zip")}`,
-        "--wait",
-        "--stall",
-        "5m",
-        "--poll",
-        "1m",
-      ),
+      phoenix(...release("1.0.2"), "--wait", "--stall", "5m", "--poll", "1m"),
       (e: Error) => e instanceof RolloutNotConvergedError && /rollout of 1\.0\.2 stalled/.test(e.message),
     );
     assert.match(err, /web i-web-new is unhealthy in target group web/);
@@ -238,18 +175,7 @@ describe("the release commands", () => {
     };
 
     await assert.rejects(
-      phoenix(
-        "release",
-        "--env",
-        "test",
-        "--version",
-        "1.0.2",
-        "--artifact",
-        `web=${zip("w.zip")}`,
-        "--artifact",
-        `api=${zip("a.zip")}`,
-        "--wait",
-      ),
+      phoenix(...release("1.0.2"), "--wait"),
       (e: Error) =>
         e instanceof RolloutNotConvergedError &&
         /^test: the surge to 1\.0\.2 was aborted: .* previous version serves at full capacity/.test(e.message),
@@ -258,22 +184,7 @@ describe("the release commands", () => {
 
   it("fails when the rollout does not finish before --timeout", async () => {
     await assert.rejects(
-      phoenix(
-        "release",
-        "--env",
-        "test",
-        "--version",
-        "1.0.2",
-        "--artifact",
-        `web=${zip("w.zip")}`,
-        "--artifact",
-        `api=${zip("a.zip")}`,
-        "--wait",
-        "--timeout",
-        "30m",
-        "--stall",
-        "2h",
-      ),
+      phoenix(...release("1.0.2"), "--wait", "--timeout", "30m", "--stall", "2h"),
       (e: Error) =>
         e instanceof RolloutNotConvergedError && /did not reach every instance within 30m00s/.test(e.message),
     );
