@@ -6,7 +6,7 @@ import { SURGE_TAGS } from "../runtime/planner";
 import { handleReleaseEvent, S3NotificationEvent } from "../runtime/release-handler";
 import { DEFAULT_POLICY, GroupState, InstanceState, Policy } from "../runtime/types";
 import { Loopback } from "./support/loopback";
-import { MemoryFleet, MemoryObjectStore, zipBytes } from "./support/memory-store";
+import { MemoryFleet, MemoryObjectStore, seedRelease } from "./support/memory-store";
 
 const loopback = new Loopback("127.93");
 
@@ -34,15 +34,6 @@ const EVENT: S3NotificationEvent = {
     { eventName: "ObjectCreated:Put", s3: { bucket: { name: "test-releases" }, object: { key: MANIFEST_KEY } } },
   ],
 };
-
-function publish(store: MemoryObjectStore, version: string): void {
-  const artifacts: Record<string, string> = {};
-  for (const tier of ["api", "web"]) {
-    artifacts[tier] = `releases/${version}/${tier}.zip`;
-    store.seed(artifacts[tier], zipBytes(`${tier} ${version}`));
-  }
-  store.seed(MANIFEST_KEY, JSON.stringify({ version, artifacts, publishedAt: "2026-11-26T03:00:00.000Z" }));
-}
 
 describe("the release handler with the surge strategy", () => {
   let store: MemoryObjectStore;
@@ -95,7 +86,7 @@ describe("the release handler with the surge strategy", () => {
   beforeEach(() => {
     store = new MemoryObjectStore();
     logs = [];
-    publish(store, "1.0.2");
+    seedRelease(store, "1.0.2");
   });
 
   after(() => loopback.close());

@@ -14,7 +14,7 @@ import { MANIFEST_KEY } from "../runtime/manifest";
 import { decodeS3Key, handleReleaseEvent, S3NotificationEvent } from "../runtime/release-handler";
 import { DEFAULT_POLICY, GroupState, InstanceState, Policy } from "../runtime/types";
 import { Loopback } from "./support/loopback";
-import { emulateS3, MemoryFleet, MemoryObjectStore, zipBytes } from "./support/memory-store";
+import { emulateS3, MemoryFleet, MemoryObjectStore, seedRelease } from "./support/memory-store";
 
 const loopback = new Loopback("127.31");
 
@@ -40,15 +40,6 @@ function group(name: string, tier: string, instances: InstanceState[]): GroupSta
 
 function s3Event(key: string, eventName = "ObjectCreated:Put"): S3NotificationEvent {
   return { Records: [{ eventName, s3: { bucket: { name: "test-releases" }, object: { key } } }] };
-}
-
-function publishManifest(store: MemoryObjectStore, version: string, tiers = ["api", "web"]): void {
-  const artifacts: Record<string, string> = {};
-  for (const tier of tiers) {
-    artifacts[tier] = `releases/${version}/${tier}.zip`;
-    store.seed(artifacts[tier], zipBytes(`${tier} ${version}`));
-  }
-  store.seed(MANIFEST_KEY, JSON.stringify({ version, artifacts, publishedAt: "2026-11-26T03:00:00.000Z" }));
 }
 
 describe("the release handler", () => {
@@ -95,7 +86,7 @@ describe("the release handler", () => {
   after(() => loopback.close());
 
   it("terminates exactly the oldest stale instance in each tier when current.json is written", async () => {
-    publishManifest(store, "1.0.2");
+    seedRelease(store, "1.0.2");
 
     const result = await run(s3Event(MANIFEST_KEY));
 
@@ -108,7 +99,7 @@ describe("the release handler", () => {
 
   for (const key of ["releases/1.0.2/web.zip", "releases/1.0.2/release.json", "releases/current.json.tmp"]) {
     it(`ignores an event for ${key}`, async () => {
-      publishManifest(store, "1.0.2");
+      seedRelease(store, "1.0.2");
 
       const result = await run(s3Event(key));
 
@@ -136,7 +127,7 @@ describe("the release handler", () => {
   });
 
   it("does not terminate a second instance when the same event is delivered twice", async () => {
-    publishManifest(store, "1.0.2");
+    seedRelease(store, "1.0.2");
     await run(s3Event(MANIFEST_KEY));
 
     const replay = await run(s3Event(MANIFEST_KEY));
@@ -146,7 +137,7 @@ describe("the release handler", () => {
   });
 
   it("does not terminate again once a replacement runs the release, even in a settled group", async () => {
-    publishManifest(store, "1.0.2");
+    seedRelease(store, "1.0.2");
     await run(s3Event(MANIFEST_KEY));
     // The Auto Scaling groups replaced both instances, and the replacements are healthy on 1.0.2.
     fleet.state.groups[0].instances.push(await instance("i-web-repl", "1.0.2", "2026-11-26T03:05:00Z"));
@@ -160,7 +151,7 @@ describe("the release handler", () => {
   });
 
   it("leaves an unstable group alone and still acts on the stable one", async () => {
-    publishManifest(store, "1.0.2");
+    seedRelease(store, "1.0.2");
     fleet.state.groups[1].instances[0] = await instance("i-api-new", undefined, "2026-11-20T00:00:00Z");
 
     const result = await run(s3Event(MANIFEST_KEY));
@@ -170,7 +161,7 @@ describe("the release handler", () => {
   });
 
   it("never takes a group to its floor", async () => {
-    publishManifest(store, "1.0.2");
+    seedRelease(store, "1.0.2");
 
     const result = await run(s3Event(MANIFEST_KEY), { minHealthy: 2, minHealthyPercent: 0 });
 
@@ -178,7 +169,7 @@ describe("the release handler", () => {
   });
 
   it("terminates one per tier even when the policy allows more per sweep", async () => {
-    publishManifest(store, "1.0.2");
+    seedRelease(store, "1.0.2");
 
     const result = await run(s3Event(MANIFEST_KEY), {
       minHealthy: 0,
@@ -191,7 +182,7 @@ describe("the release handler", () => {
   });
 
   it("logs the snapshot and plan as sweep records so `phoenix explain` can replay the decision", async () => {
-    publishManifest(store, "1.0.2");
+    seedRelease(store, "1.0.2");
 
     await run(s3Event(MANIFEST_KEY));
 
@@ -204,7 +195,7 @@ describe("the release handler", () => {
     [
       "a version that is not semver",
       (s: MemoryObjectStore) => {
-        publishManifest(s, "1.0.2");
+        seedRelease(s, "1.0.2");
         const doc = JSON.parse(s.text(MANIFEST_KEY)!);
         s.seed(MANIFEST_KEY, JSON.stringify({ ...doc, version: "latest" }));
       },
@@ -213,7 +204,7 @@ describe("the release handler", () => {
     [
       "an artifact that does not exist",
       (s: MemoryObjectStore) => {
-        publishManifest(s, "1.0.2");
+        seedRelease(s, "1.0.2");
         s.objects.delete("releases/1.0.2/web.zip");
       },
       /artifact for web \(releases\/1\.0\.2\/web\.zip\) does not exist; nothing was terminated/,
@@ -298,7 +289,7 @@ describe("the release handler", () => {
     });
 
     it("terminates the oldest web instance with TerminateInstanceInAutoScalingGroup, keeping desired capacity", async () => {
-      publishManifest(store, "1.0.2", ["web"]);
+      seedRelease(store, "1.0.2", ["web"]);
 
       const result = await handleReleaseEvent(s3Event(MANIFEST_KEY), {
         fleet: new AwsFleet(clients),
@@ -317,7 +308,7 @@ describe("the release handler", () => {
     });
 
     it("terminates nothing when the manifest names an artifact S3 does not have", async () => {
-      publishManifest(store, "1.0.2", ["web"]);
+      seedRelease(store, "1.0.2", ["web"]);
       store.objects.delete("releases/1.0.2/web.zip");
 
       await assert.rejects(

@@ -17,6 +17,7 @@ import type { AwsClientStub } from "aws-sdk-client-mock";
 import { zipSync } from "fflate";
 import { createHash } from "node:crypto";
 import { ContractError, PreconditionFailedError } from "../../runtime/errors";
+import { MANIFEST_KEY } from "../../runtime/manifest";
 import {
   FleetAdapter,
   FleetState,
@@ -102,6 +103,16 @@ export function sha256Of(body: Buffer): string {
 
 function etagOf(body: Buffer): string {
   return `"${createHash("md5").update(body).digest("hex")}"`;
+}
+
+/** Seeds a published release, as `phoenix release` leaves it: each tier's zip, then `releases/current.json`. */
+export function seedRelease(store: MemoryObjectStore, version: string, tiers = ["api", "web"]): void {
+  const artifacts: Record<string, string> = {};
+  for (const tier of tiers) {
+    artifacts[tier] = `releases/${version}/${tier}.zip`;
+    store.seed(artifacts[tier], zipBytes(`${tier} ${version}`));
+  }
+  store.seed(MANIFEST_KEY, JSON.stringify({ version, artifacts, publishedAt: "2026-11-26T03:00:00.000Z" }));
 }
 
 /** A valid zip (one file) whose bytes vary with `text` and nothing else: what release tests upload. */
