@@ -274,98 +274,77 @@ export class Dashboard extends pulumi.ComponentResource {
       parent,
     );
 
-    const actions = { alarmActions: [args.alarmTopicArn], okActions: [args.alarmTopicArn] };
-    const alarms: aws.cloudwatch.MetricAlarm[] = [];
-    for (const t of args.tiers) {
-      // Stale instances in every 5-minute window for the whole time: the terminator is not making progress (new
-      // instances never become healthy, the group is unstable, or the floor leaves no room).
-      alarms.push(
-        new aws.cloudwatch.MetricAlarm(
-          `${name}-${t.name}-rollout-stuck`,
-          {
-            alarmDescription:
-              `phoenix ${env} ${t.name}: stale instances for ${stuckMinutes} minutes — the rollout is stuck. ` +
-              "`phoenix plan --env " +
-              env +
-              "` says why each group is left alone",
-            namespace: METRICS_NAMESPACE,
-            metricName: MetricName.InstancesStale,
-            dimensions: { [Dimension.Environment]: env, [Dimension.Tier]: t.name },
-            statistic: "Minimum",
-            period: 300,
-            evaluationPeriods: Math.ceil(stuckMinutes / 5),
-            threshold: 0,
-            comparisonOperator: "GreaterThanThreshold",
-            // No data means no sweep ran: the Lambda errors alarm covers that, not this one.
-            treatMissingData: "notBreaching",
-            ...actions,
-            tags,
-          },
-          parent,
-        ),
-        // A sweep aborted a surge: the release's new instances never became healthy and were removed. The old
-        // version still serves at full capacity, but the release failed and someone must fix or roll back.
-        new aws.cloudwatch.MetricAlarm(
-          `${name}-${t.name}-surge-aborted`,
-          {
-            alarmDescription:
-              `phoenix ${env} ${t.name}: a surge rollout was aborted — the new release never became healthy; the ` +
-              "previous version serves at full capacity. Publish a fix or `phoenix rollback --env " +
-              env +
-              "`",
-            namespace: METRICS_NAMESPACE,
-            metricName: MetricName.SurgeAborts,
-            dimensions: { [Dimension.Environment]: env, [Dimension.Tier]: t.name },
-            statistic: "Sum",
-            period: 300,
-            evaluationPeriods: 1,
-            threshold: 0,
-            comparisonOperator: "GreaterThanThreshold",
-            treatMissingData: "notBreaching",
-            ...actions,
-            tags,
-          },
-          parent,
-        ),
-        new aws.cloudwatch.MetricAlarm(
-          `${name}-${t.name}-unhealthy-hosts`,
-          {
-            alarmDescription: `phoenix ${env} ${t.name}: the load balancer has seen an unhealthy instance for ${unhealthyMinutes} minutes`,
-            namespace: "AWS/ApplicationELB",
-            metricName: "UnHealthyHostCount",
-            dimensions: { TargetGroup: t.targetGroupArnSuffix, LoadBalancer: args.loadBalancerArnSuffix },
-            statistic: "Maximum",
-            period: 60,
-            evaluationPeriods: unhealthyMinutes,
-            threshold: 0,
-            comparisonOperator: "GreaterThanThreshold",
-            treatMissingData: "notBreaching",
-            ...actions,
-            tags,
-          },
-          parent,
-        ),
-      );
-    }
-    alarms.push(
+    // Every alarm fires on any occurrence (above zero), notifies the topic both ways, and treats no data as fine: no
+    // data means no sweep ran, which the Lambda errors alarm covers.
+    type AlarmMetric = Pick<
+      aws.cloudwatch.MetricAlarmArgs,
+      "alarmDescription" | "namespace" | "metricName" | "dimensions" | "statistic" | "period" | "evaluationPeriods"
+    >;
+    const aboveZero = (suffix: string, metric: AlarmMetric) =>
       new aws.cloudwatch.MetricAlarm(
-        `${name}-lambda-errors`,
+        `${name}-${suffix}`,
         {
-          alarmDescription: `phoenix ${env}: the rollout Lambda failed; its log says why (release.error or a stack)`,
-          namespace: "AWS/Lambda",
-          metricName: "Errors",
-          dimensions: { FunctionName: args.functionName },
-          statistic: "Sum",
-          period: 300,
-          evaluationPeriods: 1,
+          ...metric,
           threshold: 0,
           comparisonOperator: "GreaterThanThreshold",
           treatMissingData: "notBreaching",
-          ...actions,
+          alarmActions: [args.alarmTopicArn],
+          okActions: [args.alarmTopicArn],
           tags,
         },
         parent,
-      ),
+      );
+    const alarms: aws.cloudwatch.MetricAlarm[] = [];
+    for (const t of args.tiers) {
+      const tier = { [Dimension.Environment]: env, [Dimension.Tier]: t.name };
+      alarms.push(
+        // Stale instances in every 5-minute window for the whole time: the terminator is not making progress (new
+        // instances never become healthy, the group is unstable, or the floor leaves no room).
+        aboveZero(`${t.name}-rollout-stuck`, {
+          alarmDescription:
+            `phoenix ${env} ${t.name}: stale instances for ${stuckMinutes} minutes — the rollout is stuck. ` +
+            `\`phoenix plan --env ${env}\` says why each group is left alone`,
+          namespace: METRICS_NAMESPACE,
+          metricName: MetricName.InstancesStale,
+          dimensions: tier,
+          statistic: "Minimum",
+          period: 300,
+          evaluationPeriods: Math.ceil(stuckMinutes / 5),
+        }),
+        // A sweep aborted a surge: the release's new instances never became healthy and were removed. The old
+        // version still serves at full capacity, but the release failed and someone must fix or roll back.
+        aboveZero(`${t.name}-surge-aborted`, {
+          alarmDescription:
+            `phoenix ${env} ${t.name}: a surge rollout was aborted — the new release never became healthy; the ` +
+            `previous version serves at full capacity. Publish a fix or \`phoenix rollback --env ${env}\``,
+          namespace: METRICS_NAMESPACE,
+          metricName: MetricName.SurgeAborts,
+          dimensions: tier,
+          statistic: "Sum",
+          period: 300,
+          evaluationPeriods: 1,
+        }),
+        aboveZero(`${t.name}-unhealthy-hosts`, {
+          alarmDescription: `phoenix ${env} ${t.name}: the load balancer has seen an unhealthy instance for ${unhealthyMinutes} minutes`,
+          namespace: "AWS/ApplicationELB",
+          metricName: "UnHealthyHostCount",
+          dimensions: { TargetGroup: t.targetGroupArnSuffix, LoadBalancer: args.loadBalancerArnSuffix },
+          statistic: "Maximum",
+          period: 60,
+          evaluationPeriods: unhealthyMinutes,
+        }),
+      );
+    }
+    alarms.push(
+      aboveZero("lambda-errors", {
+        alarmDescription: `phoenix ${env}: the rollout Lambda failed; its log says why (release.error or a stack)`,
+        namespace: "AWS/Lambda",
+        metricName: "Errors",
+        dimensions: { FunctionName: args.functionName },
+        statistic: "Sum",
+        period: 300,
+        evaluationPeriods: 1,
+      }),
     );
 
     this.dashboardName = dashboard.dashboardName;

@@ -123,6 +123,7 @@ describe("the dashboard and alarms", () => {
         ["Phoenix", "SurgeAborts", { Environment: "test", Tier: tier }, "Sum", 0],
       );
       assert.equal(a.inputs.comparisonOperator, "GreaterThanThreshold");
+      assert.match(a.inputs.alarmDescription, /Publish a fix or `phoenix rollback --env test`$/);
     }
   });
 
