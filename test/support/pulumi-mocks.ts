@@ -91,6 +91,12 @@ export class PulumiMocks {
   readonly calls: RecordedCall[] = [];
   /** Invokes nobody answered: settle() fails with their tokens instead of hanging. */
   readonly unanswered: string[] = [];
+  /**
+   * Every resource's URN as the Pulumi engine would compute it (the whole chain of parent types, then the name),
+   * each followed by its parent's name: a resource's identity in a deployed stack. Renaming a resource, changing its
+   * type or moving it under another parent changes its URN, which the engine treats as delete-and-create.
+   */
+  readonly urns: string[] = [];
   stack = "";
   region = "";
 
@@ -99,6 +105,7 @@ export class PulumiMocks {
     this.resources.length = 0;
     this.calls.length = 0;
     this.unanswered.length = 0;
+    this.urns.length = 0;
   }
 
   /** Custom and component resources of a type token. */
@@ -405,8 +412,26 @@ export async function setupMocks(stack: string, options: MockOptions = {}): Prom
     },
   };
   await pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
+  recordUrns(stack);
   pulumi.runtime.setAllConfig(config);
   return recorder;
+}
+
+/**
+ * The mock monitor names a child `<parent's last type>$<type>`; the engine names it with the whole chain of parent
+ * types. Replace the naming with the engine's, and record every URN with its parent's name.
+ */
+function recordUrns(stack: string): void {
+  // getMonitor is internal to @pulumi/pulumi but stable across 3.x; under mocks it returns the MockMonitor.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): unknown };
+  const monitor = settings.getMonitor() as { newUrn(parent: string | undefined, type: string, name: string): string };
+  monitor.newUrn = (parent, type, name) => {
+    const qualified = parent ? `${parent.split("::")[2]}$${type}` : type;
+    const urn = `urn:pulumi:${stack}::${PROJECT}::${qualified}::${name}`;
+    recorder.urns.push(`${urn} (parent: ${parent ? parent.split("::").pop() : "none"})`);
+    return urn;
+  };
 }
 
 /**
