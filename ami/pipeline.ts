@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Platform, platformImageParameterName, PUBLIC_IMAGE_ALIASES } from "./imageSource";
+import { Platform, platformImageParameterName, PUBLIC_IMAGE_ALIASES } from "./image-source";
 import {
   DEFAULT_SCHEDULE_EXPRESSION,
   DEFAULT_START_CONDITION,
@@ -16,7 +16,7 @@ import {
   StartCondition,
 } from "./schedule";
 
-export { baseImageParameterName, Platform, platformImageParameterName } from "./imageSource";
+export { baseImageParameterName, Platform, platformImageParameterName } from "./image-source";
 export { DEFAULT_SCHEDULE_EXPRESSION, DEFAULT_START_CONDITION, START_CONDITIONS, StartCondition } from "./schedule";
 
 /** Pipeline arguments that cannot be used; the message names the argument, the value and what is allowed. */

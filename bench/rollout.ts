@@ -7,9 +7,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runRehearsal, RehearsalResult, TriggerMode } from "../runtime/rehearsal/rehearsal";
-import { DEFAULT_FOLLOW_UP_DELAY_SECONDS } from "../runtime/follow-up";
-import { DEFAULT_STRATEGY } from "../runtime/planner";
-import { Strategy } from "../runtime/types";
+import { DEFAULT_FOLLOW_UP_DELAY_SECONDS } from "../runtime/core/follow-up";
+import { DEFAULT_STRATEGY } from "../runtime/core/planner";
+import { Strategy } from "../runtime/core/types";
 import { table } from "../runtime/rehearsal/view";
 
 const BOOT_MINUTES = 6;

@@ -21,8 +21,8 @@ import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { createClients } from "../runtime/aws/clients";
 import { AwsFleet } from "../runtime/aws/fleet";
-import { sweep } from "../runtime/sweep";
-import { DEFAULT_POLICY, DEFAULT_PROBE_OPTIONS, FleetAdapter, ProbeOptions } from "../runtime/types";
+import { sweep } from "../runtime/ops/sweep";
+import { DEFAULT_POLICY, DEFAULT_PROBE_OPTIONS, FleetAdapter, ProbeOptions } from "../runtime/core/types";
 import { Behaviour, Loopback } from "../test/support/loopback";
 
 const ENV = "bench";

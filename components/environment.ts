@@ -5,13 +5,13 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BaseImagePipeline } from "../ami/pipeline";
 import { PhoenixConfig, TierConfig, TierName, TIERS } from "../config";
-import type { GroupPolicy } from "../runtime/types";
+import type { GroupPolicy } from "../runtime/core/types";
 import { bootLogGroupName } from "../userdata/render";
-import { AppTier } from "./appTier";
-import { Alerts, Dashboard } from "./dashboard";
-import { LoadBalancer, LoadBalancerRoute } from "./loadBalancer";
+import { AppTier } from "./app-tier";
+import { Alerts, Dashboard } from "./observability";
+import { LoadBalancer, LoadBalancerRoute } from "./load-balancer";
 import { Network } from "./network";
-import { PrivateBucket, ReleaseStore } from "./releaseStore";
+import { PrivateBucket, ReleaseStore } from "./release-store";
 import { Rollout } from "./rollout";
 import { environmentTags } from "./tags";
 

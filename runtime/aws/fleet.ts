@@ -9,9 +9,9 @@ import {
 } from "@aws-sdk/client-auto-scaling";
 import type { Instance as Ec2Instance } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
-import { mapBounded } from "../concurrency";
-import { ContractError, errorText, FleetReadError } from "../errors";
-import { MANIFEST_KEY, parseManifest } from "../manifest";
+import { mapBounded } from "../core/concurrency";
+import { ContractError, errorText, FleetReadError } from "../core/errors";
+import { MANIFEST_KEY, parseManifest } from "../core/manifest";
 import {
   FleetAdapter,
   FleetState,
@@ -21,7 +21,7 @@ import {
   SurgeOperations,
   TargetHealthState,
   TerminationOutcome,
-} from "../types";
+} from "../core/types";
 import { errorName, isAlreadyGone } from "./errors";
 import { AwsClients, sdk } from "./clients";
 import { readBaseImage, readReleaseBucket } from "./parameters";

@@ -1,7 +1,7 @@
 // The SSM parameters the infrastructure writes for each environment and the runtime reads: where releases live and
 // which base image every instance must run.
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
-import { ContractError } from "../errors";
+import { ContractError } from "../core/errors";
 
 /** `/phoenix/<env>/release-bucket`: the name of the environment's release bucket. */
 export function releaseBucketParameter(environment: string): string {

@@ -9,8 +9,8 @@ import {
   SuspendProcessesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
-import { errorText } from "../errors";
-import { SurgeOperations, TerminationOutcome } from "../types";
+import { errorText } from "../core/errors";
+import { SurgeOperations, TerminationOutcome } from "../core/types";
 import { errorName, isAlreadyGone } from "./errors";
 import { AwsClients } from "./clients";
 

@@ -3,8 +3,8 @@
 import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ContractError, PreconditionFailedError } from "../errors";
-import { ObjectStore } from "../types";
+import { ContractError, PreconditionFailedError } from "../core/errors";
+import { ObjectStore } from "../core/types";
 
 /** What the store remembers about an object beside its bytes (S3 keeps this as object metadata). */
 interface ObjectMeta {

@@ -1,8 +1,8 @@
 // The rehearsal's stand-in for AWS: Auto Scaling groups that keep their desired capacity, instances that boot
 // (Pending → InService → healthy in the target group), a load balancer view, and the base-image parameter —
 // behind the same FleetAdapter the AWS adapter implements, so the real sweep and release handler drive it unchanged.
-import { parseManifest, MANIFEST_KEY } from "../manifest";
-import { FleetAdapter, FleetState, GroupState, InstanceState, ObjectStore, TerminationOutcome } from "../types";
+import { parseManifest, MANIFEST_KEY } from "../core/manifest";
+import { FleetAdapter, FleetState, GroupState, InstanceState, ObjectStore, TerminationOutcome } from "../core/types";
 import { readArtifact } from "./artifact";
 import { Prng, SimClock } from "./clock";
 import { InstanceServer, LoopbackAddresses } from "./instance-server";

@@ -3,13 +3,13 @@
 // on the schedule and on Auto Scaling's launch/terminate events as deployed. Nothing here decides what to terminate.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { UsageError } from "../errors";
-import { MANIFEST_KEY } from "../manifest";
-import type { FollowUpOutcome } from "../follow-up";
-import { createRolloutHandler, ENV, RolloutHandler } from "../handlers";
-import { effectivePolicy, floorFor } from "../planner";
-import { publishRelease, rollback } from "../release";
-import { DEFAULT_POLICY, Plan, Policy, Strategy, TerminationOutcome } from "../types";
+import { UsageError } from "../core/errors";
+import { MANIFEST_KEY } from "../core/manifest";
+import type { FollowUpOutcome } from "../core/follow-up";
+import { createRolloutHandler, ENV, RolloutHandler } from "../lambda/handlers";
+import { effectivePolicy, floorFor } from "../core/planner";
+import { publishRelease, rollback } from "../ops/releases";
+import { DEFAULT_POLICY, Plan, Policy, Strategy, TerminationOutcome } from "../core/types";
 import { buildArtifact } from "./artifact";
 import { writeChart } from "./chart";
 import { Prng, SimClock } from "./clock";

@@ -1,6 +1,6 @@
 // The rehearsal's scenarios: a starting fleet, what happens to it at minute zero (a release, a bad release, a
 // rollback, a new base image, a scale-out, instances ageing out), and the outcome the real runtime must reach.
-import { GroupPolicy } from "../types";
+import { GroupPolicy } from "../core/types";
 
 export const OLD_VERSION = "1.0.266";
 export const NEW_VERSION = "1.0.274";

@@ -1,7 +1,7 @@
 // The rehearsal's terminal view: a log of decisions as they are made (the planner's own log lines, in the original
 // terminator's style), a live status block per tier (instances by version and state) when stdout is a terminal,
 // and the summary at the end.
-import { Policy } from "../types";
+import { Policy } from "../core/types";
 import { isInService, LocalFleet, LocalInstance } from "./local-fleet";
 import { formatMinutes, RehearsalObserver, RehearsalResult, RunInfo } from "./rehearsal";
 

@@ -1,7 +1,7 @@
 // fast-check arbitraries for random fleets (snapshots and policies) and small builders for hand-written fleets, so
 // every spec that reasons about plans draws from the same, realistic distribution: mostly healthy, often not.
 import fc from "fast-check";
-import { FleetSnapshot, GroupSnapshot, InstanceSnapshot, Policy, ProbeResult } from "../../runtime/types";
+import { FleetSnapshot, GroupSnapshot, InstanceSnapshot, Policy, ProbeResult } from "../../runtime/core/types";
 
 /** The "now" of generated snapshots. Launch times fall up to 1200 hours before it. */
 export const READ_AT = "2026-11-26T04:00:00.000Z";

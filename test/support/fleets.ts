@@ -1,8 +1,8 @@
 // Building blocks for tests that run real probes against a fleet: instances that answer /version on loopback, a
 // group to hold them, a clock tests drive by hand, and the `phoenix` CLI run against an injected fleet.
 import { CliContext, main } from "../../runtime/cli";
-import { Clock } from "../../runtime/follow";
-import { FleetAdapter, GroupState, InstanceState } from "../../runtime/types";
+import { Clock } from "../../runtime/ops/watch";
+import { FleetAdapter, GroupState, InstanceState } from "../../runtime/core/types";
 import { Loopback } from "./loopback";
 
 /** An InService, healthy instance whose /version answers `version` from its own loopback address. */

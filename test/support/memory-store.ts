@@ -16,8 +16,8 @@ import {
 import type { AwsClientStub } from "aws-sdk-client-mock";
 import { zipSync } from "fflate";
 import { createHash } from "node:crypto";
-import { ContractError, PreconditionFailedError } from "../../runtime/errors";
-import { MANIFEST_KEY } from "../../runtime/manifest";
+import { ContractError, PreconditionFailedError } from "../../runtime/core/errors";
+import { MANIFEST_KEY } from "../../runtime/core/manifest";
 import {
   FleetAdapter,
   FleetState,
@@ -25,7 +25,7 @@ import {
   ObjectStore,
   SurgeOperations,
   TerminationOutcome,
-} from "../../runtime/types";
+} from "../../runtime/core/types";
 
 interface StoredObject {
   body: Buffer;

@@ -1,0 +1,166 @@
+// `phoenix rehearse`: a whole immutable rollout on this machine — local fleet, release store on disk, the real
+// runtime deciding — with a live terminal view, a summary and an SVG chart. `npm start` runs the original scenario.
+import { Command, Option } from "commander";
+import * as path from "node:path";
+import { UsageError } from "../core/errors";
+import { wholeNumber } from "./flags";
+import { DEFAULT_FOLLOW_UP_DELAY_SECONDS, MAX_FOLLOW_UP_DELAY_SECONDS } from "../core/follow-up";
+import { Strategy } from "../core/types";
+import { runRehearsal, TriggerMode } from "../rehearsal/rehearsal";
+import { findScenario, SCENARIOS, scenarioNames } from "../rehearsal/scenarios";
+import { TerminalView } from "../rehearsal/view";
+
+/** The scenario ran but did not reach its expected outcome (a floor breached, no convergence, an unsafe stop). */
+export class RehearsalFailedError extends Error {
+  override name = "RehearsalFailedError";
+}
+
+interface RehearseFlags {
+  scenario: string;
+  boot: number;
+  floor?: number;
+  floorPercent?: number;
+  maxPerSweep?: number;
+  instances?: number;
+  speed: number;
+  seed: number;
+  mode: TriggerMode;
+  strategy?: Strategy;
+  schedule: number;
+  followUp: number;
+  followUps: boolean;
+  chart?: string | false;
+  dir?: string;
+  json?: boolean;
+}
+
+/** Adds `rehearse` to the CLI. */
+export function registerRehearseCommand(program: Command): void {
+  program
+    .command("rehearse")
+    .description(
+      "rehearse a rollout locally: loopback instances, a release store on disk, a simulated clock, and the real " +
+        "planner, probes, release handler and sweep deciding",
+    )
+    .addOption(new Option("--scenario <name>", "what to rehearse").choices(scenarioNames()).default("original"))
+    .addOption(
+      new Option("--boot <minutes>", "minutes until a new instance serves").argParser(positive("--boot")).default(6),
+    )
+    .addOption(
+      new Option("--floor <n>", "minimum healthy instances per tier (policy minHealthy)").argParser(
+        wholeNumber("--floor", 0),
+      ),
+    )
+    .addOption(
+      new Option("--floor-percent <p>", "minimum healthy percent of desired capacity").argParser(
+        wholeNumber("--floor-percent", 0, 100),
+      ),
+    )
+    .addOption(
+      new Option("--max-per-sweep <n>", "terminations per group per sweep at most").argParser(
+        wholeNumber("--max-per-sweep", 1),
+      ),
+    )
+    .addOption(
+      new Option("--instances <n>", "instances per tier (default: the scenario's)").argParser(
+        wholeNumber("--instances", 1, 500),
+      ),
+    )
+    .addOption(new Option("--speed <x>", "simulated seconds per real second, or `max`").argParser(speed).default(100))
+    .addOption(
+      new Option("--seed <n>", "seed for boot jitter and the schedule's phase")
+        .argParser(wholeNumber("--seed", 0))
+        .default(1),
+    )
+    .addOption(
+      new Option(
+        "--mode <mode>",
+        "sweep triggers: phoenix (schedule + launch/terminate events + follow-ups), original (5-min schedule only, " +
+          "floor 1)",
+      )
+        .choices(["phoenix", "original", "on-healthy"])
+        .default("phoenix"),
+    )
+    .addOption(
+      new Option(
+        "--strategy <strategy>",
+        "surge (launch first) or replace (terminate first); default: the planner's",
+      ).choices(["surge", "replace"]),
+    )
+    .addOption(
+      new Option("--schedule <minutes>", "minutes between scheduled sweeps")
+        .argParser(positive("--schedule"))
+        .default(5),
+    )
+    .addOption(
+      new Option("--follow-up <seconds>", "phoenix mode: seconds from a waiting sweep to its follow-up sweep")
+        .argParser(wholeNumber("--follow-up", 0, MAX_FOLLOW_UP_DELAY_SECONDS))
+        .default(DEFAULT_FOLLOW_UP_DELAY_SECONDS),
+    )
+    .option("--no-follow-ups", "phoenix mode: no follow-up sweeps through the delay queue (to measure without)")
+    .option("--chart <path>", "where to write the SVG chart (default: <dir>/rollout.svg)")
+    .option("--no-chart", "do not draw the chart")
+    .option("--dir <path>", "working directory for the release store and sweep log (default: .rehearsal/<scenario>)")
+    .option("--json", "print the result as JSON (the last JSON object on stdout)")
+    .addHelpText("after", `\nScenarios:\n${SCENARIOS.map((s) => `  ${s.name.padEnd(12)} ${s.summary}`).join("\n")}\n`)
+    .action(async (flags: RehearseFlags) => {
+      const scenario = findScenario(flags.scenario)!;
+      const workDir = path.resolve(flags.dir ?? path.join(".rehearsal", scenario.name));
+      const chartPath =
+        flags.chart === false ? undefined : path.resolve(flags.chart ?? path.join(workDir, "rollout.svg"));
+      const live = process.stdout.isTTY === true && !flags.json;
+      const view = new TerminalView({
+        write: (text) => (flags.json ? process.stderr : process.stdout).write(text),
+        live,
+        color: live && process.env.NO_COLOR === undefined,
+        speed: flags.speed,
+      });
+      const result = await runRehearsal({
+        scenario: scenario.name,
+        bootMinutes: flags.boot,
+        floor: flags.floor,
+        floorPercent: flags.floorPercent,
+        maxPerSweep: flags.maxPerSweep,
+        instances: flags.instances,
+        speed: flags.speed,
+        seed: flags.seed,
+        mode: flags.mode,
+        strategy: flags.strategy,
+        scheduleMinutes: flags.schedule,
+        followUps: flags.followUps,
+        followUpSeconds: flags.followUp,
+        workDir,
+        chartPath,
+        observer: view,
+      });
+      const cwd = process.cwd();
+      view.end(result, [
+        ...(result.chartPath ? [`  chart: ${path.relative(cwd, result.chartPath)}`] : []),
+        `  sweep log: ${path.relative(cwd, result.sweepLogPath)} (replay any decision: phoenix explain <file>)`,
+      ]);
+      if (flags.json) {
+        const { samples: _samples, ...summary } = result;
+        process.stdout.write(`${JSON.stringify(summary)}\n`);
+      }
+      if (!result.ok) throw new RehearsalFailedError(`rehearsal ${scenario.name}: ${result.outcome}`);
+    });
+}
+
+function positive(flag: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === "" || !Number.isFinite(n) || n <= 0 || n > 1440) {
+      throw new UsageError(`${flag} must be a number of minutes above 0 and at most 1440 (got '${value}')`);
+    }
+    return n;
+  };
+}
+
+function speed(value: string): number {
+  if (value === "max") return Number.POSITIVE_INFINITY;
+  const n = Number(value);
+  if (value.trim() === "" || !Number.isFinite(n) || n <= 0) {
+    throw new UsageError(`--speed must be a positive number of simulated seconds per second, or max (got '${value}')`);
+  }
+  return n;
+}
