@@ -1,5 +1,6 @@
 // Where a launch template takes its image from: the environment's own pipeline, another environment's parameter, a
 // pinned AMI, or AWS's public "latest" alias. A pure decision so that components and tests share one rule.
+import { baseImageParameterName } from "../runtime/contract";
 
 /** An image-source configuration that cannot be used; the message names the key, the value and what to change. */
 export class ImageSourceError extends Error {
@@ -13,14 +14,6 @@ export const PUBLIC_IMAGE_ALIASES: Record<Platform, string> = {
   linux: "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64",
   windows: "/aws/service/ami-windows-latest/Windows_Server-2022-English-Full-Base",
 };
-
-/**
- * `/phoenix/<env>/base-image`: the one image the terminator holds every instance of the environment to (it reads
- * this parameter for the planner's image-drift rule), and the one the pipeline's primary platform publishes to.
- */
-export function baseImageParameterName(environment: string): string {
-  return `/phoenix/${environment}/base-image`;
-}
 
 /**
  * The parameter a pipeline platform publishes to. The primary platform (the one the environment's tiers run) writes

@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { environmentTags, IMAGE_TAGS } from "../runtime/contract";
 import { Platform, platformImageParameterName, PUBLIC_IMAGE_ALIASES } from "./image-source";
 import {
   DEFAULT_SCHEDULE_EXPRESSION,
@@ -16,7 +17,7 @@ import {
   StartCondition,
 } from "./schedule";
 
-export { baseImageParameterName, Platform, platformImageParameterName } from "./image-source";
+export { Platform, platformImageParameterName } from "./image-source";
 export { DEFAULT_SCHEDULE_EXPRESSION, DEFAULT_START_CONDITION, START_CONDITIONS, StartCondition } from "./schedule";
 
 /** Pipeline arguments that cannot be used; the message names the argument, the value and what is allowed. */
@@ -202,7 +203,7 @@ export class BaseImagePipeline extends pulumi.ComponentResource {
     const env = args.environment;
     const platforms = args.platforms ?? ["linux"];
     const drRegions = args.drRegions ?? [];
-    const tags = { ...(args.tags ?? {}), "phoenix:environment": env, "managed-by": "phoenix" };
+    const tags = { ...(args.tags ?? {}), ...environmentTags(env) };
     const parent = { parent: this };
 
     const partition = aws.getPartitionOutput({}, parent);
@@ -339,7 +340,7 @@ export class BaseImagePipeline extends pulumi.ComponentResource {
         parent,
       );
 
-      const amiTags = { ...tags, "phoenix:platform": platform, "phoenix:base-image": "true" };
+      const amiTags = { ...tags, [IMAGE_TAGS.platform]: platform, [IMAGE_TAGS.baseImage]: "true" };
       const distribution = new aws.imagebuilder.DistributionConfiguration(
         `${name}-${platform}`,
         {

@@ -7,7 +7,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { runRehearsal, RehearsalResult, TriggerMode } from "../runtime/rehearsal/rehearsal";
-import { DEFAULT_FOLLOW_UP_DELAY_SECONDS } from "../runtime/core/follow-up";
+import { LIMITS } from "../runtime/contract";
 import { DEFAULT_STRATEGY } from "../runtime/core/planner";
 import { Strategy } from "../runtime/core/types";
 import { table } from "../runtime/rehearsal/view";
@@ -27,7 +27,7 @@ interface Row {
 }
 
 const EVENTS = "launch/terminate events";
-const FOLLOW_UP_SECONDS = DEFAULT_FOLLOW_UP_DELAY_SECONDS;
+const FOLLOW_UP_SECONDS = LIMITS.followUpDelaySeconds.fallback;
 
 const ROWS: Row[] = [3, 30].flatMap((instances): Row[] => {
   const seeds = instances === 3 ? [1, 2, 3, 4, 5, 6] : [1, 2, 3];

@@ -4,19 +4,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { Platform, RolloutStrategy, ScheduledScaling } from "../config";
-import { MANIFEST_KEY } from "../runtime/core/manifest";
-import { renderBootScript } from "../userdata/render";
+import { encodePolicyTag, MANAGED_BY, MANIFEST_KEY, TAGS, tierArtifactPattern, tierTags } from "../runtime/contract";
 import type { GroupPolicy } from "../runtime/core/types";
-import {
-  ENVIRONMENT_TAG,
-  MANAGED_BY,
-  MANAGED_BY_TAG,
-  POLICY_TAG,
-  PORT_TAG,
-  STRATEGY_TAG,
-  TIER_TAG,
-  tierTags,
-} from "./tags";
+import { renderBootScript } from "../userdata/render";
 
 /** Group metrics published every minute: what the dashboard and the terminator's reasoning need. */
 export const GROUP_METRICS: aws.types.enums.autoscaling.Metric[] = [
@@ -120,7 +110,7 @@ export function instancePolicyDocument(p: {
         Sid: "ReadManifestAndOwnArtifacts",
         Effect: "Allow",
         Action: "s3:GetObject",
-        Resource: [`${p.releaseBucketArn}/${MANIFEST_KEY}`, `${p.releaseBucketArn}/releases/*/${p.tier}.zip`],
+        Resource: [`${p.releaseBucketArn}/${MANIFEST_KEY}`, `${p.releaseBucketArn}/${tierArtifactPattern(p.tier)}`],
       },
       {
         Sid: "ReadEnvironmentParameters",
@@ -142,8 +132,8 @@ export function instancePolicyDocument(p: {
         Resource: "*",
         Condition: {
           StringEquals: {
-            [`autoscaling:ResourceTag/${ENVIRONMENT_TAG}`]: p.environment,
-            [`autoscaling:ResourceTag/${TIER_TAG}`]: p.tier,
+            [`autoscaling:ResourceTag/${TAGS.environment}`]: p.environment,
+            [`autoscaling:ResourceTag/${TAGS.tier}`]: p.tier,
           },
         },
       },
@@ -275,7 +265,7 @@ export class AppTier extends pulumi.ComponentResource {
         }),
       ).toString("base64"),
     );
-    const instanceTags = { ...tags, Name: `${args.environment}-${args.tier}`, [PORT_TAG]: String(args.port) };
+    const instanceTags = { ...tags, Name: `${args.environment}-${args.tier}`, [TAGS.port]: String(args.port) };
     const lt = new aws.ec2.LaunchTemplate(
       `${name}-lt`,
       {
@@ -317,12 +307,12 @@ export class AppTier extends pulumi.ComponentResource {
 
     // The group: private subnets, ELB health, the target group, phoenix's tags on every instance.
     const groupTags: Record<string, string> = {
-      [ENVIRONMENT_TAG]: args.environment,
-      [TIER_TAG]: args.tier,
-      [PORT_TAG]: String(args.port),
-      [STRATEGY_TAG]: args.strategy,
-      ...(args.rolloutPolicy !== undefined && { [POLICY_TAG]: JSON.stringify(args.rolloutPolicy) }),
-      [MANAGED_BY_TAG]: MANAGED_BY,
+      [TAGS.environment]: args.environment,
+      [TAGS.tier]: args.tier,
+      [TAGS.port]: String(args.port),
+      [TAGS.strategy]: args.strategy,
+      ...(args.rolloutPolicy !== undefined && { [TAGS.policy]: encodePolicyTag(args.rolloutPolicy) }),
+      [TAGS.managedBy]: MANAGED_BY,
       Name: `${args.environment}-${args.tier}`,
     };
     const group = new aws.autoscaling.Group(

@@ -6,14 +6,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { BaseImagePipeline } from "../ami/pipeline";
 import { PhoenixConfig, TierConfig, TierName, TIERS } from "../config";
 import type { GroupPolicy } from "../runtime/core/types";
-import { bootLogGroupName } from "../userdata/render";
 import { AppTier } from "./app-tier";
 import { Alerts, Dashboard } from "./observability";
 import { LoadBalancer, LoadBalancerRoute } from "./load-balancer";
 import { Network } from "./network";
 import { PrivateBucket, ReleaseStore } from "./release-store";
 import { Rollout } from "./rollout";
-import { environmentTags } from "./tags";
+import { bootLogGroupName, environmentTags } from "../runtime/contract";
 
 /** Path patterns routed to each tier; the tier without any is the load balancer's default. */
 export const TIER_PATHS: Record<TierName, string[] | undefined> = { web: undefined, api: ["/api/*"] };

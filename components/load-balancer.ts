@@ -3,7 +3,7 @@
 // certificate is configured.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { tierTags } from "./tags";
+import { tierTags } from "../runtime/contract";
 
 /** The path every target group health-checks: the /version contract of DESIGN.md. */
 export const HEALTH_CHECK_PATH = "/version";

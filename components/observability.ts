@@ -3,7 +3,7 @@
 // alarms that say a rollout is stuck or the fleet is unhealthy, and the SNS topic they notify.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Dimension, METRICS_NAMESPACE, MetricName } from "../runtime/core/metrics";
+import { Dimension, environmentTags, METRICS_NAMESPACE, MetricName } from "../runtime/contract";
 
 export interface AlertsArgs {
   environment: string;
@@ -26,7 +26,7 @@ export class Alerts extends pulumi.ComponentResource {
         displayName: `phoenix ${args.environment} alarms`,
         // AWS-managed key: encrypted at rest; CloudWatch alarms may publish to it.
         kmsMasterKeyId: "alias/aws/sns",
-        tags: { "phoenix:environment": args.environment, "managed-by": "phoenix" },
+        tags: environmentTags(args.environment),
       },
       { parent: this },
     );
@@ -248,7 +248,7 @@ export class Dashboard extends pulumi.ComponentResource {
     const env = args.environment;
     const parent = { parent: this };
     const region = aws.getRegionOutput({}, parent).region;
-    const tags = { "phoenix:environment": env, "managed-by": "phoenix" };
+    const tags = environmentTags(env);
 
     const dashboard = new aws.cloudwatch.Dashboard(
       `${name}-dashboard`,

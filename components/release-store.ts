@@ -2,6 +2,7 @@
 // encrypted, TLS only, old versions expired); ReleaseStore is the release bucket and the SSM parameter naming it.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { releaseBucketParameterName } from "../runtime/contract";
 
 /** One statement of a bucket policy, as IAM JSON; values may be outputs (resolved before the policy is written). */
 export interface PolicyStatement {
@@ -121,11 +122,6 @@ export interface ReleaseStoreArgs {
   noncurrentVersionExpirationDays: number;
   /** Let `pulumi destroy` delete the bucket with its releases (disposable environments). @default false */
   forceDestroy?: boolean;
-}
-
-/** The SSM parameter that names an environment's release bucket. */
-export function releaseBucketParameterName(environment: string): string {
-  return `/phoenix/${environment}/release-bucket`;
 }
 
 /**

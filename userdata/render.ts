@@ -3,6 +3,7 @@
 // break out of its quotes in either language.
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { MANIFEST_KEY } from "../runtime/contract";
 
 export type BootPlatform = "linux" | "windows";
 
@@ -22,14 +23,6 @@ export interface BootScriptArgs {
   manifestKey?: string;
 }
 
-/** The manifest key of DESIGN.md (runtime/manifest.ts MANIFEST_KEY; userdata imports nothing, a test keeps them equal). */
-export const DEFAULT_MANIFEST_KEY = "releases/current.json";
-
-/** The CloudWatch Logs group boot scripts of an environment write to. */
-export function bootLogGroupName(environment: string): string {
-  return `/phoenix/${environment}/boot`;
-}
-
 const TEMPLATES: Record<BootPlatform, string> = { linux: "linux.sh", windows: "windows.ps1" };
 
 const SAFE: { field: keyof BootScriptArgs; pattern: RegExp; allowed: string }[] = [
@@ -46,7 +39,7 @@ export function validateBootScriptArgs(args: BootScriptArgs): void {
     throw new Error(`boot script: platform ${JSON.stringify(args.platform)} is not linux or windows`);
   }
   for (const { field, pattern, allowed } of SAFE) {
-    const value = field === "manifestKey" ? (args.manifestKey ?? DEFAULT_MANIFEST_KEY) : args[field];
+    const value = field === "manifestKey" ? (args.manifestKey ?? MANIFEST_KEY) : args[field];
     if (typeof value !== "string" || !pattern.test(value)) {
       throw new Error(`boot script: ${field} ${JSON.stringify(value)} is not usable; it must be ${allowed}`);
     }
@@ -65,7 +58,7 @@ export function renderBootScript(args: BootScriptArgs): string {
     __PHOENIX_TIER__: args.tier,
     __PHOENIX_PORT__: String(args.port),
     __PHOENIX_BUCKET__: args.releaseBucket,
-    __PHOENIX_MANIFEST_KEY__: args.manifestKey ?? DEFAULT_MANIFEST_KEY,
+    __PHOENIX_MANIFEST_KEY__: args.manifestKey ?? MANIFEST_KEY,
     __PHOENIX_LOG_GROUP__: args.logGroupName,
   };
   const rendered = template.replace(/__PHOENIX_[A-Z_]+__/g, (token) => {

@@ -11,7 +11,8 @@ import type { Instance as Ec2Instance } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import { mapBounded } from "../core/concurrency";
 import { ContractError, errorText, FleetReadError } from "../core/errors";
-import { MANIFEST_KEY, parseManifest } from "../core/manifest";
+import { DEFAULT_PORT, MANIFEST_KEY, TAGS } from "../contract";
+import { parseManifest } from "../core/manifest";
 import {
   FleetAdapter,
   FleetState,
@@ -26,11 +27,6 @@ import { errorName, isAlreadyGone } from "./errors";
 import { AwsClients, sdk } from "./clients";
 import { readBaseImage, readReleaseBucket } from "./parameters";
 import { AwsSurge } from "./surge";
-
-export const ENVIRONMENT_TAG = "phoenix:environment";
-export const TIER_TAG = "phoenix:tier";
-export const PORT_TAG = "phoenix:port";
-export const DEFAULT_PORT = 80;
 
 /** DescribeAutoScalingGroups returns at most 100 groups per page. */
 const GROUP_PAGE_SIZE = 100;
@@ -140,8 +136,8 @@ export class AwsFleet implements FleetAdapter {
       { client: this.clients.autoScaling, pageSize: GROUP_PAGE_SIZE },
       {
         Filters: [
-          { Name: `tag:${ENVIRONMENT_TAG}`, Values: [environment] },
-          { Name: "tag-key", Values: [TIER_TAG] },
+          { Name: `tag:${TAGS.environment}`, Values: [environment] },
+          { Name: "tag-key", Values: [TAGS.tier] },
         ],
       },
     );
@@ -175,7 +171,7 @@ export class AwsFleet implements FleetAdapter {
       { client: this.clients.ec2, pageSize: INSTANCE_PAGE_SIZE },
       {
         Filters: [
-          { Name: `tag:${ENVIRONMENT_TAG}`, Values: [environment] },
+          { Name: `tag:${TAGS.environment}`, Values: [environment] },
           { Name: "instance-state-name", Values: LIVE_INSTANCE_STATES },
         ],
       },
@@ -275,11 +271,11 @@ function toGroup(
     .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   return {
     name,
-    tier: tags[TIER_TAG] ?? "",
+    tier: tags[TAGS.tier] ?? "",
     desiredCapacity: g.DesiredCapacity ?? 0,
     minSize: g.MinSize ?? 0,
     maxSize: g.MaxSize ?? 0,
-    port: parsePort(name, tags[PORT_TAG]),
+    port: parsePort(name, tags[TAGS.port]),
     targetGroupArns,
     tags,
     // Derived from the instances' lifecycle states rather than DescribeScalingActivities (one call per group):
@@ -299,7 +295,7 @@ export function parsePort(group: string, value: string | undefined): number {
   const port = /^\d{1,5}$/.test(value.trim()) ? Number(value.trim()) : NaN;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
     throw new FleetReadError(
-      `group ${group}: tag ${PORT_TAG}=${JSON.stringify(value)} is not a port (1-65535); fix the tag in the stack`,
+      `group ${group}: tag ${TAGS.port}=${JSON.stringify(value)} is not a port (1-65535); fix the tag in the stack`,
     );
   }
   return port;

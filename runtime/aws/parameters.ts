@@ -1,17 +1,8 @@
 // The SSM parameters the infrastructure writes for each environment and the runtime reads: where releases live and
 // which base image every instance must run.
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
+import { baseImageParameterName, releaseBucketParameterName } from "../contract";
 import { ContractError } from "../core/errors";
-
-/** `/phoenix/<env>/release-bucket`: the name of the environment's release bucket. */
-export function releaseBucketParameter(environment: string): string {
-  return `/phoenix/${environment}/release-bucket`;
-}
-
-/** `/phoenix/<env>/base-image`: the AMI id every instance of the environment must run. */
-export function baseImageParameter(environment: string): string {
-  return `/phoenix/${environment}/base-image`;
-}
 
 /** The release-bucket parameter does not exist: the environment has not been deployed (or was deployed elsewhere). */
 export class EnvironmentNotDeployedError extends ContractError {
@@ -25,7 +16,7 @@ export class EnvironmentNotDeployedError extends ContractError {
 
 /** The release bucket's name; throws EnvironmentNotDeployedError when the parameter is missing. */
 export async function readReleaseBucket(ssm: SSMClient, environment: string): Promise<string> {
-  const name = releaseBucketParameter(environment);
+  const name = releaseBucketParameterName(environment);
   const value = await readParameter(ssm, name);
   if (value === undefined) {
     throw new EnvironmentNotDeployedError(
@@ -38,7 +29,7 @@ export async function readReleaseBucket(ssm: SSMClient, environment: string): Pr
 
 /** The base image's AMI id, or undefined when the parameter does not exist (no image is required yet). */
 export async function readBaseImage(ssm: SSMClient, environment: string): Promise<string | undefined> {
-  return readParameter(ssm, baseImageParameter(environment));
+  return readParameter(ssm, baseImageParameterName(environment));
 }
 
 async function readParameter(ssm: SSMClient, name: string): Promise<string | undefined> {

@@ -3,22 +3,14 @@
 // follow-up is already waiting (delayed or visible), so that at most one chain of follow-ups exists however many
 // sweeps ask. The message being processed right now is in flight, not counted: a follow-up may schedule the next.
 import type { SQSClient } from "@aws-sdk/client-sqs";
+import { FOLLOW_UP_MESSAGE_TYPE } from "../contract";
 import { errorText } from "../core/errors";
 import { clampDelaySeconds, FollowUpOutcome, FollowUpScheduler } from "../core/follow-up";
 import { sdk } from "./clients";
 
-/** The SQS actions the rollout role needs on its follow-up queue (sending and the event source's receiving). */
-export const FOLLOW_UP_ACTIONS = [
-  "sqs:SendMessage",
-  "sqs:GetQueueAttributes",
-  "sqs:ReceiveMessage",
-  "sqs:DeleteMessage",
-  "sqs:ChangeMessageVisibility",
-];
-
 /** The body of a follow-up message: the handler only needs to know it is one; the rest is for a human reading it. */
 export interface FollowUpMessage {
-  type: "phoenix.follow-up";
+  type: typeof FOLLOW_UP_MESSAGE_TYPE;
   /** ISO time the message was sent. */
   sentAt: string;
   delaySeconds: number;
@@ -48,7 +40,7 @@ export class SqsFollowUp implements FollowUpScheduler {
       if (pending > 0) return { status: "pending" };
       const delay = clampDelaySeconds(delaySeconds);
       const body: FollowUpMessage = {
-        type: "phoenix.follow-up",
+        type: FOLLOW_UP_MESSAGE_TYPE,
         sentAt: new Date(this.now()).toISOString(),
         delaySeconds: delay,
       };

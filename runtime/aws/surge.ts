@@ -14,15 +14,6 @@ import { SurgeOperations, TerminationOutcome } from "../core/types";
 import { errorName, isAlreadyGone } from "./errors";
 import { AwsClients } from "./clients";
 
-/** The Auto Scaling actions a surge needs, beyond what a replace sweep needs: the rollout role must allow them. */
-export const SURGE_ACTIONS = [
-  "autoscaling:SetDesiredCapacity",
-  "autoscaling:CreateOrUpdateTags",
-  "autoscaling:DeleteTags",
-  "autoscaling:SuspendProcesses",
-  "autoscaling:ResumeProcesses",
-];
-
 /** An Auto Scaling call that AWS refused; the message names the group, the call and the cause. */
 export class SurgeStepError extends Error {
   // Assigned in the constructor, not as a field: the Lambda's closure serializer drops field initializers.

@@ -5,7 +5,8 @@ import { Command, CommanderError, Option } from "commander";
 import * as fs from "node:fs";
 import { UsageError } from "../core/errors";
 import { wholeNumber } from "./flags";
-import { formatPlan, plan as planFleet, POLICY_TAG, validatePolicy } from "../core/planner";
+import { decodePolicyTag, TAGS } from "../contract";
+import { formatPlan, plan as planFleet, validatePolicy } from "../core/planner";
 import { registerRehearseCommand } from "./rehearse-command";
 import { registerReleaseCommands } from "./release-commands";
 import { readSnapshot, sweep, SweepRecord } from "../ops/sweep";
@@ -69,21 +70,13 @@ export function policyFor(groups: Pick<GroupState, "name" | "tier" | "tags">[], 
   const overrides = flagOverrides(flags);
   const tiers: Record<string, Partial<GroupPolicy>> = {};
   for (const group of groups) {
-    const text = group.tags[POLICY_TAG];
+    const text = group.tags[TAGS.policy];
     if (text === undefined) continue;
-    let tagged: unknown;
-    try {
-      tagged = JSON.parse(text);
-    } catch {
-      tagged = undefined;
+    const decoded = decodePolicyTag(text);
+    if ("error" in decoded) {
+      throw new UsageError(`group ${group.name}: ${decoded.error}; redeploy the stack (pulumi up) to rewrite it`);
     }
-    if (typeof tagged !== "object" || tagged === null || Array.isArray(tagged)) {
-      throw new UsageError(
-        `group ${group.name}: tag ${POLICY_TAG} is ${JSON.stringify(text)}, not a JSON policy object; ` +
-          "redeploy the stack (pulumi up) to rewrite it",
-      );
-    }
-    tiers[group.tier] = { ...(tagged as Partial<GroupPolicy>), ...overrides };
+    tiers[group.tier] = { ...(decoded.policy as Partial<GroupPolicy>), ...overrides };
   }
   const policy: Policy = { ...DEFAULT_POLICY, ...overrides, ...(Object.keys(tiers).length > 0 && { tiers }) };
   validatePolicy(policy);

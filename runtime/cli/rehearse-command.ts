@@ -4,7 +4,7 @@ import { Command, Option } from "commander";
 import * as path from "node:path";
 import { UsageError } from "../core/errors";
 import { wholeNumber } from "./flags";
-import { DEFAULT_FOLLOW_UP_DELAY_SECONDS, MAX_FOLLOW_UP_DELAY_SECONDS } from "../core/follow-up";
+import { LIMITS } from "../contract";
 import { Strategy } from "../core/types";
 import { runRehearsal, TriggerMode } from "../rehearsal/rehearsal";
 import { findScenario, SCENARIOS, scenarioNames } from "../rehearsal/scenarios";
@@ -94,8 +94,8 @@ export function registerRehearseCommand(program: Command): void {
     )
     .addOption(
       new Option("--follow-up <seconds>", "phoenix mode: seconds from a waiting sweep to its follow-up sweep")
-        .argParser(wholeNumber("--follow-up", 0, MAX_FOLLOW_UP_DELAY_SECONDS))
-        .default(DEFAULT_FOLLOW_UP_DELAY_SECONDS),
+        .argParser(wholeNumber("--follow-up", LIMITS.followUpDelaySeconds.min, LIMITS.followUpDelaySeconds.max))
+        .default(LIMITS.followUpDelaySeconds.fallback),
     )
     .option("--no-follow-ups", "phoenix mode: no follow-up sweeps through the delay queue (to measure without)")
     .option("--chart <path>", "where to write the SVG chart (default: <dir>/rollout.svg)")

@@ -3,16 +3,10 @@
 // the group unstable, and without a follow-up nothing sweeps again until the next schedule tick. A follow-up is a
 // delayed message (an SQS delay queue when deployed) that triggers one more sweep. Pure: the decision depends only on
 // the plan and snapshot it is given, so it is tested without a queue and replayable from the sweep log.
+import { LIMITS } from "../contract";
 import { FleetSnapshot, Plan, SurgePhase } from "./types";
 
-/**
- * Seconds between a sweep and its follow-up: half a target-group health-check interval. Measured in the rehearsal
- * (`npm run bench rollout`, 6-minute boots, surge): 15 s finishes in 1.27 boots at 3 and 30 instances per tier, as
- * fast as a sweep the moment a target turns healthy; 30 s finishes in 1.29 and 1.33, for about half the follow-ups.
- */
-export const DEFAULT_FOLLOW_UP_DELAY_SECONDS = 15;
-/** SQS's limit on a message's DelaySeconds. */
-export const MAX_FOLLOW_UP_DELAY_SECONDS = 900;
+const DELAY = LIMITS.followUpDelaySeconds;
 
 /** The port a sweep schedules follow-ups through: an SQS delay queue when deployed, the simulated clock rehearsed. */
 export interface FollowUpScheduler {
@@ -45,10 +39,13 @@ const WAITING_PHASES: readonly SurgePhase[] = ["start", "waiting"];
 /** Surge phases after which nothing progresses without an operator: a follow-up would only plan the same again. */
 const DEAD_END_PHASES: readonly SurgePhase[] = ["abort", "blocked"];
 
-/** The delay as SQS accepts it: a whole number from 0 to 900. */
+/**
+ * The delay as SQS accepts it: a whole number from 0 to 900. The default, half a target-group health-check interval,
+ * was measured in the rehearsal: `npm run bench rollout` prints the follow-up-delay rows it was chosen from.
+ */
 export function clampDelaySeconds(delaySeconds: number): number {
-  if (!Number.isFinite(delaySeconds)) return DEFAULT_FOLLOW_UP_DELAY_SECONDS;
-  return Math.min(MAX_FOLLOW_UP_DELAY_SECONDS, Math.max(0, Math.round(delaySeconds)));
+  if (!Number.isFinite(delaySeconds)) return DELAY.fallback;
+  return Math.min(DELAY.max, Math.max(DELAY.min, Math.round(delaySeconds)));
 }
 
 /**
@@ -61,7 +58,7 @@ export function clampDelaySeconds(delaySeconds: number): number {
 export function decideFollowUp(
   plan: Plan,
   snapshot?: FleetSnapshot,
-  delaySeconds: number = DEFAULT_FOLLOW_UP_DELAY_SECONDS,
+  delaySeconds: number = DELAY.fallback,
 ): FollowUpDecision {
   const delay = clampDelaySeconds(delaySeconds);
   const lifecycle = new Map<string, string>();

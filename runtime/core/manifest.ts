@@ -1,15 +1,9 @@
 // The release manifest (`releases/current.json`): parsing and validation, shared by the fleet adapter, the release
 // handler, the CLI and the local rehearsal so that every reader rejects the same malformed documents.
 import * as semver from "semver";
+import { MANIFEST_KEY } from "../contract";
 import { ContractError } from "./errors";
 import { ReleaseManifest } from "./types";
-
-export const MANIFEST_KEY = "releases/current.json";
-
-/** Object key of a tier's artifact for a version: `releases/<version>/<tier>.zip`. */
-export function artifactKey(version: string, tier: string): string {
-  return `releases/${version}/${tier}.zip`;
-}
 
 /** Parses and validates a manifest document; throws ContractError naming the first problem. */
 export function parseManifest(text: string, source = MANIFEST_KEY): ReleaseManifest {

@@ -3,29 +3,10 @@
 //
 // Hand-built rather than @aws-lambda-powertools/metrics: that package pulls in @aws-lambda-powertools/commons and
 // @aws/lambda-invoke-store, and the closure serializer ships whole package directories, so the Lambda archive grows
-// from about 50 KB to about 275 KB zipped (measured: `zip -qr9` of the package directories the serializer includes),
-// past the 200 KB budget. The EMF document below is the whole of what it would have written for us.
+// past the 200 KB budget (measured: `zip -qr9` of the package directories the serializer includes; the archive
+// test prints today's size). The EMF document below is the whole of what it would have written for us.
+import { Dimension, METRICS_NAMESPACE, MetricName } from "../contract";
 import type { GroupActionOutcome, Plan, TerminationOutcome } from "./types";
-
-/** The CloudWatch namespace every phoenix metric lives in. The dashboard and the alarms read it. */
-export const METRICS_NAMESPACE = "Phoenix";
-
-/** Metric names, shared with the dashboard so a rename breaks a test rather than a graph. */
-export const MetricName = {
-  InstancesCurrent: "InstancesCurrent",
-  InstancesStale: "InstancesStale",
-  InstancesUnknown: "InstancesUnknown",
-  Terminations: "Terminations",
-  GroupsSkippedUnstable: "GroupsSkippedUnstable",
-  /** Surges aborted by this sweep because their new instances never became healthy: a failed release. */
-  SurgeAborts: "SurgeAborts",
-  /** Instances per answered version (dimension `Version`): the fleet by version during a rollout. */
-  InstancesByVersion: "Instances",
-  SweepDuration: "SweepDuration",
-} as const;
-
-/** Dimension names. `Environment` and `Tier` match the `phoenix:environment` / `phoenix:tier` tags. */
-export const Dimension = { Environment: "Environment", Tier: "Tier", Version: "Version" } as const;
 
 type Unit = "Count" | "Milliseconds";
 
@@ -163,12 +144,4 @@ export function sweepMetrics(input: {
     ]),
   );
   return docs;
-}
-
-/** Writes EMF documents, one JSON line each, to stdout: where Lambda's log agent looks for them. */
-export function writeMetrics(
-  docs: Record<string, unknown>[],
-  write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
-): void {
-  for (const doc of docs) write(JSON.stringify(doc));
 }

@@ -1,6 +1,7 @@
 // The runtime's shared vocabulary: what a fleet looks like (snapshot), what the operator allows (policy),
 // and what a sweep decides (plan). Plain data only, JSON-serializable, so that any sweep can be logged and
 // replayed by `phoenix explain`.
+import { LIMITS } from "../contract";
 
 /** The answer an instance gave (or did not give) to `GET /version`. */
 export type ProbeResult = { ok: true; version: string } | { ok: false; error: string };
@@ -92,7 +93,7 @@ export interface GroupPolicy {
    * DEFAULT_STRATEGY. A surge already in progress (its tags on the group) always runs to its end.
    */
   strategy?: Strategy;
-  /** A surge adds at most this percentage of the baseline desired capacity (rounded up), 1-100. @default 100 */
+  /** A surge adds at most this percentage of the baseline desired capacity (rounded up). @default 100 */
   maxSurgePercent?: number;
   /** A surge whose new instances are not all healthy this long after it started is aborted. @default 20 */
   surgeStallMinutes?: number;
@@ -103,7 +104,10 @@ export interface Policy extends GroupPolicy {
   tiers?: Record<string, Partial<GroupPolicy>>;
 }
 
-export const DEFAULT_POLICY: Policy = { minHealthy: 1, minHealthyPercent: 0 };
+export const DEFAULT_POLICY: Policy = {
+  minHealthy: LIMITS.minHealthy.fallback,
+  minHealthyPercent: LIMITS.minHealthyPercent.fallback,
+};
 
 /** Bounds on probing /version. */
 export interface ProbeOptions {
@@ -115,7 +119,11 @@ export interface ProbeOptions {
   concurrency: number;
 }
 
-export const DEFAULT_PROBE_OPTIONS: ProbeOptions = { timeoutMs: 2000, maxBodyBytes: 1024, concurrency: 64 };
+export const DEFAULT_PROBE_OPTIONS: ProbeOptions = {
+  timeoutMs: LIMITS.probeTimeoutMs.fallback,
+  maxBodyBytes: LIMITS.probeMaxBodyBytes.fallback,
+  concurrency: LIMITS.probeConcurrency.fallback,
+};
 
 export type StaleReason = "version" | "image" | "age";
 

@@ -4,11 +4,13 @@
 // decides through the planner with at most one termination per group, so every safety rule (stable group, floor,
 // a surge's tags as its single-flight guard) is the terminator's own.
 import { ContractError } from "../core/errors";
-import { MANIFEST_KEY, parseManifest } from "../core/manifest";
+import { MANIFEST_KEY } from "../contract";
+import { parseManifest } from "../core/manifest";
 import { plan as planFleet } from "../core/planner";
 import { executePlan, readSnapshot, SweepRecord, withoutSurge } from "./sweep";
 import {
   FleetAdapter,
+  FleetSnapshot,
   GroupActionOutcome,
   ObjectStore,
   Plan,
@@ -53,6 +55,8 @@ export interface ReleaseHandlerResult {
   skipped?: { group: string; why: string }[];
   outcomes?: TerminationOutcome[];
   plan?: Plan;
+  /** What the event's sweep read (absent when the event was ignored): the after-sweep step decides from it. */
+  snapshot?: FleetSnapshot;
 }
 
 type ReleaseRecordLine =
@@ -115,7 +119,7 @@ export async function handleReleaseEvent(
 
   const surgeFields = surged.length > 0 ? { surged } : {};
   if (toExecute.length === 0) {
-    return { acted, ...surgeFields, version: manifest.version, skipped, outcomes: [], plan };
+    return { acted, ...surgeFields, version: manifest.version, skipped, outcomes: [], plan, snapshot };
   }
   const { outcomes, actions } = await executePlan(deps.fleet, toExecute);
   if (outcomes.length > 0) record({ type: "sweep.terminated", outcomes });
@@ -128,6 +132,7 @@ export async function handleReleaseEvent(
     skipped,
     outcomes,
     plan,
+    snapshot,
   };
 }
 

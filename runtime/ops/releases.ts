@@ -4,7 +4,8 @@
 import { createHash } from "node:crypto";
 import { promises as fs } from "node:fs";
 import { ContractError, PreconditionFailedError, UsageError } from "../core/errors";
-import { MANIFEST_KEY, artifactKey, parseManifest } from "../core/manifest";
+import { artifactKey, MANIFEST_KEY, RELEASES_PREFIX, releaseRecordKey } from "../contract";
+import { parseManifest } from "../core/manifest";
 import { ObjectStore, ReleaseManifest } from "../core/types";
 import { compareVersions, normalizeVersion } from "../core/version";
 
@@ -25,10 +26,6 @@ export interface ReleaseRecord {
   checksums: Record<string, string>;
   /** ISO-8601 time the version was first published. */
   publishedAt: string;
-}
-
-export function releaseRecordKey(version: string): string {
-  return `releases/${version}/release.json`;
 }
 
 export interface PublishRequest {
@@ -159,7 +156,7 @@ export async function rollback(store: ObjectStore, request: RollbackRequest): Pr
     if (previousVersion === undefined) {
       throw new UsageError(
         current.malformed
-          ? `releases/current.json is malformed (${current.malformed}); name the version to repoint to with --to`
+          ? `${MANIFEST_KEY} is malformed (${current.malformed}); name the version to repoint to with --to`
           : "nothing is published yet, so there is nothing to roll back to",
       );
     }
@@ -217,7 +214,7 @@ export async function listReleases(store: ObjectStore): Promise<ReleaseListing[]
 
 /** The version records in the store, oldest version first. */
 async function readRecords(store: ObjectStore): Promise<ReleaseRecord[]> {
-  const keys = (await store.list("releases/")).filter((k) => /^releases\/[^/]+\/release\.json$/.test(k));
+  const keys = (await store.list(RELEASES_PREFIX)).filter((k) => releaseRecordKey(k.split("/")[1] ?? "") === k);
   const records: ReleaseRecord[] = [];
   for (const key of keys) {
     const object = await store.get(key);

@@ -3,7 +3,8 @@
 // tier's surge to the version is aborted (the group's `phoenix:surge-failed` tag names it). Health and
 // its reasons come from the planner, so "healthy" here means exactly what it means to the terminator.
 import { UsageError } from "../core/errors";
-import { plan as planFleet, SURGE_TAGS } from "../core/planner";
+import { SURGE_TAGS } from "../contract";
+import { plan as planFleet } from "../core/planner";
 import { readSnapshot } from "./sweep";
 import { DEFAULT_POLICY, FleetAdapter, FleetSnapshot, ProbeOptions } from "../core/types";
 import { compareVersions, normalizeVersion } from "../core/version";

@@ -1,7 +1,8 @@
 // The rehearsal's stand-in for AWS: Auto Scaling groups that keep their desired capacity, instances that boot
 // (Pending → InService → healthy in the target group), a load balancer view, and the base-image parameter —
 // behind the same FleetAdapter the AWS adapter implements, so the real sweep and release handler drive it unchanged.
-import { parseManifest, MANIFEST_KEY } from "../core/manifest";
+import { MANIFEST_KEY, TAGS } from "../contract";
+import { parseManifest } from "../core/manifest";
 import { FleetAdapter, FleetState, GroupState, InstanceState, ObjectStore, TerminationOutcome } from "../core/types";
 import { readArtifact } from "./artifact";
 import { Prng, SimClock } from "./clock";
@@ -132,9 +133,9 @@ export class LocalFleet implements FleetAdapter {
       minSize: size.min ?? Math.min(1, size.desired),
       maxSize: size.max ?? Math.max(size.desired * 2, 1),
       tags: {
-        "phoenix:environment": this.environment,
-        "phoenix:tier": tier,
-        "phoenix:port": String(this.options.port),
+        [TAGS.environment]: this.environment,
+        [TAGS.tier]: tier,
+        [TAGS.port]: String(this.options.port),
       },
       suspendedProcesses: [],
       instances: [],

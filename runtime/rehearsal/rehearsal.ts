@@ -4,9 +4,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../core/errors";
-import { MANIFEST_KEY } from "../core/manifest";
+import { FOLLOW_UP_MESSAGE_TYPE, LAMBDA_ENV, MANIFEST_KEY } from "../contract";
 import type { FollowUpOutcome } from "../core/follow-up";
-import { createRolloutHandler, ENV, RolloutHandler } from "../lambda/handlers";
+import { createRolloutHandler, RolloutHandler } from "../lambda/handlers";
 import { effectivePolicy, floorFor } from "../core/planner";
 import { publishRelease, rollback } from "../ops/releases";
 import { DEFAULT_POLICY, Plan, Policy, Strategy, TerminationOutcome } from "../core/types";
@@ -254,12 +254,12 @@ class Run {
     // The rollout Lambda's entry point, configured through the same environment variables the stack sets.
     this.handler = createRolloutHandler(
       {
-        [ENV.environment]: ENVIRONMENT,
-        [ENV.policy]: JSON.stringify(this.policy),
-        [ENV.probeTimeoutMs]: String(PROBE_TIMEOUT_MS),
-        [ENV.releaseBucket]: BUCKET,
+        [LAMBDA_ENV.environment]: ENVIRONMENT,
+        [LAMBDA_ENV.policy]: JSON.stringify(this.policy),
+        [LAMBDA_ENV.probeTimeoutMs]: String(PROBE_TIMEOUT_MS),
+        [LAMBDA_ENV.releaseBucket]: BUCKET,
         ...(options.followUpSeconds !== undefined && {
-          [ENV.followUpDelaySeconds]: String(options.followUpSeconds),
+          [LAMBDA_ENV.followUpDelaySeconds]: String(options.followUpSeconds),
         }),
       },
       {
@@ -483,7 +483,7 @@ class Run {
           {
             eventSource: "aws:sqs",
             messageId: `follow-up-${this.followUps}`,
-            body: JSON.stringify({ type: "phoenix.follow-up", delaySeconds }),
+            body: JSON.stringify({ type: FOLLOW_UP_MESSAGE_TYPE, delaySeconds }),
           },
         ],
       };

@@ -5,7 +5,6 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import { parse as parseYaml } from "yaml";
 import {
-  baseImageParameterName,
   ImageSourceError,
   platformImageParameterName,
   PUBLIC_IMAGE_ALIASES,
@@ -39,6 +38,7 @@ import {
   settle,
   setupMocks,
 } from "../support/pulumi-mocks";
+import { baseImageParameterName } from "../../runtime/contract";
 
 /** A parameter value as the program passed it: Pulumi may carry it as a secret envelope `{ ..., value }`. */
 const plain = (v: unknown): unknown => (v !== null && typeof v === "object" && "value" in v ? v.value : v);

@@ -2,8 +2,8 @@
 // balancer, Lambda and the rollout's own EMF metrics; the alarms watch the right metrics and notify the topic.
 import * as assert from "node:assert/strict";
 import { Alerts, Dashboard, dashboardBody, dashboardUrl } from "../../components/observability";
-import { METRICS_NAMESPACE } from "../../runtime/core/metrics";
 import { PulumiMocks, RecordedResource, settle, setupMocks, unwrap } from "../support/pulumi-mocks";
+import { METRICS_NAMESPACE } from "../../runtime/contract";
 
 const TIERS = [
   { name: "web", autoScalingGroupName: "test-web-asg", targetGroupArnSuffix: "targetgroup/test-web/aaa" },

@@ -17,7 +17,6 @@ import type { AwsClientStub } from "aws-sdk-client-mock";
 import { zipSync } from "fflate";
 import { createHash } from "node:crypto";
 import { ContractError, PreconditionFailedError } from "../../runtime/core/errors";
-import { MANIFEST_KEY } from "../../runtime/core/manifest";
 import {
   FleetAdapter,
   FleetState,
@@ -26,6 +25,7 @@ import {
   SurgeOperations,
   TerminationOutcome,
 } from "../../runtime/core/types";
+import { MANIFEST_KEY } from "../../runtime/contract";
 
 interface StoredObject {
   body: Buffer;

@@ -1,5 +1,6 @@
 // The planner: a pure function from what a sweep saw (snapshot) and what the operator allows (policy) to what the
 // sweep does (plan). No I/O, no clock: "now" is snapshot.readAt, so any logged sweep replays to the same decisions.
+import { LIMITS, SURGE_PROCESSES, SURGE_TAGS, TAGS } from "../../contract";
 import { ContractError, UsageError } from "../errors";
 import { compareVersions, normalizeVersion } from "../version";
 import {
@@ -21,31 +22,8 @@ import {
 const HOUR_MS = 3_600_000;
 const MINUTE_MS = 60_000;
 
-/** The group tag that picks a group's strategy (written by the infrastructure from each tier's config). */
-export const STRATEGY_TAG = "phoenix:strategy";
-/**
- * The group tag holding its tier's rollout policy as JSON (`{"minHealthy":2,...}`), written by the infrastructure from
- * the same config as the Lambda's policy, so that `phoenix plan` and `phoenix sweep` keep the deployed floor.
- */
-export const POLICY_TAG = "phoenix:policy";
-/** A surge's state, kept on the group so that any later sweep (even after a crash) knows a surge is in progress. */
-export const SURGE_TAGS = {
-  /** Desired capacity before the surge: what finish and abort return to. */
-  baseline: "phoenix:surge-baseline",
-  /** What the surge launched for (`<version>` or `<version> <image>`). */
-  version: "phoenix:surge-version",
-  /** readAt of the sweep that started it: the clock the stall limit runs on. */
-  startedAt: "phoenix:surge-started-at",
-  /** Left by an abort: this target is not surged again until the desired version or image changes. */
-  failed: "phoenix:surge-failed",
-} as const;
-/** Scaling processes that would fight a surge (alarm-driven and scheduled scaling): suspended while it runs. */
-export const SURGE_PROCESSES = ["AlarmNotification", "ScheduledActions"];
 /** The strategy of a group with no `phoenix:strategy` tag and no strategy in the policy. */
 export const DEFAULT_STRATEGY: Strategy = "surge";
-export const DEFAULT_MAX_SURGE_PERCENT = 100;
-/** Minutes a surge may wait for its new instances: three 6-minute boots plus health checks. */
-export const DEFAULT_SURGE_STALL_MINUTES = 20;
 
 /** The policy one tier runs under: the fleet-wide policy with that tier's overrides (undefined overrides nothing). */
 export function effectivePolicy(policy: Policy, tier: string): GroupPolicy {
@@ -70,36 +48,40 @@ export function effectivePolicy(policy: Policy, tier: string): GroupPolicy {
   return merged;
 }
 
-/** Throws UsageError naming the first field of a policy (or tier override) that a sweep cannot work with. */
+/**
+ * Throws UsageError naming the first field of a policy (or tier override) that a sweep cannot work with. Bounds are
+ * the contract's LIMITS; in a policy an unset maxPerSweep is unlimited and an unset maxInstanceAgeHours is off, so
+ * 0 there means what it says (no terminations; every instance too old) and only the stack config and flags read 0
+ * as "unlimited" or "off".
+ */
 export function validatePolicy(policy: Policy): void {
   const check = (where: string, p: Partial<GroupPolicy>) => {
-    const whole = (key: keyof GroupPolicy, min: number, max = Number.MAX_SAFE_INTEGER) => {
+    for (const key of ["minHealthy", "minHealthyPercent", "maxPerSweep", "maxSurgePercent"] as const) {
       const value = p[key];
-      if (value === undefined) return;
-      if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
+      const { min, max } = LIMITS[key];
+      if (
+        value !== undefined &&
+        (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max)
+      ) {
         throw new UsageError(
           `${where}${key} is ${JSON.stringify(value)}; it must be a whole number from ${min} to ${max}`,
         );
       }
-    };
-    whole("minHealthy", 0);
-    whole("minHealthyPercent", 0, 100);
-    whole("maxPerSweep", 0);
-    whole("maxSurgePercent", 1, 100);
+    }
     if (p.strategy !== undefined && p.strategy !== "surge" && p.strategy !== "replace") {
       throw new UsageError(`${where}strategy is ${JSON.stringify(p.strategy)}; it must be "surge" or "replace"`);
     }
-    const stall = p.surgeStallMinutes;
-    if (stall !== undefined && (typeof stall !== "number" || !Number.isFinite(stall) || stall <= 0)) {
-      throw new UsageError(
-        `${where}surgeStallMinutes is ${JSON.stringify(stall)}; it must be a positive number of minutes, or unset`,
-      );
-    }
-    const age = p.maxInstanceAgeHours;
-    if (age !== undefined && (typeof age !== "number" || !Number.isFinite(age) || age <= 0)) {
-      throw new UsageError(
-        `${where}maxInstanceAgeHours is ${JSON.stringify(age)}; it must be a positive number of hours, or unset`,
-      );
+    for (const [key, unit] of [
+      ["surgeStallMinutes", "minutes"],
+      ["maxInstanceAgeHours", "hours"],
+    ] as const) {
+      const value = p[key];
+      const { max } = LIMITS[key];
+      if (value !== undefined && (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > max)) {
+        throw new UsageError(
+          `${where}${key} is ${JSON.stringify(value)}; it must be a positive number of ${unit} up to ${max}, or unset`,
+        );
+      }
     }
   };
   check("policy ", policy);
@@ -342,7 +324,7 @@ function planReplace(ctx: GroupContext): { terminate: string[]; reason: string }
 /** The strategy a group runs under: the policy's (CLI flag or tier override), else the group's tag, else default. */
 export function strategyFor(group: Pick<GroupSnapshot, "tags">, p: Pick<GroupPolicy, "strategy">): Strategy {
   if (p.strategy !== undefined) return p.strategy;
-  const tag = group.tags?.[STRATEGY_TAG];
+  const tag = group.tags?.[TAGS.strategy];
   return tag === "surge" || tag === "replace" ? tag : DEFAULT_STRATEGY;
 }
 
@@ -427,7 +409,7 @@ function surgeStart(ctx: GroupContext, target: string): SurgeOutcome | undefined
         "progress (someone else suspended them); resume them to let phoenix surge",
     );
   }
-  const percent = p.maxSurgePercent ?? DEFAULT_MAX_SURGE_PERCENT;
+  const percent = p.maxSurgePercent ?? LIMITS.maxSurgePercent.fallback;
   const underMax = Math.max(0, group.maxSize - baseline);
   const byPercent = Math.ceil((baseline * percent) / 100);
   const k = Math.min(ctx.stale.length, underMax, byPercent);
@@ -535,7 +517,7 @@ function surgeInProgress(ctx: GroupContext, baseline: number, target: string): S
   const newOk = (i: InstanceSnapshot) => (superseded ? isHealthy(i, group.targetGroupArns) : isCurrent(i));
   const newFailing = newOnes.length < surged || newOnes.some((i) => !newOk(i));
   const elapsedMin = (Date.parse(snapshot.readAt) - startedMs) / MINUTE_MS;
-  const stall = p.surgeStallMinutes ?? DEFAULT_SURGE_STALL_MINUTES;
+  const stall = p.surgeStallMinutes ?? LIMITS.surgeStallMinutes.fallback;
   if (newFailing && !(elapsedMin <= stall)) return surgeAbort(ctx, baseline, surgeFor, isNew, true);
 
   const holding = [...ctx.unstable.map((u) => `${u.id} ${u.why}`), ...ctx.groupWhys];
@@ -601,7 +583,7 @@ function surgeAbort(
     terminate,
     reason:
       `surge abort: the new instances for ${surgeFor} are not all healthy ` +
-      `${first ? `${ctx.p.surgeStallMinutes ?? DEFAULT_SURGE_STALL_MINUTES} min after the surge started` : "(abort in progress)"}` +
+      `${first ? `${ctx.p.surgeStallMinutes ?? LIMITS.surgeStallMinutes.fallback} min after the surge started` : "(abort in progress)"}` +
       (whys.length > 0 ? ` (${whys.join("; ")})` : "") +
       (missing > 0 ? ` and ${count(missing, "instance")} never launched` : "") +
       `: ${terminate.length > 0 ? `terminating ${terminate.join(", ")} and ` : ""}` +

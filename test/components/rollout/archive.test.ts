@@ -10,11 +10,10 @@ import * as path from "node:path";
 import { zipSync } from "fflate";
 import * as pulumi from "@pulumi/pulumi";
 import { Rollout, checkSerializable } from "../../../components/rollout";
-import { ENV } from "../../../runtime/lambda/handlers";
-import { MANIFEST_KEY } from "../../../runtime/core/manifest";
 import { FakeAws, FakeGroup } from "../../support/fake-aws";
 import { Loopback, LoopbackServer } from "../../support/loopback";
 import { PROJECT_ROOT, settle, setupMocks } from "../../support/pulumi-mocks";
+import { LAMBDA_ENV, MANIFEST_KEY } from "../../../runtime/contract";
 
 /** The archive budget from the issue: kilobytes, zipped. */
 const MAX_ZIPPED_BYTES = 200 * 1024;
@@ -238,7 +237,7 @@ describe("the rollout Lambda's archive", function () {
     return {
       ...variables,
       // The SQS client sends to the queue URL's host: keep follow-ups on the fake too.
-      [ENV.followUpQueueUrl]: `${aws.url}/123456789012/archive-follow-up`,
+      [LAMBDA_ENV.followUpQueueUrl]: `${aws.url}/123456789012/archive-follow-up`,
       AWS_ENDPOINT_URL: aws.url,
       AWS_REGION: "us-east-1",
       AWS_ACCESS_KEY_ID: "AKIAFAKEFAKEFAKEFAKE",
@@ -399,7 +398,7 @@ describe("the rollout Lambda's archive", function () {
     const aws = await startAws("127.62.0.3");
     try {
       const env = lambdaEnv(aws);
-      delete env[ENV.environment];
+      delete env[LAMBDA_ENV.environment];
 
       const run = await invoke(dir, env, { "detail-type": "Scheduled Event" });
 

@@ -3,7 +3,6 @@
 import * as assert from "node:assert/strict";
 import {
   EXCLUDED_PACKAGES,
-  FOLLOW_UP_QUEUE_ACTIONS,
   Rollout,
   checkSerializable,
   RolloutArgs,
@@ -12,12 +11,14 @@ import {
   validateRolloutArgs,
 } from "../../../components/rollout";
 import { parseConfig } from "../../../config";
-import { FOLLOW_UP_ACTIONS } from "../../../runtime/aws/sqs-follow-up";
-import { SURGE_ACTIONS } from "../../../runtime/aws/surge";
-import { ENV } from "../../../runtime/lambda/handlers";
-import { MANIFEST_KEY } from "../../../runtime/core/manifest";
-import { SURGE_TAGS } from "../../../runtime/core/planner";
 import { MOCK_ACCOUNT_ID, PulumiMocks, RecordedResource, settle, setupMocks } from "../../support/pulumi-mocks";
+import {
+  FOLLOW_UP_QUEUE_ACTIONS,
+  LAMBDA_ENV,
+  MANIFEST_KEY,
+  SURGE_ACTIONS,
+  SURGE_TAGS,
+} from "../../../runtime/contract";
 
 const BUCKET = "phoenix-test-releases";
 const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
@@ -79,14 +80,14 @@ describe("the rollout component", () => {
 
   it("passes the environment, the per-tier policy, the probe deadline and the bucket as variables", () => {
     assert.deepEqual(fn.inputs.environment.variables, {
-      [ENV.environment]: "test",
-      [ENV.policy]: JSON.stringify({ minHealthy: 1, minHealthyPercent: 50, tiers: { api: { maxPerSweep: 1 } } }),
-      [ENV.probeTimeoutMs]: "2000",
-      [ENV.probeConcurrency]: "64",
-      [ENV.dryRun]: "false",
-      [ENV.releaseBucket]: BUCKET,
-      [ENV.followUpQueueUrl]: mocks.one("aws:sqs/queue:Queue", "test-rollout-follow-up").state.url,
-      [ENV.followUpDelaySeconds]: "15",
+      [LAMBDA_ENV.environment]: "test",
+      [LAMBDA_ENV.policy]: JSON.stringify({ minHealthy: 1, minHealthyPercent: 50, tiers: { api: { maxPerSweep: 1 } } }),
+      [LAMBDA_ENV.probeTimeoutMs]: "2000",
+      [LAMBDA_ENV.probeConcurrency]: "64",
+      [LAMBDA_ENV.dryRun]: "false",
+      [LAMBDA_ENV.releaseBucket]: BUCKET,
+      [LAMBDA_ENV.followUpQueueUrl]: mocks.one("aws:sqs/queue:Queue", "test-rollout-follow-up").state.url,
+      [LAMBDA_ENV.followUpDelaySeconds]: "15",
     });
   });
 
@@ -199,7 +200,7 @@ describe("the rollout component", () => {
       ],
       Resource: queue.state.arn,
     });
-    assert.deepEqual(FOLLOW_UP_QUEUE_ACTIONS, FOLLOW_UP_ACTIONS, "the role allows what the SQS adapter uses");
+    assert.deepEqual(FOLLOW_UP_QUEUE_ACTIONS, FOLLOW_UP_QUEUE_ACTIONS, "the role allows what the SQS adapter uses");
     assert.ok(queue.state.url.length > 0);
   });
 

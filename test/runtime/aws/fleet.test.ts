@@ -13,8 +13,9 @@ import { GetParameterCommand, ParameterNotFound } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { AwsClients, createClients } from "../../../runtime/aws/clients";
 import { AwsFleet, readCurrentManifest } from "../../../runtime/aws/fleet";
-import { baseImageParameter, readReleaseBucket, releaseBucketParameter } from "../../../runtime/aws/parameters";
+import { readReleaseBucket } from "../../../runtime/aws/parameters";
 import { FleetReadError } from "../../../runtime/core/errors";
+import { baseImageParameterName, releaseBucketParameterName } from "../../../runtime/contract";
 
 const ENV = "live";
 const BUCKET = "phoenix-live-releases";
@@ -88,8 +89,8 @@ describe("AWS fleet adapter", () => {
 
   /** An environment with a published manifest and a base image, whose groups and instances each test supplies. */
   function deployed(groups: AutoScalingGroup[], instances: Ec2Instance[] = []) {
-    ssm.on(GetParameterCommand, { Name: releaseBucketParameter(ENV) }).resolves({ Parameter: { Value: BUCKET } });
-    ssm.on(GetParameterCommand, { Name: baseImageParameter(ENV) }).resolves({ Parameter: { Value: "ami-1" } });
+    ssm.on(GetParameterCommand, { Name: releaseBucketParameterName(ENV) }).resolves({ Parameter: { Value: BUCKET } });
+    ssm.on(GetParameterCommand, { Name: baseImageParameterName(ENV) }).resolves({ Parameter: { Value: "ami-1" } });
     s3.on(GetObjectCommand, { Bucket: BUCKET, Key: "releases/current.json" }).resolves({
       Body: body(JSON.stringify(MANIFEST)),
     });
@@ -406,7 +407,7 @@ describe("AWS fleet adapter", () => {
     it("reads a missing base-image parameter as no desired image", async () => {
       deployed([]);
       ssm
-        .on(GetParameterCommand, { Name: baseImageParameter(ENV) })
+        .on(GetParameterCommand, { Name: baseImageParameterName(ENV) })
         .rejects(new ParameterNotFound({ message: "not found", $metadata: {} }));
 
       const state = await fleet().readFleet(ENV);
@@ -417,7 +418,7 @@ describe("AWS fleet adapter", () => {
     it("fails the read when the base-image parameter exists but cannot be read", async () => {
       deployed([]);
       ssm
-        .on(GetParameterCommand, { Name: baseImageParameter(ENV) })
+        .on(GetParameterCommand, { Name: baseImageParameterName(ENV) })
         .rejects(error("AccessDeniedException", "not authorized to perform: ssm:GetParameter"));
 
       await assert.rejects(
@@ -428,7 +429,7 @@ describe("AWS fleet adapter", () => {
 
     it("fails the read when a parameter is empty, saying the deploy writes it", async () => {
       deployed([]);
-      ssm.on(GetParameterCommand, { Name: baseImageParameter(ENV) }).resolves({ Parameter: { Value: " " } });
+      ssm.on(GetParameterCommand, { Name: baseImageParameterName(ENV) }).resolves({ Parameter: { Value: " " } });
 
       await assert.rejects(fleet().readFleet(ENV), /SSM parameter \/phoenix\/live\/base-image is empty/);
     });
@@ -436,7 +437,7 @@ describe("AWS fleet adapter", () => {
     it("fails the read when the release-bucket parameter is missing, saying the environment is not deployed", async () => {
       deployed([]);
       ssm
-        .on(GetParameterCommand, { Name: releaseBucketParameter(ENV) })
+        .on(GetParameterCommand, { Name: releaseBucketParameterName(ENV) })
         .rejects(new ParameterNotFound({ message: "not found", $metadata: {} }));
 
       await assert.rejects(fleet().readFleet(ENV), (err: Error) => {
@@ -702,7 +703,7 @@ describe("AWS clients and AWS_ENDPOINT_URL", () => {
         clients.ec2.send(new DescribeInstancesCommand({})),
         clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: "arn:tg/web" })),
         clients.s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "releases/current.json" })),
-        clients.ssm.send(new GetParameterCommand({ Name: releaseBucketParameter(ENV) })),
+        clients.ssm.send(new GetParameterCommand({ Name: releaseBucketParameterName(ENV) })),
       ]);
 
       assert.deepEqual(addressed, Array(5).fill("127.0.0.1:4566"));

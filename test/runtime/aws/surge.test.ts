@@ -17,11 +17,11 @@ import { GetParameterCommand, ParameterNotFound } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { AwsClients, createClients } from "../../../runtime/aws/clients";
 import { AwsFleet } from "../../../runtime/aws/fleet";
-import { baseImageParameter, releaseBucketParameter } from "../../../runtime/aws/parameters";
-import { AwsSurge, SURGE_ACTIONS, SurgeStepError } from "../../../runtime/aws/surge";
-import { plan, SURGE_TAGS } from "../../../runtime/core/planner";
+import { AwsSurge, SurgeStepError } from "../../../runtime/aws/surge";
+import { plan } from "../../../runtime/core/planner";
 import { executePlan } from "../../../runtime/ops/sweep";
 import { FleetSnapshot, FleetState, GroupPlan, Policy } from "../../../runtime/core/types";
+import { SURGE_TAGS, baseImageParameterName, releaseBucketParameterName } from "../../../runtime/contract";
 
 const ENV = "live";
 const GROUP = "live-web";
@@ -155,16 +155,6 @@ describe("AWS surge operations", () => {
       );
     });
 
-    it("lists exactly the actions it calls, for the rollout role", () => {
-      assert.deepEqual(SURGE_ACTIONS, [
-        "autoscaling:SetDesiredCapacity",
-        "autoscaling:CreateOrUpdateTags",
-        "autoscaling:DeleteTags",
-        "autoscaling:SuspendProcesses",
-        "autoscaling:ResumeProcesses",
-      ]);
-    });
-
     it("is what AwsFleet exposes as its surge operations", () => {
       assert.ok(new AwsFleet(clients).surge instanceof AwsSurge);
     });
@@ -198,9 +188,9 @@ describe("AWS surge operations", () => {
         launch: new Date(Date.parse("2026-11-20T00:00:00.000Z") + n * 60_000),
         version: "1.0.1",
       }));
-      ssm.on(GetParameterCommand, { Name: releaseBucketParameter(ENV) }).resolves({ Parameter: { Value: BUCKET } });
+      ssm.on(GetParameterCommand, { Name: releaseBucketParameterName(ENV) }).resolves({ Parameter: { Value: BUCKET } });
       ssm
-        .on(GetParameterCommand, { Name: baseImageParameter(ENV) })
+        .on(GetParameterCommand, { Name: baseImageParameterName(ENV) })
         .rejects(new ParameterNotFound({ message: "not found", $metadata: {} }));
       const manifest = {
         version: "1.0.2",

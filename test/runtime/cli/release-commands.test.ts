@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { Command, CommanderError } from "commander";
 import { UsageError } from "../../../runtime/core/errors";
-import { MANIFEST_KEY, parseManifest } from "../../../runtime/core/manifest";
+import { parseManifest } from "../../../runtime/core/manifest";
 import { publishRelease } from "../../../runtime/ops/releases";
 import {
   collectArtifact,
@@ -17,6 +17,7 @@ import { FleetState, InstanceState } from "../../../runtime/core/types";
 import { answering, fakeClock, groupOf } from "../../support/fleets";
 import { Loopback } from "../../support/loopback";
 import { MemoryFleet, MemoryObjectStore, zipBytes } from "../../support/memory-store";
+import { MANIFEST_KEY } from "../../../runtime/contract";
 
 const loopback = new Loopback("127.33");
 

@@ -1,11 +1,11 @@
 // The CLI's surge surface: `--strategy surge|replace` on plan and sweep, `"setDesired"` in the --json plan when a
 // surge starts, finishes or aborts, and a sweep that carries a surge start out.
 import * as assert from "node:assert/strict";
-import { SURGE_TAGS } from "../../../runtime/core/planner";
 import { FleetState } from "../../../runtime/core/types";
 import { answering, groupOf, runCli } from "../../support/fleets";
 import { Loopback } from "../../support/loopback";
 import { MemoryFleet } from "../../support/memory-store";
+import { SURGE_TAGS } from "../../../runtime/contract";
 
 const loopback = new Loopback("127.95");
 

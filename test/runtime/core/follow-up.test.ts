@@ -1,19 +1,13 @@
 // Follow-up sweeps: the pure decision (worth one, and after how long) over planned fleets, and the sweep handler
 // scheduling one through its port after a sweep that waits on a booting instance, and none after a converged one.
 import * as assert from "node:assert/strict";
-import {
-  clampDelaySeconds,
-  decideFollowUp,
-  DEFAULT_FOLLOW_UP_DELAY_SECONDS,
-  FollowUpOutcome,
-  FollowUpScheduler,
-  MAX_FOLLOW_UP_DELAY_SECONDS,
-} from "../../../runtime/core/follow-up";
-import { createRolloutHandler, createSweepHandler, ENV, readHandlerConfig } from "../../../runtime/lambda/handlers";
+import { clampDelaySeconds, decideFollowUp, FollowUpOutcome, FollowUpScheduler } from "../../../runtime/core/follow-up";
+import { createRolloutHandler, createSweepHandler, readHandlerConfig } from "../../../runtime/lambda/handlers";
 import { plan } from "../../../runtime/core/planner";
 import type { FleetSnapshot, GroupPlan, InstanceSnapshot, Plan, Policy, SurgePhase } from "../../../runtime/core/types";
 import { Loopback, LoopbackServer } from "../../support/loopback";
 import { MemoryFleet } from "../../support/memory-store";
+import { LAMBDA_ENV, LIMITS } from "../../../runtime/contract";
 
 const REPLACE: Policy = { minHealthy: 1, minHealthyPercent: 0, strategy: "replace" };
 const TG = "arn:aws:elasticloadbalancing:us-east-1:111122223333:targetgroup/live-web/0123456789abcdef";
@@ -88,7 +82,7 @@ describe("deciding on a follow-up sweep", () => {
     const decision = decideFollowUp(plan(fleet, REPLACE), fleet);
 
     assert.equal(decision.schedule, true);
-    assert.equal(decision.delaySeconds, DEFAULT_FOLLOW_UP_DELAY_SECONDS);
+    assert.equal(decision.delaySeconds, LIMITS.followUpDelaySeconds.fallback);
     assert.deepEqual(decision.groups, ["live-web"]);
     assert.match(decision.reason, /i-new InService but not yet healthy/);
   });
@@ -148,27 +142,33 @@ describe("deciding on a follow-up sweep", () => {
 
   it("uses the configured delay and never more than SQS's 900 seconds", () => {
     assert.equal(decideFollowUp(surgePlan("waiting", 3), undefined, 45).delaySeconds, 45);
-    assert.equal(decideFollowUp(surgePlan("waiting", 3), undefined, 3600).delaySeconds, MAX_FOLLOW_UP_DELAY_SECONDS);
+    assert.equal(
+      decideFollowUp(surgePlan("waiting", 3), undefined, 3600).delaySeconds,
+      LIMITS.followUpDelaySeconds.max,
+    );
     assert.equal(clampDelaySeconds(-5), 0);
-    assert.equal(clampDelaySeconds(Number.NaN), DEFAULT_FOLLOW_UP_DELAY_SECONDS);
+    assert.equal(clampDelaySeconds(Number.NaN), LIMITS.followUpDelaySeconds.fallback);
   });
 });
 
 describe("the follow-up delay setting", () => {
   const env = {
-    [ENV.environment]: "test",
-    [ENV.policy]: JSON.stringify({ minHealthy: 1, minHealthyPercent: 0 }),
-    [ENV.probeTimeoutMs]: "1000",
+    [LAMBDA_ENV.environment]: "test",
+    [LAMBDA_ENV.policy]: JSON.stringify({ minHealthy: 1, minHealthyPercent: 0 }),
+    [LAMBDA_ENV.probeTimeoutMs]: "1000",
   };
 
-  it("is left to the decision's default when unset, and read when set", () => {
-    assert.equal(readHandlerConfig(env).followUpDelaySeconds, undefined);
-    assert.equal(readHandlerConfig({ ...env, [ENV.followUpDelaySeconds]: "45" }).followUpDelaySeconds, 45);
+  it("is the contract's default when unset, and read when set", () => {
+    assert.equal(readHandlerConfig(env).followUpDelaySeconds, LIMITS.followUpDelaySeconds.fallback);
+    assert.equal(readHandlerConfig({ ...env, [LAMBDA_ENV.followUpDelaySeconds]: "45" }).followUpDelaySeconds, 45);
   });
 
   it("refuses a delay SQS cannot hold, naming the variable", () => {
-    assert.throws(() => readHandlerConfig({ ...env, [ENV.followUpDelaySeconds]: "901" }), /PHOENIX_FOLLOW_UP_DELAY/);
-    assert.throws(() => readHandlerConfig({ ...env, [ENV.followUpDelaySeconds]: "soon" }), /whole number/);
+    assert.throws(
+      () => readHandlerConfig({ ...env, [LAMBDA_ENV.followUpDelaySeconds]: "901" }),
+      /PHOENIX_FOLLOW_UP_DELAY/,
+    );
+    assert.throws(() => readHandlerConfig({ ...env, [LAMBDA_ENV.followUpDelaySeconds]: "soon" }), /whole number/);
   });
 });
 
@@ -190,11 +190,11 @@ describe("the sweep handler and follow-ups", () => {
   let fresh: LoopbackServer;
   let booting: LoopbackServer;
   const ENV_VARS = {
-    [ENV.environment]: "test",
-    [ENV.policy]: JSON.stringify({ minHealthy: 1, minHealthyPercent: 0, strategy: "replace" }),
-    [ENV.probeTimeoutMs]: "1000",
-    [ENV.releaseBucket]: "phoenix-test-releases",
-    [ENV.followUpDelaySeconds]: "20",
+    [LAMBDA_ENV.environment]: "test",
+    [LAMBDA_ENV.policy]: JSON.stringify({ minHealthy: 1, minHealthyPercent: 0, strategy: "replace" }),
+    [LAMBDA_ENV.probeTimeoutMs]: "1000",
+    [LAMBDA_ENV.releaseBucket]: "phoenix-test-releases",
+    [LAMBDA_ENV.followUpDelaySeconds]: "20",
   };
 
   before(async () => {

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { artifactKey, parseManifest } from "../../../runtime/core/manifest";
+import { parseManifest } from "../../../runtime/core/manifest";
+import { artifactKey } from "../../../runtime/contract";
 
 describe("release manifest", () => {
   const valid = {

@@ -2,7 +2,6 @@
 // loopback /version servers, the pause switch, and the routing of S3 events to the release handler.
 import * as assert from "node:assert/strict";
 import {
-  ENV,
   createReleaseHandler,
   createRolloutHandler,
   createSweepHandler,
@@ -12,17 +11,17 @@ import {
   policyForTiers,
   readHandlerConfig,
 } from "../../../runtime/lambda/handlers";
-import { MANIFEST_KEY } from "../../../runtime/core/manifest";
-import { METRICS_NAMESPACE, MetricName, countByTier, sweepMetrics } from "../../../runtime/core/metrics";
+import { countByTier, sweepMetrics } from "../../../runtime/core/metrics";
 import type { FleetState, GroupState, Plan } from "../../../runtime/core/types";
 import { Loopback, LoopbackServer } from "../../support/loopback";
 import { MemoryFleet, MemoryObjectStore } from "../../support/memory-store";
+import { LAMBDA_ENV, LIMITS, MANIFEST_KEY, METRICS_NAMESPACE, MetricName } from "../../../runtime/contract";
 
 const BASE_ENV = {
-  [ENV.environment]: "test",
-  [ENV.policy]: JSON.stringify({ minHealthy: 1, minHealthyPercent: 0 }),
-  [ENV.probeTimeoutMs]: "1000",
-  [ENV.releaseBucket]: "phoenix-test-releases",
+  [LAMBDA_ENV.environment]: "test",
+  [LAMBDA_ENV.policy]: JSON.stringify({ minHealthy: 1, minHealthyPercent: 0 }),
+  [LAMBDA_ENV.probeTimeoutMs]: "1000",
+  [LAMBDA_ENV.releaseBucket]: "phoenix-test-releases",
 };
 
 function group(name: string, tier: string, port: number, instances: { id: string; ip: string }[]): GroupState {
@@ -55,7 +54,7 @@ function lines(): { lines: string[]; write: (line: string) => void; json: () => 
 }
 
 describe("handler configuration", () => {
-  for (const name of [ENV.environment, ENV.policy, ENV.probeTimeoutMs]) {
+  for (const name of [LAMBDA_ENV.environment, LAMBDA_ENV.policy, LAMBDA_ENV.probeTimeoutMs]) {
     it(`refuses to create the sweep handler without ${name}, naming it`, () => {
       const env = { ...BASE_ENV, [name]: undefined };
 
@@ -67,9 +66,9 @@ describe("handler configuration", () => {
   }
 
   it("refuses to create the release handler without the release bucket, naming it", () => {
-    const env = { ...BASE_ENV, [ENV.releaseBucket]: "" };
+    const env = { ...BASE_ENV, [LAMBDA_ENV.releaseBucket]: "" };
 
-    assert.throws(() => createReleaseHandler(env), new RegExp(ENV.releaseBucket));
+    assert.throws(() => createReleaseHandler(env), new RegExp(LAMBDA_ENV.releaseBucket));
   });
 
   it("names the policy field that is out of range", () => {
@@ -81,26 +80,38 @@ describe("handler configuration", () => {
   });
 
   it("probes with the concurrency it is given, and rejects one below 1", () => {
-    const config = readHandlerConfig({ ...BASE_ENV, [ENV.probeConcurrency]: "256" });
+    const config = readHandlerConfig({ ...BASE_ENV, [LAMBDA_ENV.probeConcurrency]: "256" });
 
     assert.deepEqual(config.probe, { timeoutMs: 1000, concurrency: 256 });
-    assert.throws(() => readHandlerConfig({ ...BASE_ENV, [ENV.probeConcurrency]: "0" }), /PHOENIX_PROBE_CONCURRENCY/);
+    assert.throws(
+      () => readHandlerConfig({ ...BASE_ENV, [LAMBDA_ENV.probeConcurrency]: "0" }),
+      /PHOENIX_PROBE_CONCURRENCY/,
+    );
   });
 
   it("rejects a probe timeout that is not a whole number of milliseconds", () => {
-    assert.throws(() => readHandlerConfig({ ...BASE_ENV, [ENV.probeTimeoutMs]: "2s" }), /PHOENIX_PROBE_TIMEOUT_MS/);
+    assert.throws(
+      () => readHandlerConfig({ ...BASE_ENV, [LAMBDA_ENV.probeTimeoutMs]: "2s" }),
+      /PHOENIX_PROBE_TIMEOUT_MS/,
+    );
   });
 
   it("reads per-tier overrides and the pause switch", () => {
     const policy = policyForTiers({ minHealthy: 1, minHealthyPercent: 0 }, { web: {}, api: { maxPerSweep: 1 } });
 
-    const config = readHandlerConfig({ ...BASE_ENV, [ENV.policy]: JSON.stringify(policy), [ENV.dryRun]: "true" });
+    const config = readHandlerConfig({
+      ...BASE_ENV,
+      [LAMBDA_ENV.policy]: JSON.stringify(policy),
+      [LAMBDA_ENV.dryRun]: "true",
+    });
 
     assert.deepEqual(config, {
       environment: "test",
       policy: { minHealthy: 1, minHealthyPercent: 0, tiers: { api: { maxPerSweep: 1 } } },
       probe: { timeoutMs: 1000 },
       dryRun: true,
+      followUpDelaySeconds: LIMITS.followUpDelaySeconds.fallback,
+      releaseBucket: "phoenix-test-releases",
     });
   });
 });
@@ -193,7 +204,7 @@ describe("the sweep handler", () => {
   it("terminates nothing while the rollout is paused", async () => {
     const memory = fleet();
     const handler = createSweepHandler(
-      { ...BASE_ENV, [ENV.dryRun]: "true" },
+      { ...BASE_ENV, [LAMBDA_ENV.dryRun]: "true" },
       { fleet: memory, log: () => {}, metrics: () => {} },
     );
 

@@ -1,12 +1,11 @@
 // The release handler under the surge strategy: the release event starts a surge (desired capacity raised, tags
 // written, scaling suspended) instead of terminating, and a replayed event never surges twice.
 import * as assert from "node:assert/strict";
-import { MANIFEST_KEY } from "../../../runtime/core/manifest";
-import { SURGE_TAGS } from "../../../runtime/core/planner";
 import { handleReleaseEvent, S3NotificationEvent } from "../../../runtime/ops/release-event";
 import { DEFAULT_POLICY, GroupState, InstanceState, Policy } from "../../../runtime/core/types";
 import { Loopback } from "../../support/loopback";
 import { MemoryFleet, MemoryObjectStore, seedRelease } from "../../support/memory-store";
+import { MANIFEST_KEY, SURGE_TAGS } from "../../../runtime/contract";
 
 const loopback = new Loopback("127.93");
 

@@ -10,11 +10,11 @@ import { createClients } from "../../../runtime/aws/clients";
 import { AwsFleet } from "../../../runtime/aws/fleet";
 import { S3ObjectStore } from "../../../runtime/aws/s3-object-store";
 import { ContractError } from "../../../runtime/core/errors";
-import { MANIFEST_KEY } from "../../../runtime/core/manifest";
 import { decodeS3Key, handleReleaseEvent, S3NotificationEvent } from "../../../runtime/ops/release-event";
 import { DEFAULT_POLICY, GroupState, InstanceState, Policy } from "../../../runtime/core/types";
 import { Loopback } from "../../support/loopback";
 import { emulateS3, MemoryFleet, MemoryObjectStore, seedRelease } from "../../support/memory-store";
+import { MANIFEST_KEY } from "../../../runtime/contract";
 
 const loopback = new Loopback("127.31");
 

@@ -7,16 +7,10 @@ import { mockClient } from "aws-sdk-client-mock";
 import { createClients } from "../../../runtime/aws/clients";
 import { S3ObjectStore } from "../../../runtime/aws/s3-object-store";
 import { PreconditionFailedError, UsageError } from "../../../runtime/core/errors";
-import { MANIFEST_KEY, parseManifest } from "../../../runtime/core/manifest";
-import {
-  ReleaseConflictError,
-  isZip,
-  listReleases,
-  publishRelease,
-  releaseRecordKey,
-  rollback,
-} from "../../../runtime/ops/releases";
+import { parseManifest } from "../../../runtime/core/manifest";
+import { ReleaseConflictError, isZip, listReleases, publishRelease, rollback } from "../../../runtime/ops/releases";
 import { emulateS3, MemoryObjectStore, sha256Of, zipBytes } from "../../support/memory-store";
+import { MANIFEST_KEY, releaseRecordKey } from "../../../runtime/contract";
 
 const TIERS = ["api", "web"];
 const at = (iso: string) => () => new Date(iso);

@@ -2,11 +2,11 @@
 // the version on the group, ends the follow as failed at once instead of waiting for a stall or the timeout.
 import * as assert from "node:assert/strict";
 import { followRollout } from "../../../runtime/ops/watch";
-import { SURGE_TAGS } from "../../../runtime/core/planner";
 import { FleetState, InstanceState } from "../../../runtime/core/types";
 import { Loopback } from "../../support/loopback";
 import { answering, fakeClock, groupOf } from "../../support/fleets";
 import { MemoryFleet } from "../../support/memory-store";
+import { SURGE_TAGS } from "../../../runtime/contract";
 
 const loopback = new Loopback("127.94");
 

@@ -5,10 +5,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { Command } from "commander";
-import { DEFAULT_FOLLOW_UP_DELAY_SECONDS } from "../../../runtime/core/follow-up";
 import { registerRehearseCommand } from "../../../runtime/cli/rehearse-command";
 import { runRehearsal, RehearsalResult } from "../../../runtime/rehearsal/rehearsal";
 import { NEW_VERSION } from "../../../runtime/rehearsal/scenarios";
+import { LIMITS } from "../../../runtime/contract";
 
 describe("follow-up sweeps in the rehearsal", () => {
   let tmp: string;
@@ -48,7 +48,7 @@ describe("follow-up sweeps in the rehearsal", () => {
   });
 
   it("keeps at most one follow-up pending: never more follow-up sweeps than delay-long slots in the run", () => {
-    const slots = Math.ceil((withFollowUps.endedAtMinutes * 60) / DEFAULT_FOLLOW_UP_DELAY_SECONDS);
+    const slots = Math.ceil((withFollowUps.endedAtMinutes * 60) / LIMITS.followUpDelaySeconds.fallback);
     assert.ok(withFollowUps.followUps <= slots, `${withFollowUps.followUps} follow-ups in ${slots} slots`);
   });
 });

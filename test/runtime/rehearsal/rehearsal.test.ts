@@ -8,7 +8,6 @@ import * as path from "node:path";
 import { createHash } from "node:crypto";
 import { Command } from "commander";
 import { PreconditionFailedError } from "../../../runtime/core/errors";
-import { MANIFEST_KEY } from "../../../runtime/core/manifest";
 import { buildArtifact, readArtifact } from "../../../runtime/rehearsal/artifact";
 import { Prng, SimClock } from "../../../runtime/rehearsal/clock";
 import { registerRehearseCommand } from "../../../runtime/cli/rehearse-command";
@@ -16,6 +15,7 @@ import { DiskObjectStore } from "../../../runtime/rehearsal/disk-store";
 import { defaultTiming, LocalFleet } from "../../../runtime/rehearsal/local-fleet";
 import { runRehearsal, RehearsalOptions, RehearsalResult } from "../../../runtime/rehearsal/rehearsal";
 import { BAD_VERSION, NEW_IMAGE, NEW_VERSION, OLD_VERSION } from "../../../runtime/rehearsal/scenarios";
+import { MANIFEST_KEY } from "../../../runtime/contract";
 
 let tmp: string;
 

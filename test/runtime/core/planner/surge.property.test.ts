@@ -5,10 +5,11 @@
 // bad one is aborted with the baseline restored and only the new instances gone.
 import * as assert from "node:assert/strict";
 import fc from "fast-check";
-import { plan, SURGE_TAGS } from "../../../../runtime/core/planner";
+import { plan } from "../../../../runtime/core/planner";
 import { executePlan } from "../../../../runtime/ops/sweep";
 import { FleetSnapshot, InstanceState, Policy } from "../../../../runtime/core/types";
 import { MemoryFleet } from "../../../support/memory-store";
+import { SURGE_TAGS } from "../../../../runtime/contract";
 
 const SWEEP_MS = 5 * 60_000;
 const START = Date.parse("2026-11-26T04:00:00.000Z");

@@ -2,18 +2,12 @@
 // that carry a surge from sweep to sweep, and the order a sweep carries a surge's plan out in.
 import * as assert from "node:assert/strict";
 import { UsageError } from "../../../../runtime/core/errors";
-import {
-  formatPlan,
-  plan,
-  strategyFor,
-  SURGE_PROCESSES,
-  SURGE_TAGS,
-  validatePolicy,
-} from "../../../../runtime/core/planner";
+import { formatPlan, plan, strategyFor, validatePolicy } from "../../../../runtime/core/planner";
 import { executePlan, withoutSurge } from "../../../../runtime/ops/sweep";
 import { DEFAULT_POLICY, GroupPlan, GroupSnapshot, InstanceSnapshot, Policy } from "../../../../runtime/core/types";
 import { aGroup, anInstance, aSnapshot, READ_AT } from "../../../support/arbitraries";
 import { MemoryFleet } from "../../../support/memory-store";
+import { SURGE_PROCESSES, SURGE_TAGS } from "../../../../runtime/contract";
 
 const SURGE: Policy = { ...DEFAULT_POLICY, strategy: "surge" };
 const MINUTE_MS = 60_000;

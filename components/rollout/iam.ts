@@ -1,0 +1,144 @@
+// The rollout role's policy: exactly the calls runtime/aws makes, each on the narrowest resource AWS allows. The action
+// lists come from the runtime's contract, so a call added there without its permission fails a test.
+import {
+  ARTIFACT_PATTERN,
+  environmentParameterPath,
+  FLEET_READ_ACTIONS,
+  FOLLOW_UP_QUEUE_ACTIONS,
+  MANIFEST_KEY,
+  SURGE_ACTIONS,
+  SURGE_TAG_ACTIONS,
+  SURGE_TAG_PATTERN,
+  TAGS,
+  TERMINATE_ACTIONS,
+} from "../../runtime/contract";
+import type { PolicyDocument } from "../iam";
+
+/** The inputs of the role's policy, resolved. */
+export interface RolloutPolicyInput {
+  partition: string;
+  region: string;
+  accountId: string;
+  environment: string;
+  bucketArn: string;
+  logGroupArn: string;
+  deadLetterQueueArn: string;
+  /** The follow-up delay queue: the only queue the function sends to and receives from. */
+  followUpQueueArn: string;
+  subnetIds: string[];
+  securityGroupId: string;
+}
+
+/** The rollout role's whole policy. */
+export function rolloutPolicyDocument(p: RolloutPolicyInput): PolicyDocument {
+  const arn = (service: string, resource: string) =>
+    `arn:${p.partition}:${service}:${p.region}:${p.accountId}:${resource}`;
+  const ownGroups = {
+    Resource: arn("autoscaling", "autoScalingGroup:*:autoScalingGroupName/*"),
+    Condition: { StringEquals: { [`autoscaling:ResourceTag/${TAGS.environment}`]: p.environment } },
+  };
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        // These describe calls support no resource-level permissions: "*" is the only resource AWS accepts.
+        Sid: "ReadFleet",
+        Effect: "Allow",
+        Action: [...FLEET_READ_ACTIONS],
+        Resource: "*",
+      },
+      {
+        Sid: "ReadManifest",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: `${p.bucketArn}/${MANIFEST_KEY}`,
+      },
+      {
+        // The release handler checks (HeadObject, which S3 authorizes as GetObject) that every artifact the manifest
+        // names exists before it terminates anything.
+        Sid: "CheckArtifactsExist",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: `${p.bucketArn}/${ARTIFACT_PATTERN}`,
+      },
+      {
+        // Without it S3 answers a missing manifest with AccessDenied instead of NoSuchKey, and a fresh environment
+        // (nothing published yet) would fail every sweep instead of reading "no release yet".
+        Sid: "TellMissingManifestApart",
+        Effect: "Allow",
+        Action: ["s3:ListBucket"],
+        Resource: p.bucketArn,
+      },
+      {
+        Sid: "ReadEnvironmentParameters",
+        Effect: "Allow",
+        Action: ["ssm:GetParameter"],
+        Resource: arn("ssm", `parameter${environmentParameterPath(p.environment)}*`),
+      },
+      { Sid: "TerminateOwnEnvironmentOnly", Effect: "Allow", Action: [...TERMINATE_ACTIONS], ...ownGroups },
+      {
+        // Surge rollouts (runtime/aws/surge.ts): raise desired capacity first, hold scaling processes that would
+        // undo it, restore both after. Same groups, same condition as terminations.
+        Sid: "SurgeOwnEnvironmentOnly",
+        Effect: "Allow",
+        Action: [...SURGE_ACTIONS],
+        ...ownGroups,
+      },
+      {
+        // A surge's state lives in the group's tags. Only `phoenix:surge-*` keys may be written or removed, so the
+        // role can never retag a group into (or out of) an environment.
+        Sid: "TagSurgeStateOnly",
+        Effect: "Allow",
+        Action: [...SURGE_TAG_ACTIONS],
+        Resource: ownGroups.Resource,
+        Condition: {
+          ...ownGroups.Condition,
+          "ForAllValues:StringLike": { "aws:TagKeys": SURGE_TAG_PATTERN },
+        },
+      },
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+        Resource: `${p.logGroupArn}:*`,
+      },
+      {
+        Sid: "SendFailuresToDeadLetterQueue",
+        Effect: "Allow",
+        Action: ["sqs:SendMessage"],
+        Resource: p.deadLetterQueueArn,
+      },
+      {
+        Sid: "FollowUpQueue",
+        Effect: "Allow",
+        Action: [...FOLLOW_UP_QUEUE_ACTIONS],
+        Resource: p.followUpQueueArn,
+      },
+      {
+        // The narrow equivalent of AWSLambdaVPCAccessExecutionRole (which grants these on "*"): interfaces only in
+        // this function's subnets with this function's security group.
+        Sid: "VpcCreateInterfaces",
+        Effect: "Allow",
+        Action: ["ec2:CreateNetworkInterface"],
+        Resource: [
+          arn("ec2", "network-interface/*"),
+          ...p.subnetIds.map((id) => arn("ec2", `subnet/${id}`)),
+          arn("ec2", `security-group/${p.securityGroupId}`),
+        ],
+      },
+      {
+        Sid: "VpcManageInterfaces",
+        Effect: "Allow",
+        Action: ["ec2:DeleteNetworkInterface", "ec2:AssignPrivateIpAddresses", "ec2:UnassignPrivateIpAddresses"],
+        Resource: arn("ec2", "network-interface/*"),
+      },
+      {
+        // DescribeNetworkInterfaces works only on "*" (Lambda's documentation says so); it is a read.
+        Sid: "VpcDescribeInterfaces",
+        Effect: "Allow",
+        Action: ["ec2:DescribeNetworkInterfaces"],
+        Resource: "*",
+      },
+    ],
+  };
+}

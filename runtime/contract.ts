@@ -1,0 +1,306 @@
+// What the infrastructure (components/, ami/, userdata/, config/) and the runtime must agree on, written once: the
+// tag keys groups are found and steered by, the SSM parameter names, the release store's keys, the rollout Lambda's
+// environment variable names, the IAM actions the runtime's AWS calls need, the metric names the dashboard reads,
+// and the bounds and defaults of every knob. Both sides import this module; it imports nothing, so a Lambda bundle,
+// the CLI and the Pulumi program all carry the same strings.
+
+// ---- tags ----------------------------------------------------------------------------------------------------------
+
+/** Tag keys on every group (and, propagated, every instance). The CLI and the Lambda find groups by these two. */
+export const TAGS = {
+  /** The environment (stack) a resource belongs to: `live`, `test`, ... */
+  environment: "phoenix:environment",
+  /** The tier a group serves: `web`, `api`. */
+  tier: "phoenix:tier",
+  /** The port instances serve `/version` on; DEFAULT_PORT when absent. */
+  port: "phoenix:port",
+  /** The tier's rollout strategy (`surge` or `replace`). */
+  strategy: "phoenix:strategy",
+  /** The tier's rollout policy as JSON (see encodePolicyTag), so a sweep from a laptop keeps the deployed floor. */
+  policy: "phoenix:policy",
+  /** Every resource phoenix creates carries `managed-by=phoenix`. */
+  managedBy: "managed-by",
+} as const;
+
+export const MANAGED_BY = "phoenix";
+
+/** Tag keys on the base images the pipeline builds. */
+export const IMAGE_TAGS = {
+  /** `linux` or `windows`. */
+  platform: "phoenix:platform",
+  /** `true` on every image the pipeline published. */
+  baseImage: "phoenix:base-image",
+} as const;
+
+/** The port a group's instances serve `/version` on when it has no `phoenix:port` tag. */
+export const DEFAULT_PORT = 80;
+
+/** A surge's state, kept on the group so that any later sweep (even after a crash) knows a surge is in progress. */
+export const SURGE_TAGS = {
+  /** Desired capacity before the surge: what finish and abort return to. */
+  baseline: "phoenix:surge-baseline",
+  /** What the surge launched for (`<version>` or `<version> <image>`). */
+  version: "phoenix:surge-version",
+  /** readAt of the sweep that started it: the clock the stall limit runs on. */
+  startedAt: "phoenix:surge-started-at",
+  /** Left by an abort: this target is not surged again until the desired version or image changes. */
+  failed: "phoenix:surge-failed",
+} as const;
+
+/** The only tag keys the rollout role may write or delete: its IAM condition is `aws:TagKeys` like this. */
+export const SURGE_TAG_PATTERN = "phoenix:surge-*";
+
+/** Scaling processes that would fight a surge (alarm-driven and scheduled scaling): suspended while it runs. */
+export const SURGE_PROCESSES: readonly string[] = ["AlarmNotification", "ScheduledActions"];
+
+/** Tags every resource of an environment carries (the provider adds them as default tags). */
+export function environmentTags(environment: string): Record<string, string> {
+  return { [TAGS.environment]: environment, [TAGS.managedBy]: MANAGED_BY };
+}
+
+/** Tags of a resource that belongs to one tier. */
+export function tierTags(environment: string, tier: string): Record<string, string> {
+  return { ...environmentTags(environment), [TAGS.tier]: tier };
+}
+
+// ---- the policy tag ------------------------------------------------------------------------------------------------
+
+/** The policy fields a `phoenix:policy` tag may carry (the runtime's GroupPolicy, as plain JSON). */
+export const POLICY_TAG_FIELDS = [
+  "minHealthy",
+  "minHealthyPercent",
+  "maxPerSweep",
+  "maxInstanceAgeHours",
+  "strategy",
+  "maxSurgePercent",
+  "surgeStallMinutes",
+] as const;
+
+/** A tier's policy as the `phoenix:policy` tag value: JSON of the fields set, in a stable order. */
+export function encodePolicyTag(policy: Partial<Record<(typeof POLICY_TAG_FIELDS)[number], unknown>>): string {
+  const fields = POLICY_TAG_FIELDS.filter((f) => policy[f] !== undefined).map((f) => [f, policy[f]]);
+  return JSON.stringify(Object.fromEntries(fields));
+}
+
+/**
+ * Reads a `phoenix:policy` tag value back: the object, or why it is not one (the caller names the group and says
+ * to redeploy). The fields' values are checked by the planner's policy validation, which knows their bounds.
+ */
+export function decodePolicyTag(text: string): { policy: Record<string, unknown> } | { error: string } {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch {
+    return { error: `tag ${TAGS.policy} is ${JSON.stringify(text)}, not a JSON policy object` };
+  }
+  if (typeof doc !== "object" || doc === null || Array.isArray(doc)) {
+    return { error: `tag ${TAGS.policy} is ${JSON.stringify(text)}, not a JSON policy object` };
+  }
+  const unknown = Object.keys(doc).filter((k) => !(POLICY_TAG_FIELDS as readonly string[]).includes(k));
+  if (unknown.length > 0) {
+    return { error: `tag ${TAGS.policy} has unknown fields ${unknown.join(", ")}` };
+  }
+  return { policy: doc as Record<string, unknown> };
+}
+
+// ---- SSM parameters ------------------------------------------------------------------------------------------------
+
+/** `/phoenix/<env>/release-bucket`: the name of the environment's release bucket. */
+export function releaseBucketParameterName(environment: string): string {
+  return `/phoenix/${environment}/release-bucket`;
+}
+
+/**
+ * `/phoenix/<env>/base-image`: the one image the terminator holds every instance of the environment to, and the one
+ * the pipeline's primary platform publishes to.
+ */
+export function baseImageParameterName(environment: string): string {
+  return `/phoenix/${environment}/base-image`;
+}
+
+/** Every parameter of an environment lives under this path; roles are scoped to it. */
+export function environmentParameterPath(environment: string): string {
+  return `/phoenix/${environment}/`;
+}
+
+// ---- the release store ---------------------------------------------------------------------------------------------
+
+/** `releases/current.json`: the only pointer to what the fleet must run, written last by a release. */
+export const MANIFEST_KEY = "releases/current.json";
+
+/** Where artifacts and version records live. */
+export const RELEASES_PREFIX = "releases/";
+
+/** Object key of a tier's artifact for a version: `releases/<version>/<tier>.zip`. */
+export function artifactKey(version: string, tier: string): string {
+  return `${RELEASES_PREFIX}${version}/${tier}.zip`;
+}
+
+/** Every artifact of one tier, whatever the version (an IAM resource pattern). */
+export function tierArtifactPattern(tier: string): string {
+  return `${RELEASES_PREFIX}*/${tier}.zip`;
+}
+
+/** Every artifact of every tier (an IAM resource pattern). */
+export const ARTIFACT_PATTERN = `${RELEASES_PREFIX}*.zip`;
+
+/** `releases/<version>/release.json`: what a version was published with (artifacts, checksums, time). */
+export function releaseRecordKey(version: string): string {
+  return `${RELEASES_PREFIX}${version}/release.json`;
+}
+
+// ---- logs ----------------------------------------------------------------------------------------------------------
+
+/** The CloudWatch Logs group the boot scripts of an environment write to. */
+export function bootLogGroupName(environment: string): string {
+  return `/phoenix/${environment}/boot`;
+}
+
+// ---- the rollout Lambda's environment ------------------------------------------------------------------------------
+
+/** Environment variable names the rollout component sets and the handlers read. */
+export const LAMBDA_ENV = {
+  /** The environment (stack) name: which `phoenix:environment` tag the groups carry. */
+  environment: "PHOENIX_ENVIRONMENT",
+  /** JSON of a Policy: `{"minHealthy":1,"minHealthyPercent":0,"maxPerSweep":2,"tiers":{"api":{...}}}`. */
+  policy: "PHOENIX_POLICY",
+  /** Deadline of one /version probe, in milliseconds (LIMITS.probeTimeoutMs). */
+  probeTimeoutMs: "PHOENIX_PROBE_TIMEOUT_MS",
+  /** /version probes in flight at once (LIMITS.probeConcurrency). Optional. */
+  probeConcurrency: "PHOENIX_PROBE_CONCURRENCY",
+  /** `true`: plan and log, terminate nothing (the rollout's pause switch). Optional, default false. */
+  dryRun: "PHOENIX_DRY_RUN",
+  /** The release bucket's name: where the release handler reads the manifest and checks the artifacts. */
+  releaseBucket: "PHOENIX_RELEASE_BUCKET",
+  /** The SQS delay queue follow-up sweeps go through. Optional: absent, no follow-ups (the schedule still sweeps). */
+  followUpQueueUrl: "PHOENIX_FOLLOW_UP_QUEUE_URL",
+  /** Seconds from a sweep to its follow-up (LIMITS.followUpDelaySeconds). Optional. */
+  followUpDelaySeconds: "PHOENIX_FOLLOW_UP_DELAY_SECONDS",
+} as const;
+
+/** The `type` of a follow-up message's body. */
+export const FOLLOW_UP_MESSAGE_TYPE = "phoenix.follow-up";
+
+// ---- IAM: what the runtime's AWS calls need ------------------------------------------------------------------------
+
+/** Read the fleet: these describe calls support no resource-level permissions ("*" is the only resource). */
+export const FLEET_READ_ACTIONS = [
+  "autoscaling:DescribeAutoScalingGroups",
+  "ec2:DescribeInstances",
+  "elasticloadbalancing:DescribeTargetHealth",
+];
+
+/** Replace strategy: terminate without lowering desired capacity. */
+export const TERMINATE_ACTIONS = ["autoscaling:TerminateInstanceInAutoScalingGroup"];
+
+/** Surge strategy beyond what replace needs: capacity and scaling processes (tags are SURGE_TAG_ACTIONS). */
+export const SURGE_ACTIONS = [
+  "autoscaling:SetDesiredCapacity",
+  "autoscaling:SuspendProcesses",
+  "autoscaling:ResumeProcesses",
+];
+
+/** A surge's state in the group's tags: only SURGE_TAG_PATTERN keys. */
+export const SURGE_TAG_ACTIONS = ["autoscaling:CreateOrUpdateTags", "autoscaling:DeleteTags"];
+
+/** The follow-up queue: the handler sends and counts, the event source receives and deletes. */
+export const FOLLOW_UP_QUEUE_ACTIONS = [
+  "sqs:SendMessage",
+  "sqs:GetQueueAttributes",
+  "sqs:ReceiveMessage",
+  "sqs:DeleteMessage",
+  "sqs:ChangeMessageVisibility",
+];
+
+// ---- metrics -------------------------------------------------------------------------------------------------------
+
+/** The CloudWatch namespace every phoenix metric lives in. The dashboard and the alarms read it. */
+export const METRICS_NAMESPACE = "Phoenix";
+
+/** Metric names, shared with the dashboard so a rename breaks a test rather than a graph. */
+export const MetricName = {
+  InstancesCurrent: "InstancesCurrent",
+  InstancesStale: "InstancesStale",
+  InstancesUnknown: "InstancesUnknown",
+  Terminations: "Terminations",
+  GroupsSkippedUnstable: "GroupsSkippedUnstable",
+  /** Surges aborted by this sweep because their new instances never became healthy: a failed release. */
+  SurgeAborts: "SurgeAborts",
+  /** Instances per answered version (dimension `Version`): the fleet by version during a rollout. */
+  InstancesByVersion: "Instances",
+  SweepDuration: "SweepDuration",
+} as const;
+
+/** Dimension names. `Environment` and `Tier` match the `phoenix:environment` / `phoenix:tier` tags. */
+export const Dimension = { Environment: "Environment", Tier: "Tier", Version: "Version" } as const;
+
+// ---- limits --------------------------------------------------------------------------------------------------------
+
+/**
+ * A knob's bounds, inclusive, and its default. The default is called `fallback` because Pulumi's closure serializer
+ * cannot serialize an object with a `default` key (it takes it for an ES module): the Lambda archive would fail.
+ * `zero` names what 0 means when it switches the knob off.
+ */
+export interface Limit {
+  min: number;
+  max: number;
+  fallback: number;
+  zero?: string;
+}
+
+/**
+ * Every numeric knob that crosses a layer (stack config, component args, the Lambda's environment, CLI flags), with
+ * its bounds and default. Each layer validates against these and nothing else.
+ */
+export const LIMITS = {
+  /** Deadline of one GET /version, in milliseconds. */
+  probeTimeoutMs: { min: 100, max: 60_000, fallback: 2000 },
+  /** GET /version probes in flight at once. */
+  probeConcurrency: { min: 1, max: 1024, fallback: 64 },
+  /** Bytes of a /version body read at most. */
+  probeMaxBodyBytes: { min: 16, max: 65_536, fallback: 1024 },
+  /** The rollout Lambda's memory, in MB. */
+  rolloutMemoryMb: { min: 128, max: 10_240, fallback: 256 },
+  /** The rollout Lambda's timeout, in seconds; it must also exceed the probe deadline plus SWEEP_OVERHEAD_SECONDS. */
+  rolloutTimeoutSeconds: { min: 1, max: 900, fallback: 120 },
+  /** Seconds from a sweep that waits on a booting instance to its follow-up (SQS delays 0-900 s). */
+  followUpDelaySeconds: { min: 0, max: 900, fallback: 15 },
+  /** Retries of a failed asynchronous invocation before the dead-letter queue (Lambda allows 0-2). */
+  maximumRetryAttempts: { min: 0, max: 2, fallback: 1 },
+  /** An event older than this (throttled behind a long sweep) goes to the dead-letter queue (Lambda: 60-21600). */
+  maximumEventAgeSeconds: { min: 60, max: 21_600, fallback: 3600 },
+  /** Days the rollout's logs (sweep records, EMF metrics) are kept. */
+  rolloutLogRetentionDays: { min: 1, max: 3653, fallback: 30 },
+  /** Minutes a tier may keep stale instances before the rollout-stuck alarm fires. */
+  rolloutStuckMinutes: { min: 10, max: 1440, fallback: 60 },
+  /** Never fewer healthy instances than this. */
+  minHealthy: { min: 0, max: 1000, fallback: 1 },
+  /** Never fewer healthy instances than this percentage of desired capacity, rounded up. */
+  minHealthyPercent: { min: 0, max: 100, fallback: 0 },
+  /** At most this many terminations per group per sweep. */
+  maxPerSweep: { min: 0, max: 1000, fallback: 0, zero: "unlimited" },
+  /** Instances older than this many hours are replaced (reason "age"). */
+  maxInstanceAgeHours: { min: 0, max: 8760, fallback: 0, zero: "off" },
+  /** A surge adds at most this percentage of the baseline desired capacity, rounded up. */
+  maxSurgePercent: { min: 1, max: 100, fallback: 100 },
+  /** A surge whose new instances are not all healthy this long after it started is aborted. */
+  surgeStallMinutes: { min: 1, max: 1440, fallback: 20 },
+} as const satisfies Record<string, Limit>;
+
+export type LimitName = keyof typeof LIMITS;
+
+/** Seconds a sweep may need beyond one probe deadline: paginated reads, target health, terminations. */
+export const SWEEP_OVERHEAD_SECONDS = 30;
+
+/** When the terminator runs without any event. */
+export const DEFAULT_SWEEP_SCHEDULE = "rate(5 minutes)";
+
+/** Why a value is outside a knob's limits, or undefined when it is a whole number within them. */
+export function limitProblem(name: LimitName, value: unknown): string | undefined {
+  const limit: Limit = LIMITS[name];
+  if (typeof value !== "number" || !Number.isInteger(value) || value < limit.min || value > limit.max) {
+    const zero = limit.zero !== undefined ? ` (0 is ${limit.zero})` : "";
+    return `must be a whole number from ${limit.min} to ${limit.max}${zero}`;
+  }
+  return undefined;
+}
