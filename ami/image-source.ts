@@ -1,13 +1,11 @@
 // Where a launch template takes its image from: the environment's own pipeline, another environment's parameter, a
 // pinned AMI, or AWS's public "latest" alias. A pure decision so that components and tests share one rule.
-import { baseImageParameterName } from "../runtime/contract";
+import { baseImageParameterName, Platform } from "../runtime/contract";
 
 /** An image-source configuration that cannot be used; the message names the key, the value and what to change. */
 export class ImageSourceError extends Error {
   override name = "ImageSourceError";
 }
-
-export type Platform = "linux" | "windows";
 
 /** Public SSM aliases AWS keeps pointing at the newest patched image of each platform. */
 export const PUBLIC_IMAGE_ALIASES: Record<Platform, string> = {

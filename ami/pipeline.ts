@@ -6,8 +6,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { environmentTags, IMAGE_TAGS } from "../runtime/contract";
-import { Platform, platformImageParameterName, PUBLIC_IMAGE_ALIASES } from "./image-source";
+import { environmentTags, IMAGE_TAGS, Platform, PLATFORMS } from "../runtime/contract";
+import { platformImageParameterName, PUBLIC_IMAGE_ALIASES } from "./image-source";
 import {
   DEFAULT_SCHEDULE_EXPRESSION,
   DEFAULT_START_CONDITION,
@@ -17,15 +17,13 @@ import {
   StartCondition,
 } from "./schedule";
 
-export { Platform, platformImageParameterName } from "./image-source";
+export { platformImageParameterName } from "./image-source";
 export { DEFAULT_SCHEDULE_EXPRESSION, DEFAULT_START_CONDITION, START_CONDITIONS, StartCondition } from "./schedule";
 
 /** Pipeline arguments that cannot be used; the message names the argument, the value and what is allowed. */
 export class BaseImagePipelineArgsError extends Error {
   override name = "BaseImagePipelineArgsError";
 }
-
-export const PLATFORMS: readonly Platform[] = ["linux", "windows"];
 
 export interface BaseImagePipelineArgs {
   /** Environment name (`live`, `test`, ...): names, tags and the parameter `/phoenix/<env>/base-image`. */

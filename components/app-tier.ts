@@ -3,8 +3,16 @@
 // requests per target and CPU, scheduled actions). Instances are never changed in place, only replaced.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Platform, RolloutStrategy, ScheduledScaling } from "../config";
-import { encodePolicyTag, MANAGED_BY, MANIFEST_KEY, TAGS, tierArtifactPattern, tierTags } from "../runtime/contract";
+import type { RolloutStrategy, ScheduledScaling } from "../config";
+import {
+  encodePolicyTag,
+  MANAGED_BY,
+  MANIFEST_KEY,
+  Platform,
+  TAGS,
+  tierArtifactPattern,
+  tierTags,
+} from "../runtime/contract";
 import type { GroupPolicy } from "../runtime/core/types";
 import { renderBootScript } from "../userdata/render";
 
@@ -32,7 +40,7 @@ export interface AppTierArgs {
   /** Port the app serves on, /version included. */
   port: number;
   instanceType: string;
-  /** Launch template image: an AMI id or `resolve:ssm:<parameter>` (see ami/imageSource.ts). */
+  /** Launch template image: an AMI id or `resolve:ssm:<parameter>` (see ami/image-source.ts). */
   imageId: string;
   rootVolumeSizeGiB: number;
   minSize: number;

@@ -18,7 +18,7 @@ import { bootLogGroupName, environmentTags } from "../runtime/contract";
 export const TIER_PATHS: Record<TierName, string[] | undefined> = { web: undefined, api: ["/api/*"] };
 
 export interface EnvironmentArgs {
-  /** The stack's validated config (config.ts loadConfig). */
+  /** The stack's validated config (config/ loadConfig). */
   config: PhoenixConfig;
 }
 
@@ -235,7 +235,7 @@ export class Environment extends pulumi.ComponentResource {
     }
     this.tiers = tiers;
 
-    // The rollout Lambda, the alarms and the dashboard (components/rollout.ts, components/dashboard.ts).
+    // The rollout Lambda, the alarms and the dashboard (components/rollout/, components/observability.ts).
     this.alerts = new Alerts(`${env}-alerts`, { environment: env, alarmEmail: config.rollout.alarmEmail }, parent);
     this.rollout = new Rollout(
       `${env}-rollout`,

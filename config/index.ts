@@ -10,13 +10,12 @@ import {
   START_CONDITIONS,
   StartCondition,
 } from "../ami/schedule";
+import { Platform, PLATFORMS } from "../runtime/contract";
 import { UsageError } from "../runtime/core/errors";
 
 export const PROJECT = "phoenix";
 export const TIERS = ["web", "api"] as const;
 export type TierName = (typeof TIERS)[number];
-export const PLATFORMS = ["linux", "windows"] as const;
-export type Platform = (typeof PLATFORMS)[number];
 export const STRATEGIES = ["surge", "replace"] as const;
 export type RolloutStrategy = (typeof STRATEGIES)[number];
 export const NAT_STRATEGIES = ["single", "perZone"] as const;
@@ -59,7 +58,7 @@ export interface TierConfig {
   /** Seconds a new instance's metrics are left out of scaling decisions. */
   instanceWarmupSeconds: number;
   schedules: ScheduledScaling[];
-  /** Where the launch template takes its image from (ami/imageSource.ts decides). */
+  /** Where the launch template takes its image from (ami/image-source.ts decides). */
   image: ImageSource;
   /** Rollout policy: never fewer healthy instances than this. */
   minHealthy: number;
@@ -71,7 +70,7 @@ export interface TierConfig {
   maxInstanceAgeHours?: number;
 }
 
-/** The rollout Lambda and the alarms that watch it (components/rollout.ts, components/dashboard.ts). */
+/** The rollout Lambda and the alarms that watch it (components/rollout/, components/observability.ts). */
 export interface RolloutConfig {
   /** EventBridge schedule of the sweep: `rate(5 minutes)`. */
   scheduleExpression: string;

@@ -4,6 +4,12 @@
 // and the bounds and defaults of every knob. Both sides import this module; it imports nothing, so a Lambda bundle,
 // the CLI and the Pulumi program all carry the same strings.
 
+// ---- platforms -----------------------------------------------------------------------------------------------------
+
+/** The operating systems a tier may run: its boot script, its base image and its root device follow from it. */
+export const PLATFORMS = ["linux", "windows"] as const;
+export type Platform = (typeof PLATFORMS)[number];
+
 // ---- tags ----------------------------------------------------------------------------------------------------------
 
 /** Tag keys on every group (and, propagated, every instance). The CLI and the Lambda find groups by these two. */

@@ -3,12 +3,10 @@
 // break out of its quotes in either language.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MANIFEST_KEY } from "../runtime/contract";
-
-export type BootPlatform = "linux" | "windows";
+import { MANIFEST_KEY, Platform } from "../runtime/contract";
 
 export interface BootScriptArgs {
-  platform: BootPlatform;
+  platform: Platform;
   /** Environment (stack) name. */
   environment: string;
   /** Tier name: which artifact of the manifest to install. */
@@ -23,7 +21,7 @@ export interface BootScriptArgs {
   manifestKey?: string;
 }
 
-const TEMPLATES: Record<BootPlatform, string> = { linux: "linux.sh", windows: "windows.ps1" };
+const TEMPLATES: Record<Platform, string> = { linux: "linux.sh", windows: "windows.ps1" };
 
 const SAFE: { field: keyof BootScriptArgs; pattern: RegExp; allowed: string }[] = [
   { field: "environment", pattern: /^[a-z][a-z0-9-]{0,31}$/, allowed: "lowercase letters, digits and hyphens" },

@@ -19,7 +19,7 @@ export interface AwsClients {
   elbv2: ElasticLoadBalancingV2Client;
   s3: S3Client;
   ssm: SSMClient;
-  /** The follow-up delay queue (runtime/aws/follow-up.ts): built only when a sweep schedules a follow-up. */
+  /** The follow-up delay queue (runtime/aws/sqs-follow-up.ts): built only when a sweep schedules a follow-up. */
   sqs: SQSClient;
 }
 

@@ -1,6 +1,6 @@
 // The AWS side of a surge: desired capacity, group tags, suspended scaling processes, and terminations that lower
 // desired capacity. Each is one Auto Scaling call, idempotent, and throws with the group and what to do when AWS
-// refuses. AwsFleet exposes these as its `surge`; the sweep decides when to call them (runtime/sweep.ts).
+// refuses. AwsFleet exposes these as its `surge`; the sweep decides when to call them (runtime/ops/sweep.ts).
 import {
   CreateOrUpdateTagsCommand,
   DeleteTagsCommand,

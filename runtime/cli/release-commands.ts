@@ -1,5 +1,5 @@
 // The release commands of the `phoenix` CLI: `release` (what a build server's deploy step runs), `rollback` and
-// `releases`. They publish through runtime/release.ts and, with --wait, follow the rollout through runtime/follow.ts,
+// `releases`. They publish through runtime/ops/releases.ts and, with --wait, follow the rollout through runtime/ops/watch.ts,
 // drawing one progress line per tier on stderr and exiting non-zero unless every tier converged.
 import { Command, Option } from "commander";
 import { UsageError } from "../core/errors";
