@@ -46,8 +46,11 @@ export interface LoopbackServer {
   bodyCompleted: boolean;
 }
 
-/** Default port for loopback fleets: unprivileged, and unlikely to be used by anything else on 127.x.y.z. */
-export const LOOPBACK_PORT = 18080;
+/**
+ * Default port for loopback fleets: unprivileged, and unlikely to be used by anything else on 127.x.y.z. Two test runs
+ * on one machine (two checkouts) collide on it; give each its own with PHOENIX_TEST_PORT.
+ */
+export const LOOPBACK_PORT = Number(process.env.PHOENIX_TEST_PORT ?? 18080);
 
 export class Loopback {
   private next = 1;
