@@ -1,0 +1,41 @@
+// The planner's decisions and words, held against answers recorded from the planner as it was before it was split
+// into policy, health, replace, surge and explain (issue 12): 83 inputs the planner, surge, AWS surge and patching
+// specs build, replayed from JSON as a logged sweep would be. A refactoring must leave every plan JSON-identical,
+// key order included, and every refusal worded the same. test/support/record-plans.ts says how the file was made.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { plan } from "../../../../runtime/core/planner";
+import { answer, RecordedPlan } from "../../../support/record-plans";
+
+const recorded = JSON.parse(
+  fs.readFileSync(path.join(__dirname, "..", "..", "..", "fixtures", "plans.json"), "utf8"),
+) as RecordedPlan[];
+
+describe("planner against recorded plans", () => {
+  it("has recorded plans of every surge phase and of the original rules to compare with", () => {
+    const phases = new Set(
+      recorded.flatMap((r) =>
+        ((r.plan as { groups?: { surge?: { phase: string } }[] } | undefined)?.groups ?? []).map(
+          (g) => g.surge?.phase ?? "replace",
+        ),
+      ),
+    );
+    assert.deepEqual([...phases].sort(), [
+      "abort",
+      "blocked",
+      "fallback-replace",
+      "finish",
+      "replace",
+      "start",
+      "waiting",
+    ]);
+  });
+
+  recorded.forEach((r, n) => {
+    it(`gives the recorded answer for input ${n + 1} (${r.snapshot.groups.map((g) => g.name).join(", ") || "no groups"})`, () => {
+      const { plan: expected, error } = r;
+      assert.equal(JSON.stringify(answer(plan, r.snapshot, r.policy)), JSON.stringify({ plan: expected, error }));
+    });
+  });
+});
