@@ -4,8 +4,9 @@
 // plan's terminations are applied to the snapshot and replacements launch from whatever the parameter says then,
 // exactly as a launch template with `resolve:ssm:` does.
 import * as assert from "node:assert/strict";
+import { formatPlan } from "../../../runtime/cli/plan-text";
 import { resolveImageSource } from "../../../ami/image-source";
-import { floorFor, formatPlan, plan } from "../../../runtime/core/planner";
+import { floorFor, plan } from "../../../runtime/core/planner";
 import { FleetSnapshot, GroupSnapshot, InstanceSnapshot, Plan, Policy } from "../../../runtime/core/types";
 import { baseImageParameterName } from "../../../runtime/contract";
 

@@ -1,11 +1,11 @@
 // Example tests of the planner: one behaviour each, with the exact reason and log texts an operator reads.
 import * as assert from "node:assert/strict";
+import { formatPlan } from "../../../../runtime/cli/plan-text";
 import { ContractError, UsageError } from "../../../../runtime/core/errors";
 import {
   desiredVersionFor,
   effectivePolicy,
   floorFor,
-  formatPlan,
   instanceAgeHours,
   isHealthy,
   plan as planWith,

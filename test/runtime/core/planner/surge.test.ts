@@ -1,8 +1,9 @@
 // Example tests of the surge strategy: one per phase (start, waiting, finish, abort, fall back, refuse), the tags
 // that carry a surge from sweep to sweep, and the order a sweep carries a surge's plan out in.
 import * as assert from "node:assert/strict";
+import { formatPlan } from "../../../../runtime/cli/plan-text";
 import { UsageError } from "../../../../runtime/core/errors";
-import { formatPlan, plan, strategyFor, validatePolicy } from "../../../../runtime/core/planner";
+import { plan, strategyFor, validatePolicy } from "../../../../runtime/core/planner";
 import { executePlan, withoutSurge } from "../../../../runtime/ops/sweep";
 import { DEFAULT_POLICY, GroupPlan, GroupSnapshot, InstanceSnapshot, Policy } from "../../../../runtime/core/types";
 import { aGroup, anInstance, aSnapshot, READ_AT } from "../../../support/arbitraries";

@@ -1,0 +1,33 @@
+// The per-group context: what plan() in index.ts works out once per group (policy, floor, health, staleness, surge
+// tags) and hands to the strategies. Its own module, so replace.ts and surge.ts need not import index.ts.
+import { FleetSnapshot, GroupPolicy, GroupSnapshot, InstanceDecision, InstanceSnapshot, VersionSource } from "../types";
+
+/** Everything the strategies decide from: computed once per group. */
+export interface GroupContext {
+  group: GroupSnapshot;
+  snapshot: FleetSnapshot;
+  p: GroupPolicy;
+  instances: InstanceSnapshot[];
+  decisions: Map<string, InstanceDecision>;
+  /** Stale instances, most stale first. */
+  candidates: InstanceSnapshot[];
+  stale: InstanceDecision[];
+  desired: { version?: string; source: VersionSource };
+  desiredImageId?: string;
+  floor: number;
+  healthy: number;
+  stable: boolean;
+  unstable: { id: string; why: string }[];
+  groupWhys: string[];
+  surgeTags: SurgeTags;
+}
+
+/** The surge state a group's tags hold, as readSurgeTags reads it. */
+export interface SurgeTags {
+  baseline?: number;
+  /** The baseline tag's value when it is not a whole number. */
+  invalidBaseline?: string;
+  version?: string;
+  startedAt?: string;
+  failed?: string;
+}

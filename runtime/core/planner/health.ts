@@ -1,0 +1,97 @@
+// What a sweep makes of one instance: whether it counts as healthy (and if not, why), the version it answered, its
+// age at the snapshot's read time, and why it is stale against the version and image its group must run.
+import { compareVersions, normalizeVersion } from "../version";
+import { FleetSnapshot, GroupPolicy, GroupSnapshot, InstanceSnapshot, StaleReason, VersionSource } from "../types";
+
+const HOUR_MS = 3_600_000;
+
+/** The version a group must run: the manifest's, else the highest any instance answered, else none. */
+export function desiredVersionFor(
+  group: Pick<GroupSnapshot, "instances">,
+  snapshot: Pick<FleetSnapshot, "desiredVersion">,
+): { version?: string; source: VersionSource } {
+  if (snapshot.desiredVersion !== undefined) {
+    return { version: snapshot.desiredVersion, source: "manifest" };
+  }
+  const observed = group.instances.map(versionOf).filter((v): v is string => v !== undefined);
+  if (observed.length === 0) return { source: "none" };
+  // Ties (equal precedence and build) fall to the larger string, so input order never picks the answer.
+  const highest = observed.reduce((a, b) => {
+    const c = compareVersions(b, a);
+    return c > 0 || (c === 0 && b > a) ? b : a;
+  });
+  return { version: highest, source: "highest-observed" };
+}
+
+/**
+ * Why an instance does not count as healthy, or undefined when it does: InService, Healthy in the ASG, `healthy` in
+ * every listed target group (missing from one is not healthy), and a semantic version answered on /version.
+ * `targetGroupArns` are the group's; by default, every target group the instance has health for.
+ */
+export function unhealthyWhy(
+  instance: InstanceSnapshot,
+  targetGroupArns: string[] = Object.keys(instance.lbHealth).sort(),
+): string | undefined {
+  const whys: string[] = [];
+  if (instance.lifecycleState !== "InService") whys.push(`is ${instance.lifecycleState}`);
+  if (instance.asgHealth !== "Healthy") whys.push(`is ${instance.asgHealth} in the Auto Scaling group`);
+  for (const arn of targetGroupArns) {
+    const state = instance.lbHealth[arn];
+    if (state === undefined) whys.push(`is not registered in target group ${targetGroupName(arn)}`);
+    else if (state !== "healthy") whys.push(`is ${state} in target group ${targetGroupName(arn)}`);
+  }
+  if (!instance.probe.ok) whys.push(`answered no version (${instance.probe.error})`);
+  else if (versionOf(instance) === undefined) {
+    whys.push(`answered ${JSON.stringify(instance.probe.version)}, which is not a semantic version`);
+  }
+  return whys.length === 0 ? undefined : whys.join(", ");
+}
+
+/** True when unhealthyWhy finds nothing wrong with the instance. */
+export function isHealthy(instance: InstanceSnapshot, targetGroupArns?: string[]): boolean {
+  return unhealthyWhy(instance, targetGroupArns) === undefined;
+}
+
+/** Hours between an instance's launch and readAt; undefined when either time is unreadable. */
+export function instanceAgeHours(instance: Pick<InstanceSnapshot, "launchTime">, readAt: string): number | undefined {
+  const age = Date.parse(readAt) - Date.parse(instance.launchTime);
+  return Number.isNaN(age) ? undefined : age / HOUR_MS;
+}
+
+/** Why an instance is stale: another version, another image, or older than the policy's age limit. */
+export function staleReasons(
+  instance: InstanceSnapshot,
+  desiredVersion: string | undefined,
+  desiredImageId: string | undefined,
+  readAt: string,
+  p: GroupPolicy,
+): StaleReason[] {
+  const reasons: StaleReason[] = [];
+  const version = versionOf(instance);
+  // A different build of the same version is a different artifact: only the exact version is current.
+  if (desiredVersion !== undefined && version !== undefined && !sameVersion(version, desiredVersion)) {
+    reasons.push("version");
+  }
+  if (desiredImageId !== undefined && instance.imageId !== desiredImageId) reasons.push("image");
+  if (p.maxInstanceAgeHours !== undefined) {
+    const age = instanceAgeHours(instance, readAt);
+    if (age !== undefined && age > p.maxInstanceAgeHours) reasons.push("age");
+  }
+  return reasons;
+}
+
+/** The instance's answered version, normalized, when it is a semantic version. */
+export function versionOf(instance: InstanceSnapshot): string | undefined {
+  return instance.probe.ok ? normalizeVersion(instance.probe.version) : undefined;
+}
+
+function sameVersion(a: string, b: string): boolean {
+  // validateDesired has made sure b is a version; normalizing lets a manifest's `v1.0.274` match `1.0.274`.
+  return compareVersions(a, normalizeVersion(b)!) === 0;
+}
+
+function targetGroupName(arn: string): string {
+  // arn:aws:elasticloadbalancing:<region>:<account>:targetgroup/<name>/<id>
+  const match = /:targetgroup\/([^/]+)\//.exec(arn);
+  return match ? match[1] : arn;
+}
