@@ -1,7 +1,8 @@
 // The planner's decisions and words, held against answers recorded from the planner as it was before it was split
-// into policy, health, replace, surge and explain (issue 12): 83 inputs the planner, surge, AWS surge and patching
-// specs build, replayed from JSON as a logged sweep would be. A refactoring must leave every plan JSON-identical,
-// key order included, and every refusal worded the same. test/support/record-plans.ts says how the file was made.
+// into policy, health, replace, surge and explain (issue 12): the 83 distinct inputs its example specs, the AWS surge
+// spec and the patching spec built then, replayed from JSON as a logged sweep would be. A refactoring must leave
+// every plan JSON-identical, key order included, and every refusal worded the same. test/support/record-plans.ts
+// says how the file is made.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";

@@ -1,62 +1,11 @@
-// Example tests of the surge strategy: one per phase (start, waiting, finish, abort, fall back, refuse), the tags
-// that carry a surge from sweep to sweep, and the order a sweep carries a surge's plan out in.
+// Example tests of the surge strategy: one per phase (start, waiting, finish, abort, fall back, refuse) and the tags
+// that carry a surge from sweep to sweep. How a sweep carries a surge's plan out is in test/runtime/ops/sweep.surge.test.ts.
 import * as assert from "node:assert/strict";
-import { formatPlan } from "../../../../runtime/cli/plan-text";
-import { UsageError } from "../../../../runtime/core/errors";
-import { plan, strategyFor, validatePolicy } from "../../../../runtime/core/planner";
-import { executePlan, withoutSurge } from "../../../../runtime/ops/sweep";
-import { DEFAULT_POLICY, GroupPlan, GroupSnapshot, InstanceSnapshot, Policy } from "../../../../runtime/core/types";
+import { plan } from "../../../../runtime/core/planner";
+import { DEFAULT_POLICY } from "../../../../runtime/core/types";
 import { aGroup, anInstance, aSnapshot, READ_AT } from "../../../support/arbitraries";
-import { MemoryFleet } from "../../../support/memory-store";
+import { minutesBefore, newOnes, oldOnes, only, SURGE, surgeTags, surging } from "../../../support/plans";
 import { SURGE_PROCESSES, SURGE_TAGS } from "../../../../runtime/contract";
-
-const SURGE: Policy = { ...DEFAULT_POLICY, strategy: "surge" };
-const MINUTE_MS = 60_000;
-
-function only(p: ReturnType<typeof plan>): GroupPlan {
-  assert.equal(p.groups.length, 1);
-  return p.groups[0];
-}
-
-function minutesBefore(minutes: number): string {
-  return new Date(Date.parse(READ_AT) - minutes * MINUTE_MS).toISOString();
-}
-
-/** Three instances on 1.0.1, launched days ago. */
-function oldOnes(): InstanceSnapshot[] {
-  return [
-    anInstance("i-old-1", "1.0.1", { ageDays: 3 }),
-    anInstance("i-old-2", "1.0.1", { ageDays: 2 }),
-    anInstance("i-old-3", "1.0.1", { ageDays: 1 }),
-  ];
-}
-
-/** Three instances launched after a surge that started `startedMinutesAgo`, each as `overrides` says. */
-function newOnes(startedMinutesAgo: number, overrides: Partial<InstanceSnapshot> = {}): InstanceSnapshot[] {
-  return [1, 2, 3].map((n) =>
-    anInstance(`i-new-${n}`, "1.0.2", { launchTime: minutesBefore(startedMinutesAgo - n), ...overrides }),
-  );
-}
-
-function surgeTags(baseline: number, startedMinutesAgo: number, version = "1.0.2"): Record<string, string> {
-  return {
-    "phoenix:environment": "live",
-    "phoenix:tier": "web",
-    [SURGE_TAGS.baseline]: String(baseline),
-    [SURGE_TAGS.version]: version,
-    [SURGE_TAGS.startedAt]: minutesBefore(startedMinutesAgo),
-  };
-}
-
-/** A web group mid-surge: baseline 3, desired 6, started `startedMinutesAgo`, processes suspended. */
-function surging(instances: InstanceSnapshot[], startedMinutesAgo: number, overrides: Partial<GroupSnapshot> = {}) {
-  return aGroup("live-web", instances, {
-    desiredCapacity: 6,
-    tags: surgeTags(3, startedMinutesAgo),
-    suspendedProcesses: [...SURGE_PROCESSES],
-    ...overrides,
-  });
-}
 
 describe("planner with the surge strategy", () => {
   describe("start", () => {
@@ -85,19 +34,6 @@ describe("planner with the surge strategy", () => {
         g.log,
         "live-web => lowest version 1.0.1, highest version 1.0.1, 0 instances to terminate, surge start: desired 3 → 6",
       );
-    });
-
-    it("takes the strategy from the group's phoenix:strategy tag, and a policy's strategy over the tag", () => {
-      const tagged = aGroup("live-web", oldOnes(), {
-        tags: { "phoenix:environment": "live", "phoenix:tier": "web", "phoenix:strategy": "surge" },
-      });
-
-      assert.equal(only(plan(aSnapshot([tagged], { version: "1.0.2" }), DEFAULT_POLICY)).setDesired, 6);
-      assert.deepEqual(
-        only(plan(aSnapshot([tagged], { version: "1.0.2" }), { ...DEFAULT_POLICY, strategy: "replace" })).terminate,
-        ["i-old-1", "i-old-2"],
-      );
-      assert.equal(strategyFor(tagged, {}), "surge");
     });
 
     it("caps the surge at the group's max size and says the rest comes in a later surge", () => {
@@ -307,20 +243,6 @@ describe("planner with the surge strategy", () => {
       assert.match(g.reason, /^surge abort: the new instances for 1\.0\.2 are not all healthy 20 min after/);
     });
 
-    it("prints why each new instance is terminated in the plan's lines", () => {
-      const failing = newOnes(25, { asgHealth: "Unhealthy" });
-      const group = surging([...oldOnes(), ...failing], 25);
-
-      const lines = formatPlan(plan(aSnapshot([group], { version: "1.0.2" }), SURGE));
-
-      assert.ok(
-        lines.includes(
-          "  terminate i-new-3: new instance of the aborted surge (is Unhealthy in the Auto Scaling group)",
-        ),
-        lines.join("\n"),
-      );
-    });
-
     it("waits, not aborts, before the stall limit", () => {
       const failing = newOnes(15, { asgHealth: "Unhealthy" });
       const group = surging([...oldOnes(), ...failing], 15);
@@ -360,106 +282,5 @@ describe("planner with the surge strategy", () => {
       assert.deepEqual(g.tags, { remove: [SURGE_TAGS.baseline, SURGE_TAGS.version, SURGE_TAGS.startedAt] });
       assert.equal(g.setDesired, 3);
     });
-  });
-
-  describe("policy", () => {
-    it("refuses an unknown strategy and a surge percent outside 1-100", () => {
-      assert.throws(() => validatePolicy({ ...DEFAULT_POLICY, strategy: "sideways" as "surge" }), UsageError);
-      assert.throws(() => validatePolicy({ ...DEFAULT_POLICY, maxSurgePercent: 0 }), /maxSurgePercent is 0/);
-      assert.throws(() => validatePolicy({ ...DEFAULT_POLICY, surgeStallMinutes: -1 }), /surgeStallMinutes is -1/);
-    });
-
-    it("turns every strategy into replace for a fleet that cannot surge", () => {
-      const policy = withoutSurge({ ...SURGE, tiers: { web: { strategy: "surge" } } });
-
-      assert.equal(policy.strategy, "replace");
-      assert.equal(policy.tiers?.web.strategy, "replace");
-    });
-  });
-});
-
-describe("executing a surge plan", () => {
-  function fleetWith(group: GroupSnapshot): MemoryFleet {
-    return new MemoryFleet({ environment: "live", readAt: READ_AT, groups: [group] }, { surge: true });
-  }
-
-  it("starts a surge in a crash-safe order: tags, then suspension, then desired capacity", async () => {
-    const group = aGroup("live-web", oldOnes());
-    const fleet = fleetWith(group);
-    const g = only(plan(aSnapshot([group], { version: "1.0.2" }), SURGE));
-
-    const result = await executePlan(fleet, [g]);
-
-    assert.deepEqual(
-      fleet.calls.map((c) => c.split(" ")[0]),
-      ["set-tags", "suspend", "set-desired"],
-    );
-    assert.equal(fleet.state.groups[0].desiredCapacity, 6);
-    assert.equal(fleet.state.groups[0].tags[SURGE_TAGS.baseline], "3");
-    assert.ok(result.actions.every((a) => a.status === "done"));
-  });
-
-  it("finishes a surge: terminations with decrement, then desired capacity, resumption, and the tags last", async () => {
-    const group = surging([...oldOnes(), ...newOnes(8)], 8);
-    const fleet = fleetWith(group);
-    const g = only(plan(aSnapshot([group], { version: "1.0.2" }), SURGE));
-
-    await executePlan(fleet, [g]);
-
-    assert.deepEqual(
-      fleet.calls.map((c) => c.split(" ")[0]),
-      ["terminate-decrement", "terminate-decrement", "terminate-decrement", "set-desired", "resume", "remove-tags"],
-    );
-    const after = fleet.state.groups[0];
-    assert.deepEqual([after.desiredCapacity, after.instances.length, after.suspendedProcesses], [3, 3, []]);
-    assert.equal(after.tags[SURGE_TAGS.baseline], undefined);
-  });
-
-  it("leaves the tags in place when a termination fails, so the next sweep finishes the surge", async () => {
-    const group = surging([...oldOnes(), ...newOnes(8)], 8);
-    const fleet = fleetWith(group);
-    fleet.failOn = (call) => (call.endsWith("i-old-2") ? new Error("Throttling: Rate exceeded") : undefined);
-    const g = only(plan(aSnapshot([group], { version: "1.0.2" }), SURGE));
-
-    const result = await executePlan(fleet, [g]);
-
-    assert.deepEqual(
-      result.outcomes.map((o) => o.status),
-      ["terminated", "failed", "terminated"],
-    );
-    assert.ok(result.actions.every((a) => a.status === "skipped"));
-    const after = fleet.state.groups[0];
-    assert.equal(after.desiredCapacity, 4);
-    assert.equal(after.tags[SURGE_TAGS.baseline], "3");
-    const next = only(plan(aSnapshot([after as GroupSnapshot], { version: "1.0.2" }), SURGE));
-    assert.deepEqual(next.terminate, ["i-old-2"]);
-    assert.equal(next.setDesired, 3);
-  });
-
-  it("stops a group's steps at the first failure and changes nothing after it", async () => {
-    const group = aGroup("live-web", oldOnes());
-    const fleet = fleetWith(group);
-    fleet.failOn = (call) => (call.startsWith("suspend") ? new Error("AccessDenied") : undefined);
-    const g = only(plan(aSnapshot([group], { version: "1.0.2" }), SURGE));
-
-    const result = await executePlan(fleet, [g]);
-
-    assert.deepEqual(
-      result.actions.map((a) => `${a.action} ${a.status}`),
-      ["set-tags done", "suspend failed", "set-desired skipped"],
-    );
-    assert.equal(fleet.state.groups[0].desiredCapacity, 3);
-  });
-
-  it("changes nothing on a fleet that cannot surge and reports every step skipped", async () => {
-    const group = surging([...oldOnes(), ...newOnes(8)], 8);
-    const fleet = new MemoryFleet({ environment: "live", readAt: READ_AT, groups: [group] });
-    const g = only(plan(aSnapshot([group], { version: "1.0.2" }), SURGE));
-
-    const result = await executePlan(fleet, [g]);
-
-    assert.deepEqual(result.outcomes, []);
-    assert.ok(result.actions.length > 0 && result.actions.every((a) => a.status === "skipped"));
-    assert.equal(fleet.state.groups[0].instances.length, 6);
   });
 });

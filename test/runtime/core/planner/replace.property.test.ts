@@ -16,7 +16,7 @@ import { fleetSnapshotArb, IMAGES, policyArb } from "../../../support/arbitrarie
 
 const RUNS = { numRuns: 500 };
 
-/** These are the replace strategy's rules, so every plan pins it; surge has planner.surge.property.test.ts. */
+/** These are the replace strategy's rules, so every plan pins it; surge has surge.property.test.ts. */
 function plan(snapshot: FleetSnapshot, policy: Policy) {
   return planWith(snapshot, { ...policy, strategy: "replace" });
 }
