@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { environmentTags, IMAGE_TAGS, Platform, PLATFORMS } from "../runtime/contract";
+import { environmentTags, IMAGE_TAGS, LIMITS, limitProblem, Platform, PLATFORMS } from "../runtime/contract";
 import { platformImageParameterName, PUBLIC_IMAGE_ALIASES } from "./image-source";
 import {
   DEFAULT_SCHEDULE_EXPRESSION,
@@ -43,12 +43,14 @@ export interface BaseImagePipelineArgs {
   /** Build only when the parent image or a component changed, or on every schedule match.
    *  @default "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE" */
   startCondition?: StartCondition;
-  /** Newest images per platform kept active; older ones are deprecated (still launchable by id). @default 3 */
+  /** Newest images per platform kept active; older ones are deprecated (still launchable by id).
+   *  @default LIMITS.imageKeepCount.fallback (3) */
   keepImageCount?: number;
   /** Images per platform kept at all, deprecated included; older ones are deleted with their snapshots.
-   *  Must exceed keepImageCount. @default 6 */
+   *  Must exceed keepImageCount. @default LIMITS.imageRetainCount.fallback (6) */
   retainImageCount?: number;
-  /** An image used to launch an instance within this many days is neither deprecated nor deleted. @default 45 */
+  /** An image used to launch an instance within this many days is neither deprecated nor deleted.
+   *  @default LIMITS.imageInUseDays.fallback (45) */
   inUseWithinDays?: number;
   /** Instance types for build and test instances, per platform. @default linux ["t3.medium"], windows ["t3.large"] */
   instanceTypes?: Partial<Record<Platform, string[]>>;
@@ -157,18 +159,19 @@ export function validateBaseImagePipelineArgs(args: BaseImagePipelineArgs): void
   if (args.startCondition !== undefined && !START_CONDITIONS.includes(args.startCondition)) {
     fail(`startCondition "${String(args.startCondition)}" is not one of ${START_CONDITIONS.join(", ")}.`);
   }
-  const keep = args.keepImageCount ?? 3;
-  const retain = args.retainImageCount ?? 6;
-  const inUse = args.inUseWithinDays ?? 45;
-  if (!Number.isInteger(keep) || keep < 1 || keep > 999) {
-    fail(`keepImageCount ${keep} must be a whole number from 1 to 999.`);
+  const keep = args.keepImageCount ?? LIMITS.imageKeepCount.fallback;
+  const retain = args.retainImageCount ?? LIMITS.imageRetainCount.fallback;
+  const inUse = args.inUseWithinDays ?? LIMITS.imageInUseDays.fallback;
+  const keepProblem = limitProblem("imageKeepCount", keep);
+  if (keepProblem !== undefined) fail(`keepImageCount ${keep} ${keepProblem}.`);
+  if (!Number.isInteger(retain) || retain <= keep || retain > LIMITS.imageRetainCount.max) {
+    fail(
+      `retainImageCount ${retain} must be a whole number greater than keepImageCount (${keep}) and at most ` +
+        `${LIMITS.imageRetainCount.max}.`,
+    );
   }
-  if (!Number.isInteger(retain) || retain <= keep || retain > 1000) {
-    fail(`retainImageCount ${retain} must be a whole number greater than keepImageCount (${keep}) and at most 1000.`);
-  }
-  if (!Number.isInteger(inUse) || inUse < 1 || inUse > 365) {
-    fail(`inUseWithinDays ${inUse} must be a whole number of days from 1 to 365.`);
-  }
+  const inUseProblem = limitProblem("imageInUseDays", inUse);
+  if (inUseProblem !== undefined) fail(`inUseWithinDays ${inUse} days ${inUseProblem}.`);
   const timeout = args.testTimeoutMinutes ?? 90;
   if (!Number.isInteger(timeout) || timeout < 60 || timeout > 1440) {
     fail(`testTimeoutMinutes ${timeout} must be from 60 to 1440 (Image Builder's limits).`);
@@ -421,7 +424,9 @@ export class BaseImagePipeline extends pulumi.ComponentResource {
       { role: lifecycleRole.name, policyArn: managedPolicy("service-role/EC2ImageBuilderLifecycleExecutionPolicy") },
       parent,
     );
-    const inUse = { amis: { lastLaunched: { unit: "DAYS", value: args.inUseWithinDays ?? 45 } } };
+    const inUse = {
+      amis: { lastLaunched: { unit: "DAYS", value: args.inUseWithinDays ?? LIMITS.imageInUseDays.fallback } },
+    };
     const lifecyclePolicy = new aws.imagebuilder.LifecyclePolicy(
       `${name}-lifecycle`,
       {
@@ -436,12 +441,12 @@ export class BaseImagePipeline extends pulumi.ComponentResource {
         policyDetails: [
           {
             action: { type: "DEPRECATE", includeResources: { amis: true } },
-            filter: { type: "COUNT", value: args.keepImageCount ?? 3 },
+            filter: { type: "COUNT", value: args.keepImageCount ?? LIMITS.imageKeepCount.fallback },
             exclusionRules: inUse,
           },
           {
             action: { type: "DELETE", includeResources: { amis: true, snapshots: true } },
-            filter: { type: "COUNT", value: args.retainImageCount ?? 6 },
+            filter: { type: "COUNT", value: args.retainImageCount ?? LIMITS.imageRetainCount.fallback },
             exclusionRules: inUse,
           },
         ],

@@ -291,6 +291,12 @@ export const LIMITS = {
   maxSurgePercent: { min: 1, max: 100, fallback: 100 },
   /** A surge whose new instances are not all healthy this long after it started is aborted. */
   surgeStallMinutes: { min: 1, max: 1440, fallback: 20 },
+  /** Newest base images per platform kept active; older ones are deprecated (ami/pipeline.ts). */
+  imageKeepCount: { min: 1, max: 999, fallback: 3 },
+  /** Base images per platform kept at all, deprecated ones included; it must also exceed imageKeepCount. */
+  imageRetainCount: { min: 2, max: 1000, fallback: 6 },
+  /** A base image that launched an instance within this many days is never deprecated or deleted. */
+  imageInUseDays: { min: 1, max: 365, fallback: 45 },
 } as const satisfies Record<string, Limit>;
 
 export type LimitName = keyof typeof LIMITS;
