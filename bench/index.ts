@@ -1,11 +1,13 @@
 // `npm run bench`: every benchmark in order, each printing its figures next to the issue's targets.
 // Adding a bench is one line in BENCHES.
 import { rolloutBench } from "./rollout";
+import { scheduledCapacityBench } from "./scheduled-capacity";
 import { sweepBench } from "./sweep";
 
 const BENCHES: [name: string, run: () => Promise<void>][] = [
   ["sweep", sweepBench],
   ["rollout", rolloutBench],
+  ["scheduled-capacity", scheduledCapacityBench],
 ];
 
 async function main(): Promise<void> {

@@ -28,16 +28,7 @@ import {
   runsOutsidePatchWindow,
   ScheduleExpressionError,
 } from "../../ami/schedule";
-import { parseConfig, RawConfig } from "../../config";
-import { UsageError } from "../../runtime/core/errors";
-import {
-  loadProgram,
-  loadStackConfig,
-  PulumiMocks,
-  RecordedResource,
-  settle,
-  setupMocks,
-} from "../support/pulumi-mocks";
+import { loadProgram, PulumiMocks, RecordedResource, settle, setupMocks } from "../support/pulumi-mocks";
 import { baseImageParameterName } from "../../runtime/contract";
 
 /** A parameter value as the program passed it: Pulumi may carry it as a secret envelope `{ ..., value }`. */
@@ -675,70 +666,3 @@ for (const stack of ["live", "test"]) {
     });
   });
 }
-
-describe("the image pipeline's stack config", () => {
-  const parse = (overrides: RawConfig) => {
-    const raw: RawConfig = {};
-    for (const [k, v] of Object.entries(loadStackConfig("test"))) {
-      if (k.startsWith("phoenix:")) raw[k.slice("phoenix:".length)] = v;
-    }
-    return parseConfig({ ...raw, ...overrides }, "test", "eu-west-1");
-  };
-  const problems = (overrides: RawConfig): string => {
-    try {
-      parse(overrides);
-    } catch (error) {
-      assert.ok(error instanceof UsageError, String(error));
-      return error.message;
-    }
-    assert.fail("expected the config to be rejected");
-  };
-
-  it("reads the defaults: third Wednesday, dependency updates only, keep 3, retain 6, spare 45 days", () => {
-    assert.deepEqual(parse({}).image, {
-      schedule: "cron(0 0 ? * wed#3 *)",
-      startCondition: "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE",
-      drRegions: [],
-      keepCount: 3,
-      retainCount: 6,
-      inUseDays: 45,
-    });
-  });
-
-  it("copies live's images to its disaster-recovery region", () => {
-    const live = loadStackConfig("live");
-
-    assert.deepEqual(JSON.parse(live["phoenix:imageDrRegions"]), ["eu-central-1"]);
-    assert.equal(live["phoenix:imagePipeline"], "true");
-  });
-
-  it("rejects a schedule outside the monthly subset, naming the key", () => {
-    assert.match(problems({ imageSchedule: "cron(0 0 * * ? *)" }), /phoenix:imageSchedule = "cron\(0 0 \* \* \? \*\)"/);
-  });
-
-  it("rejects an unknown start condition, a malformed DR region and a retain count not above the keep count", () => {
-    const text = problems({
-      imageStartCondition: "ALWAYS",
-      imageDrRegions: JSON.stringify(["Frankfurt"]),
-      imageKeepCount: "4",
-      imageRetainCount: "4",
-    });
-
-    assert.match(text, /phoenix:imageStartCondition = "ALWAYS": must be one of/);
-    assert.match(text, /phoenix:imageDrRegions = "Frankfurt"/);
-    assert.match(text, /phoenix:imageRetainCount = 4: must be more than imageKeepCount \(4\)/);
-  });
-
-  it("rejects the pipeline with tiers on two platforms, which the terminator would replace forever", () => {
-    assert.match(
-      problems({ imagePipeline: "true", apiPlatform: "windows", apiRootVolumeSizeGiB: "30" }),
-      /phoenix:imagePipeline = true: needs both tiers on one platform/,
-    );
-  });
-
-  it("allows two platforms when the pipeline is off", () => {
-    const config = parse({ imagePipeline: "false", apiPlatform: "windows", apiRootVolumeSizeGiB: "30" });
-
-    assert.equal(config.tiers.api.image.kind, "public-alias");
-  });
-});

@@ -10,7 +10,6 @@ import {
   rolloutPolicyDocument,
   validateRolloutArgs,
 } from "../../../components/rollout";
-import { parseConfig } from "../../../config";
 import { MOCK_ACCOUNT_ID, PulumiMocks, RecordedResource, settle, setupMocks } from "../../support/pulumi-mocks";
 import {
   FOLLOW_UP_QUEUE_ACTIONS,
@@ -375,57 +374,4 @@ describe("the rollout policy document", () => {
   it("lists the group names of the instance-event pattern in a stable order", () => {
     assert.deepEqual(instanceEventPattern(["b", "a"]).detail, { AutoScalingGroupName: ["a", "b"] });
   });
-});
-
-describe("the rollout's stack config", () => {
-  it("defaults to a five-minute schedule, 256 MB, 120 s, a 2 s probe and a floor of one per tier", () => {
-    const config = parseConfig({}, "scratch", "eu-west-1");
-
-    assert.deepEqual(config.rollout, {
-      scheduleExpression: "rate(5 minutes)",
-      memorySizeMb: 256,
-      timeoutSeconds: 120,
-      probeTimeoutMs: 2000,
-      probeConcurrency: 64,
-      paused: false,
-      stuckMinutes: 60,
-    });
-    assert.deepEqual(
-      [config.tiers.web.minHealthy, config.tiers.web.minHealthyPercent, config.tiers.web.maxPerSweep],
-      [1, 0, undefined],
-    );
-  });
-
-  it("reads each tier's floor and limit, and the alarm email", () => {
-    const config = parseConfig(
-      { apiMinHealthy: "2", apiMinHealthyPercent: "50", apiMaxPerSweep: "1", alarmEmail: "ops@example.com" },
-      "scratch",
-      "eu-west-1",
-    );
-
-    assert.deepEqual(
-      [config.tiers.api.minHealthy, config.tiers.api.minHealthyPercent, config.tiers.api.maxPerSweep],
-      [2, 50, 1],
-    );
-    assert.equal(config.rollout.alarmEmail, "ops@example.com");
-  });
-
-  it("passes each tier's instance age limit to the Lambda's policy, and none when it is 0", () => {
-    const config = parseConfig({ webMaxInstanceAgeHours: "336", apiMaxInstanceAgeHours: "0" }, "scratch", "eu-west-1");
-
-    assert.deepEqual([config.tiers.web.maxInstanceAgeHours, config.tiers.api.maxInstanceAgeHours], [336, undefined]);
-  });
-
-  for (const [raw, pattern] of [
-    [{ rolloutTimeoutSeconds: "30" }, /phoenix:rolloutTimeoutSeconds = 30: must exceed the probe timeout plus 30 s/],
-    [{ rolloutSchedule: "every 5 minutes" }, /phoenix:rolloutSchedule = "every 5 minutes": must be rate/],
-    [{ webMinHealthyPercent: "150" }, /phoenix:webMinHealthyPercent = 150: must be from 0 to 100/],
-    [{ apiMaxInstanceAgeHours: "9000" }, /phoenix:apiMaxInstanceAgeHours = 9000: must be from 0 to 8760/],
-    [{ probeConcurrency: "0" }, /phoenix:probeConcurrency = 0: must be from 1 to 1024/],
-    [{ alarmEmail: "ops" }, /phoenix:alarmEmail = "ops": must be an email address or empty/],
-  ] as const) {
-    it(`rejects ${JSON.stringify(raw)} naming the key`, () => {
-      assert.throws(() => parseConfig({ ...raw }, "scratch", "eu-west-1"), pattern);
-    });
-  }
 });

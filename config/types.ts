@@ -1,0 +1,122 @@
+// What a validated stack config is: the typed object index.ts hands the components. config/parse.ts builds it from
+// the raw keys of config/keys.ts; nothing here reads or checks anything.
+import type { ImageSource } from "../ami/image-source";
+import type { StartCondition } from "../ami/schedule";
+import type { Platform } from "../runtime/contract";
+
+/** The Pulumi project name: every key lives in its namespace (`phoenix:webPort`). */
+export const PROJECT = "phoenix";
+export const TIERS = ["web", "api"] as const;
+export type TierName = (typeof TIERS)[number];
+export const STRATEGIES = ["surge", "replace"] as const;
+export type RolloutStrategy = (typeof STRATEGIES)[number];
+export const NAT_STRATEGIES = ["single", "perZone"] as const;
+export type NatStrategy = (typeof NAT_STRATEGIES)[number];
+
+/** One scheduled capacity change of a tier (an Auto Scaling scheduled action). */
+export interface ScheduledScaling {
+  /** Action name, unique per tier: `nights`. */
+  name: string;
+  /** Five-field Unix cron: minute hour day-of-month month day-of-week. */
+  cron: string;
+  /** IANA time zone the cron is read in: `Europe/London`. */
+  timeZone: string;
+  minSize?: number;
+  maxSize?: number;
+  desiredCapacity?: number;
+}
+
+/** Everything one tier (web or api) is configured with. */
+export interface TierConfig {
+  name: TierName;
+  platform: Platform;
+  /** Port the app serves on, /version included. */
+  port: number;
+  instanceType: string;
+  rootVolumeSizeGiB: number;
+  minSize: number;
+  maxSize: number;
+  /** Capacity at creation only; scaling owns it afterwards. */
+  desiredCapacity: number;
+  healthCheckGracePeriodSeconds: number;
+  strategy: RolloutStrategy;
+  /** Target for ALBRequestCountPerTarget; 0 turns request-based scaling off. */
+  requestsPerTarget: number;
+  /** Target average CPU percentage; 0 turns CPU-based scaling off. */
+  cpuTargetPercent: number;
+  /** Seconds a new instance's metrics are left out of scaling decisions. */
+  instanceWarmupSeconds: number;
+  schedules: ScheduledScaling[];
+  /** Where the launch template takes its image from (ami/image-source.ts decides). */
+  image: ImageSource;
+  /** Rollout policy: never fewer healthy instances than this. */
+  minHealthy: number;
+  /** Rollout policy: never fewer healthy instances than this percentage of desired capacity. */
+  minHealthyPercent: number;
+  /** Rollout policy: at most this many terminations per sweep; undefined is unlimited. */
+  maxPerSweep?: number;
+  /** Rollout policy: instances older than this are replaced (reason "age"); undefined is off. */
+  maxInstanceAgeHours?: number;
+}
+
+/** The rollout Lambda and the alarms that watch it (components/rollout/, components/observability.ts). */
+export interface RolloutConfig {
+  /** EventBridge schedule of the sweep: `rate(5 minutes)`. */
+  scheduleExpression: string;
+  memorySizeMb: number;
+  timeoutSeconds: number;
+  /** Deadline of one /version probe. */
+  probeTimeoutMs: number;
+  /** /version probes in flight at once. */
+  probeConcurrency: number;
+  /** Plan and log only, terminate nothing. */
+  paused: boolean;
+  /** Stale instances for this long raise the rollout-stuck alarm. */
+  stuckMinutes: number;
+  /** Address subscribed to the alarm topic; absent subscribes nobody. */
+  alarmEmail?: string;
+}
+
+/** The base-image pipeline's settings (BaseImagePipelineArgs in ami/pipeline.ts). */
+export interface ImagePipelineConfig {
+  /** AWS cron (UTC) of the build check: a monthly nth weekday such as `cron(0 0 ? * wed#3 *)`. */
+  schedule: string;
+  /** Build only when AWS's parent image or a component changed, or at every schedule match. */
+  startCondition: StartCondition;
+  /** Regions each new image is copied to, with the base-image parameter written there too. */
+  drRegions: string[];
+  /** Newest images kept active; older ones are deprecated. */
+  keepCount: number;
+  /** Images kept at all; older ones are deleted with their snapshots. */
+  retainCount: number;
+  /** Images that launched an instance within this many days are never deprecated or deleted. */
+  inUseDays: number;
+}
+
+/** The validated configuration of one environment (one stack). */
+export interface PhoenixConfig {
+  /** The stack name: `live`, `test`, or a disposable copy. */
+  environment: string;
+  region: string;
+  vpcCidr: string;
+  availabilityZones: number;
+  natGateways: NatStrategy;
+  releaseNoncurrentVersionDays: number;
+  /** ACM certificate for HTTPS; absent serves HTTP only. */
+  certificateArn?: string;
+  /** `pulumi destroy` may delete non-empty buckets (test and disposable environments). */
+  forceDestroyBuckets: boolean;
+  accessLogs: boolean;
+  accessLogRetentionDays: number;
+  bootLogRetentionDays: number;
+  /** True: tiers boot `resolve:ssm:/phoenix/<env>/base-image[-windows]`, written by this stack's image pipeline. */
+  imagePipeline: boolean;
+  /** Image for Linux tiers without the pipeline: an AMI id or an SSM parameter name. */
+  linuxImage: string;
+  /** Image for Windows tiers without the pipeline, in the same forms. */
+  windowsImage: string;
+  /** The monthly base-image pipeline (ami/pipeline.ts), used when imagePipeline is on. */
+  image: ImagePipelineConfig;
+  tiers: Record<TierName, TierConfig>;
+  rollout: RolloutConfig;
+}
