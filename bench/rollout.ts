@@ -6,7 +6,9 @@
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { runRehearsal, RehearsalResult, TriggerMode } from "../runtime/rehearsal/rehearsal";
+import { RehearsalResult } from "../runtime/rehearsal/measurement";
+import { runRehearsal } from "../runtime/rehearsal/rehearsal";
+import { TriggerMode } from "../runtime/rehearsal/triggers";
 import { LIMITS } from "../runtime/contract";
 import { DEFAULT_STRATEGY } from "../runtime/core/planner";
 import { Strategy } from "../runtime/core/types";

@@ -6,8 +6,9 @@ import { UsageError } from "../core/errors";
 import { wholeNumber } from "./flags";
 import { LIMITS } from "../contract";
 import { Strategy } from "../core/types";
-import { runRehearsal, TriggerMode } from "../rehearsal/rehearsal";
+import { runRehearsal } from "../rehearsal/rehearsal";
 import { findScenario, SCENARIOS, scenarioNames } from "../rehearsal/scenarios";
+import { TriggerMode } from "../rehearsal/triggers";
 import { TerminalView } from "../rehearsal/view";
 
 /** The scenario ran but did not reach its expected outcome (a floor breached, no convergence, an unsafe stop). */

@@ -2,7 +2,7 @@
 // the Grafana panel the original team watched during a rollout — drawn by Vega-Lite 5 / Vega 5 headless (no browser).
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Sample } from "./rehearsal";
+import type { Sample } from "./measurement";
 
 export interface ChartOptions {
   title: string;

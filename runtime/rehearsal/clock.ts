@@ -1,6 +1,6 @@
 // The rehearsal's simulated time: a discrete-event clock that jumps to the next event (a boot completing, a health
 // check passing, a schedule tick), so a rollout of minutes-long boots runs in seconds; plus the seeded random numbers
-// that make every run with the same seed take the same path.
+// that make every run with the same seed take the same path, and the `+mm:ss` notation of time since minute zero.
 
 /** Something that happens at a simulated instant. */
 interface ScheduledEvent {
@@ -98,4 +98,13 @@ export class Prng {
       .toString(16)
       .padStart(8, "0");
   }
+}
+
+/** `+mm:ss` of simulated time since minute zero (negative during set-up). */
+export function formatMinutes(ms: number): string {
+  const sign = ms < 0 ? "-" : "+";
+  const total = Math.round(Math.abs(ms) / 1000);
+  const m = Math.floor(total / 60);
+  const s = total % 60;
+  return `${sign}${String(m).padStart(2, "0")}:${String(s).padStart(2, "0")}`;
 }

@@ -1,69 +1,22 @@
-// The rehearsal's stand-in for AWS: Auto Scaling groups that keep their desired capacity, instances that boot
-// (Pending → InService → healthy in the target group), a load balancer view, and the base-image parameter —
-// behind the same FleetAdapter the AWS adapter implements, so the real sweep and release handler drive it unchanged.
+// The rehearsal's stand-in for AWS Auto Scaling: groups that keep their desired capacity (launching, scaling in
+// oldest first, replacing instances the load balancer finds unhealthy), a load balancer view, and the base-image
+// parameter — behind the same FleetAdapter the AWS adapter implements, so the real sweep and release handler drive it
+// unchanged. How one instance boots, passes its checks and drains is instance-lifecycle.ts.
 import { MANIFEST_KEY, TAGS } from "../contract";
 import { parseManifest } from "../core/manifest";
 import { FleetAdapter, FleetState, GroupState, InstanceState, ObjectStore, TerminationOutcome } from "../core/types";
-import { readArtifact } from "./artifact";
 import { Prng, SimClock } from "./clock";
-import { InstanceServer, LoopbackAddresses } from "./instance-server";
+import {
+  FleetEvent,
+  FleetTiming,
+  InstanceLifecycle,
+  isInService,
+  LocalInstance,
+  TerminationCause,
+} from "./instance-lifecycle";
+import { LoopbackAddresses } from "./instance-server";
 
-/** How long things take on the local fleet, in simulated seconds. */
-export interface FleetTiming {
-  /** Launch until the application answers /version (EC2 boot plus the boot script). */
-  bootSeconds: number;
-  /** Each boot is bootSeconds × (1 ± bootJitter), drawn from the seeded generator. */
-  bootJitter: number;
-  /** Launch until Auto Scaling puts the instance InService (the EC2 instance is running; the app may not be). */
-  pendingSeconds: number;
-  /** The target group's checks: an instance is marked healthy (or unhealthy) this long after its app answers. */
-  healthCheckSeconds: number;
-  /** Auto Scaling ignores failed load-balancer checks this long after InService (health check type ELB). */
-  gracePeriodSeconds: number;
-  /** A terminated instance drains this long (lifecycle Terminating, target draining) before it is gone. */
-  drainSeconds: number;
-}
-
-/** Timing for a given boot length: a minute to InService, 30 s of target checks, grace well beyond a slow boot. */
-export function defaultTiming(bootMinutes: number): FleetTiming {
-  const bootSeconds = bootMinutes * 60;
-  return {
-    bootSeconds,
-    bootJitter: 0.1,
-    pendingSeconds: Math.min(60, bootSeconds / 2),
-    healthCheckSeconds: 30,
-    gracePeriodSeconds: Math.ceil(bootSeconds * 1.5 + 60),
-    drainSeconds: 30,
-  };
-}
-
-export type LifecycleState = "Pending" | "InService" | "Terminating";
-
-/** Why an instance was terminated: by the release handler, by a sweep, or by Auto Scaling itself. */
-export type TerminationCause = "release" | "sweep" | "asg-unhealthy" | "scale-in";
-
-/** One local instance. `version` and `broken` come from the artifact it installed at boot. */
-export interface LocalInstance {
-  id: string;
-  group: string;
-  tier: string;
-  launchTime: number;
-  imageId: string;
-  /** The version it installed; undefined when it found no manifest or artifact (it will never become healthy). */
-  version?: string;
-  broken: boolean;
-  lifecycle: LifecycleState;
-  asgHealth: "Healthy" | "Unhealthy";
-  /** Target health: `unused` (not registered), `initial`, `healthy`, `unhealthy`, `draining`. */
-  target: string;
-  /** True once the app answers (or, for a broken build, fails to answer) on its address. */
-  appUp: boolean;
-  address: string;
-  server: InstanceServer;
-  behaviour: { version: string; broken: boolean; up: boolean };
-  inServiceAt?: number;
-}
-
+/** One Auto Scaling group: its capacity, tags, suspended processes and instances (those draining included). */
 export interface LocalGroup {
   name: string;
   tier: string;
@@ -74,16 +27,6 @@ export interface LocalGroup {
   suspendedProcesses: string[];
   instances: LocalInstance[];
 }
-
-/** What happened on the fleet, for the rehearsal's triggers, view and chart. */
-export type FleetEvent =
-  | { type: "launched"; instance: LocalInstance }
-  /** Auto Scaling's "EC2 Instance Launch Successful": the instance went InService. */
-  | { type: "launch-successful"; instance: LocalInstance }
-  | { type: "target-health"; instance: LocalInstance }
-  | { type: "terminating"; instance: LocalInstance; cause: TerminationCause }
-  /** Auto Scaling's "EC2 Instance Terminate Successful": the instance is gone. */
-  | { type: "terminate-successful"; instance: LocalInstance; cause: TerminationCause };
 
 export interface LocalFleetOptions {
   environment: string;
@@ -107,13 +50,23 @@ export class LocalFleet implements FleetAdapter {
   readonly groups: LocalGroup[] = [];
   baseImageId: string;
   private readonly listeners: ((event: FleetEvent) => void)[] = [];
-  private readonly addresses: LoopbackAddresses;
+  private readonly lifecycle: InstanceLifecycle;
   private closed = false;
 
   constructor(private readonly options: LocalFleetOptions) {
     this.environment = options.environment;
     this.baseImageId = options.baseImageId;
-    this.addresses = options.addresses ?? new LoopbackAddresses();
+    this.lifecycle = new InstanceLifecycle({
+      clock: options.clock,
+      random: options.random,
+      store: options.store,
+      timing: options.timing,
+      port: options.port,
+      addresses: options.addresses ?? new LoopbackAddresses(),
+      imageId: () => this.baseImageId,
+      emit: (event) => this.emit(event),
+      healthCheck: (instance) => this.asgCheck(instance),
+    });
   }
 
   onEvent(listener: (event: FleetEvent) => void): void {
@@ -142,12 +95,7 @@ export class LocalFleet implements FleetAdapter {
     };
     this.groups.push(group);
     for (let i = 0; i < size.desired; i++) {
-      const instance = await this.createInstance(group, this.options.clock.now() - launchedAgoSeconds(i) * 1000);
-      instance.lifecycle = "InService";
-      instance.inServiceAt = instance.launchTime;
-      instance.target = instance.broken ? "unhealthy" : "healthy";
-      instance.appUp = true;
-      instance.behaviour.up = true;
+      await this.lifecycle.running(group, this.options.clock.now() - launchedAgoSeconds(i) * 1000);
     }
     return group;
   }
@@ -319,7 +267,7 @@ export class LocalFleet implements FleetAdapter {
         }
         group.desiredCapacity -= 1;
       }
-      this.beginTermination(instance, cause);
+      this.lifecycle.terminate(group, instance, cause);
       outcomes.push({ group: request.group, instanceId: request.instanceId, status: "terminated" });
     }
     // ShouldDecrementDesiredCapacity=false: the group launches replacements at once.
@@ -330,71 +278,20 @@ export class LocalFleet implements FleetAdapter {
     return outcomes;
   }
 
-  private beginTermination(instance: LocalInstance, cause: TerminationCause): void {
-    instance.lifecycle = "Terminating";
-    instance.target = "draining";
-    this.emit({ type: "terminating", instance, cause });
-    this.options.clock.after(this.options.timing.drainSeconds * 1000, `${instance.id} gone`, async () => {
-      const group = this.group(instance.group);
-      group.instances = group.instances.filter((i) => i !== instance);
-      await instance.server.close();
-      this.emit({ type: "terminate-successful", instance, cause });
-    });
-  }
-
   /** Keeps the group at its desired capacity, counting every instance that is not on its way out. */
   private async reconcile(group: LocalGroup): Promise<void> {
     if (this.closed) return;
     const live = () => group.instances.filter((i) => i.lifecycle !== "Terminating");
     while (live().length < group.desiredCapacity && !group.suspendedProcesses.includes("Launch")) {
-      await this.launch(group);
+      await this.lifecycle.launch(group);
     }
     if (group.suspendedProcesses.includes("Terminate")) return;
     // Scale-in: Auto Scaling's default policy removes the oldest instances first.
     const excess = live().length - group.desiredCapacity;
     if (excess > 0) {
       const oldest = [...live()].sort((a, b) => a.launchTime - b.launchTime).slice(0, excess);
-      for (const instance of oldest) this.beginTermination(instance, "scale-in");
+      for (const instance of oldest) this.lifecycle.terminate(group, instance, "scale-in");
     }
-  }
-
-  private async launch(group: LocalGroup): Promise<void> {
-    const { clock, random, timing } = this.options;
-    const instance = await this.createInstance(group, clock.now());
-    this.emit({ type: "launched", instance });
-    const boot = timing.bootSeconds * (1 + timing.bootJitter * (2 * random.next() - 1)) * 1000;
-    const pending = Math.min(timing.pendingSeconds * 1000, boot);
-    const check = timing.healthCheckSeconds * 1000;
-    const alive = () => group.instances.includes(instance) && instance.lifecycle !== "Terminating";
-
-    clock.after(pending, `${instance.id} InService`, () => {
-      if (!alive()) return;
-      instance.lifecycle = "InService";
-      instance.inServiceAt = clock.now();
-      instance.target = "initial";
-      this.emit({ type: "launch-successful", instance });
-      // Until the app answers, the target group's checks fail.
-      clock.after(check, `${instance.id} first target check`, async () => {
-        if (alive() && !instance.appUp) await this.setTarget(instance, "unhealthy");
-      });
-      clock.after(timing.gracePeriodSeconds * 1000, `${instance.id} grace period over`, () => this.asgCheck(instance));
-    });
-    clock.after(boot, `${instance.id} app up`, () => {
-      if (!alive()) return;
-      instance.appUp = true;
-      instance.behaviour.up = true;
-      clock.after(Math.max(check, pending + check - boot), `${instance.id} target verdict`, async () => {
-        if (!alive()) return;
-        await this.setTarget(instance, instance.broken || instance.version === undefined ? "unhealthy" : "healthy");
-      });
-    });
-  }
-
-  private async setTarget(instance: LocalInstance, state: string): Promise<void> {
-    if (instance.target === state) return;
-    instance.target = state;
-    this.emit({ type: "target-health", instance });
-    await this.asgCheck(instance);
   }
 
   /** Health check type ELB: once the grace period is over, an unhealthy target makes Auto Scaling replace it. */
@@ -405,53 +302,11 @@ export class LocalFleet implements FleetAdapter {
     if (this.options.clock.now() < instance.inServiceAt + this.options.timing.gracePeriodSeconds * 1000) return;
     if (instance.target !== "unhealthy") return;
     instance.asgHealth = "Unhealthy";
-    this.beginTermination(instance, "asg-unhealthy");
+    this.lifecycle.terminate(group, instance, "asg-unhealthy");
     await this.reconcile(group);
-  }
-
-  /** Launches an instance: it reads the manifest and its tier's artifact now, as the boot script does. */
-  private async createInstance(group: LocalGroup, launchTime: number): Promise<LocalInstance> {
-    const build = await this.installedBuild(group.tier);
-    const behaviour = { version: build?.version ?? "", broken: build === undefined || build.broken, up: false };
-    const server = await InstanceServer.start(this.addresses, this.options.port, behaviour);
-    const instance: LocalInstance = {
-      id: `i-0${this.options.random.hex8()}${this.options.random.hex8()}`,
-      group: group.name,
-      tier: group.tier,
-      launchTime,
-      imageId: this.baseImageId,
-      broken: behaviour.broken,
-      lifecycle: "Pending",
-      asgHealth: "Healthy",
-      target: "unused",
-      appUp: false,
-      address: server.address,
-      server,
-      behaviour,
-    };
-    if (build !== undefined) instance.version = build.version;
-    group.instances.push(instance);
-    return instance;
-  }
-
-  private async installedBuild(tier: string) {
-    const manifestObject = await this.options.store.get(MANIFEST_KEY);
-    if (manifestObject === undefined) return undefined;
-    const manifest = parseManifest(manifestObject.body.toString("utf8"));
-    const key = manifest.artifacts[tier];
-    const artifact = key === undefined ? undefined : await this.options.store.get(key);
-    if (artifact === undefined) return undefined;
-    const build = readArtifact(artifact.body);
-    // The boot script installs what the manifest names; the artifact's own version must agree or the boot fails.
-    return build !== undefined && build.version === manifest.version ? build : undefined;
   }
 
   private emit(event: FleetEvent): void {
     for (const listener of this.listeners) listener(event);
   }
-}
-
-/** Serving traffic: InService and healthy in the target group. */
-export function isInService(instance: LocalInstance): boolean {
-  return instance.lifecycle === "InService" && instance.target === "healthy";
 }

@@ -2,8 +2,11 @@
 // terminator's style), a live status block per tier (instances by version and state) when stdout is a terminal,
 // and the summary at the end.
 import { Policy } from "../core/types";
-import { isInService, LocalFleet, LocalInstance } from "./local-fleet";
-import { formatMinutes, RehearsalObserver, RehearsalResult, RunInfo } from "./rehearsal";
+import { formatMinutes } from "./clock";
+import { isInService, LocalInstance } from "./instance-lifecycle";
+import { LocalFleet } from "./local-fleet";
+import { RehearsalResult } from "./measurement";
+import { RehearsalObserver, RunInfo } from "./rehearsal";
 
 export interface TerminalViewOptions {
   write: (text: string) => void;

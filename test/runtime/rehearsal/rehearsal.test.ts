@@ -1,31 +1,14 @@
-// The local rehearsal: its disk release store and local fleet behave like S3 and Auto Scaling, and every scenario,
-// driven by the real runtime at full clock speed, reaches its outcome without ever going below the floor.
+// The local rehearsal: every scenario, driven by the real runtime at full clock speed, reaches its outcome without
+// ever going below the floor, the same seed takes the same path, and the run draws its chart.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as http from "node:http";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createHash } from "node:crypto";
-import { Command } from "commander";
-import { PreconditionFailedError } from "../../../runtime/core/errors";
-import { buildArtifact, readArtifact } from "../../../runtime/rehearsal/artifact";
-import { Prng, SimClock } from "../../../runtime/rehearsal/clock";
-import { registerRehearseCommand } from "../../../runtime/cli/rehearse-command";
-import { DiskObjectStore } from "../../../runtime/rehearsal/disk-store";
-import { defaultTiming, LocalFleet } from "../../../runtime/rehearsal/local-fleet";
-import { runRehearsal, RehearsalOptions, RehearsalResult } from "../../../runtime/rehearsal/rehearsal";
+import { RehearsalResult } from "../../../runtime/rehearsal/measurement";
+import { runRehearsal, RehearsalOptions } from "../../../runtime/rehearsal/rehearsal";
 import { BAD_VERSION, NEW_IMAGE, NEW_VERSION, OLD_VERSION } from "../../../runtime/rehearsal/scenarios";
-import { MANIFEST_KEY } from "../../../runtime/contract";
 
 let tmp: string;
-
-before(() => {
-  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-rehearsal-test-"));
-});
-
-after(() => {
-  fs.rmSync(tmp, { recursive: true, force: true });
-});
 
 function workDir(name: string): string {
   return path.join(tmp, name);
@@ -50,191 +33,18 @@ function unbalancedTag(xml: string): string | undefined {
   return stack.length === 0 ? undefined : `<${stack.at(-1)}> is never closed`;
 }
 
-function get(url: string): Promise<{ status: number; body: string }> {
-  return new Promise((resolve, reject) => {
-    http
-      .get(url, (res) => {
-        let body = "";
-        res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-      })
-      .on("error", reject);
-  });
-}
-
-describe("the rehearsal's disk release store", () => {
-  it("returns what was put, with an S3-style entity tag and the sha256 it verified", async () => {
-    const store = new DiskObjectStore(workDir("store-basic"));
-    const body = Buffer.from("hello");
-    const sha256 = createHash("sha256").update(body).digest("base64");
-
-    const { etag } = await store.put("releases/1.0.0/web.zip", body, { sha256 });
-
-    assert.deepEqual(await store.get("releases/1.0.0/web.zip"), { body, etag });
-    assert.deepEqual(await store.head("releases/1.0.0/web.zip"), { etag, size: 5, sha256 });
-    assert.match(etag, /^"[0-9a-f]{32}"$/);
-    assert.equal(await store.get("releases/9.9.9/web.zip"), undefined);
-  });
-
-  it("refuses a body whose sha256 does not match and writes nothing", async () => {
-    const store = new DiskObjectStore(workDir("store-sha"));
-
-    await assert.rejects(store.put("a/b.zip", Buffer.from("x"), { sha256: "AAAA" }), /does not match/);
-
-    assert.equal(await store.head("a/b.zip"), undefined);
-  });
-
-  it("loses conditional writes cleanly: ifNoneMatch on an existing key, ifMatch on a changed one", async () => {
-    const store = new DiskObjectStore(workDir("store-conditions"));
-    const first = await store.put(MANIFEST_KEY, Buffer.from("1"), { ifNoneMatch: "*" });
-    await store.put(MANIFEST_KEY, Buffer.from("2"), { ifMatch: first.etag });
-
-    await assert.rejects(store.put(MANIFEST_KEY, Buffer.from("3"), { ifNoneMatch: "*" }), PreconditionFailedError);
-    await assert.rejects(store.put(MANIFEST_KEY, Buffer.from("3"), { ifMatch: first.etag }), PreconditionFailedError);
-
-    assert.equal((await store.get(MANIFEST_KEY))?.body.toString(), "2");
-  });
-
-  it("lists keys under a prefix in lexical order, never its own metadata", async () => {
-    const store = new DiskObjectStore(workDir("store-list"));
-    for (const key of ["releases/1.0.10/web.zip", "releases/1.0.9/web.zip", "releases/current.json", "other/x"]) {
-      await store.put(key, Buffer.from(key));
-    }
-
-    const keys = await store.list("releases/");
-
-    assert.deepEqual(keys, ["releases/1.0.10/web.zip", "releases/1.0.9/web.zip", "releases/current.json"]);
-  });
-
-  it("rejects keys that would escape its directory", async () => {
-    const store = new DiskObjectStore(workDir("store-keys"));
-
-    await assert.rejects(store.put("../escape", Buffer.from("x")), /not a plain relative key/);
-  });
-});
-
-describe("the rehearsal's artifacts", () => {
-  it("are zip files the release code accepts, carrying the build an instance installs", () => {
-    const zip = buildArtifact({ tier: "web", version: "1.2.3", broken: true });
-
-    assert.equal(zip.readUInt32LE(0), 0x04034b50);
-    assert.deepEqual(readArtifact(zip), { tier: "web", version: "1.2.3", broken: true });
-  });
-});
-
-describe("the local fleet", () => {
-  async function fleetWithManifest(name: string): Promise<{ fleet: LocalFleet; clock: SimClock }> {
-    const clock = new SimClock(Date.UTC(2026, 0, 1));
-    const store = new DiskObjectStore(workDir(name));
-    await store.put("releases/1.0.1/web.zip", buildArtifact({ tier: "web", version: "1.0.1", broken: false }));
-    await store.put(
-      MANIFEST_KEY,
-      Buffer.from(
-        JSON.stringify({ version: "1.0.1", artifacts: { web: "releases/1.0.1/web.zip" }, publishedAt: clock.iso() }),
-      ),
-    );
-    const fleet = new LocalFleet({
-      environment: "t",
-      clock,
-      random: new Prng(7),
-      store,
-      timing: defaultTiming(2),
-      baseImageId: "ami-1",
-      port: 0,
-    });
-    return { fleet, clock };
-  }
-
-  it("serves each instance's version over TCP on its own loopback address", async () => {
-    const { fleet } = await fleetWithManifest("fleet-serve");
-    try {
-      const group = await fleet.addGroup("web", { desired: 2 });
-      const [a, b] = group.instances;
-
-      assert.notEqual(a.address, b.address);
-      assert.match(a.address, /^127\.\d+\.\d+\.\d+$/);
-      assert.deepEqual(await get(`http://${a.address}:${a.server.port}/version`), { status: 200, body: "1.0.1" });
-    } finally {
-      await fleet.close();
-    }
-  });
-
-  it("replaces a terminated instance: Pending, then InService, then healthy once its app answers", async () => {
-    const { fleet, clock } = await fleetWithManifest("fleet-replace");
-    try {
-      const group = await fleet.addGroup("web", { desired: 1 });
-      const old = group.instances[0];
-
-      const outcomes = await fleet.terminate([{ group: group.name, instanceId: old.id }]);
-      const fresh = group.instances.find((i) => i.id !== old.id)!;
-      const states = [`${fresh.lifecycle}/${fresh.target}`];
-      while (fresh.target !== "healthy" && (await clock.runNext())) {
-        if (states.at(-1) !== `${fresh.lifecycle}/${fresh.target}`) states.push(`${fresh.lifecycle}/${fresh.target}`);
-      }
-
-      assert.deepEqual(outcomes, [{ group: group.name, instanceId: old.id, status: "terminated" }]);
-      assert.deepEqual(states, ["Pending/unused", "InService/initial", "InService/unhealthy", "InService/healthy"]);
-      assert.equal(fresh.version, "1.0.1");
-      assert.equal(group.instances.includes(old), false);
-    } finally {
-      await fleet.close();
-    }
-  });
-
-  it("puts only healthy InService instances behind the load balancer", async () => {
-    const { fleet, clock } = await fleetWithManifest("fleet-lb");
-    try {
-      const group = await fleet.addGroup("web", { desired: 2 });
-      const [kept, old] = group.instances;
-
-      await fleet.terminate([{ group: group.name, instanceId: old.id }]);
-      const duringBoot = fleet.loadBalancer();
-      const fresh = group.instances.find((i) => i !== kept && i !== old)!;
-      while (fresh.target !== "healthy" && (await clock.runNext()));
-
-      assert.deepEqual(duringBoot, [
-        { tier: "web", targets: [{ id: kept.id, address: kept.address, version: "1.0.1" }] },
-      ]);
-      assert.deepEqual(
-        fleet.loadBalancer()[0].targets.map((t) => t.id),
-        [kept.id, fresh.id],
-      );
-    } finally {
-      await fleet.close();
-    }
-  });
-
-  it("reports an instance that is already gone instead of failing", async () => {
-    const { fleet } = await fleetWithManifest("fleet-gone");
-    try {
-      const group = await fleet.addGroup("web", { desired: 1 });
-
-      const outcomes = await fleet.terminate([{ group: group.name, instanceId: "i-0nothere" }]);
-
-      assert.deepEqual(outcomes, [{ group: group.name, instanceId: "i-0nothere", status: "already-gone" }]);
-    } finally {
-      await fleet.close();
-    }
-  });
-
-  it("stops every instance's server when closed", async () => {
-    const { fleet } = await fleetWithManifest("fleet-close");
-    const group = await fleet.addGroup("web", { desired: 1 });
-    const { address, server } = group.instances[0];
-
-    await fleet.close();
-
-    await assert.rejects(get(`http://${address}:${server.port}/version`), /ECONNREFUSED/);
-  });
-});
-
 describe("rehearsal scenarios, driven by the real runtime", () => {
   let original: RehearsalResult;
   let chartPath: string;
 
   before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-rehearsal-test-"));
     chartPath = path.join(tmp, "chart", "rollout.svg");
     original = await rehearse("original", { chartPath });
+  });
+
+  after(() => {
+    fs.rmSync(tmp, { recursive: true, force: true });
   });
 
   function assertFloorHeld(result: RehearsalResult) {
@@ -407,26 +217,5 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
     assert.equal(unbalancedTag(svg), undefined);
     assert.equal(svg.match(/aria-label="floor: 1"/g)?.length, 2, "one floor rule per tier");
     for (const label of ["web", "api", OLD_VERSION, NEW_VERSION]) assert.ok(svg.includes(`>${label}</text>`), label);
-  });
-});
-
-describe("phoenix rehearse", () => {
-  it("lists every scenario and knob in its help", () => {
-    const program = new Command("phoenix");
-    registerRehearseCommand(program);
-
-    const help = program.commands.find((c) => c.name() === "rehearse")!.helpInformation();
-
-    for (const flag of ["--scenario", "--boot", "--floor", "--instances", "--speed", "--seed", "--chart", "--mode"]) {
-      assert.ok(help.includes(flag), flag);
-    }
-  });
-
-  it("refuses an unknown scenario before running anything", async () => {
-    const program = new Command("phoenix").exitOverride().configureOutput({ writeErr: () => undefined });
-    registerRehearseCommand(program);
-    program.commands.forEach((c) => c.exitOverride().configureOutput({ writeErr: () => undefined }));
-
-    await assert.rejects(program.parseAsync(["node", "phoenix", "rehearse", "--scenario", "nope"]), /Allowed choices/);
   });
 });

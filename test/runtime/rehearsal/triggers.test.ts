@@ -4,9 +4,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Command } from "commander";
-import { registerRehearseCommand } from "../../../runtime/cli/rehearse-command";
-import { runRehearsal, RehearsalResult } from "../../../runtime/rehearsal/rehearsal";
+import { RehearsalResult } from "../../../runtime/rehearsal/measurement";
+import { runRehearsal } from "../../../runtime/rehearsal/rehearsal";
 import { NEW_VERSION } from "../../../runtime/rehearsal/scenarios";
 import { LIMITS } from "../../../runtime/contract";
 
@@ -50,27 +49,5 @@ describe("follow-up sweeps in the rehearsal", () => {
   it("keeps at most one follow-up pending: never more follow-up sweeps than delay-long slots in the run", () => {
     const slots = Math.ceil((withFollowUps.endedAtMinutes * 60) / LIMITS.followUpDelaySeconds.fallback);
     assert.ok(withFollowUps.followUps <= slots, `${withFollowUps.followUps} follow-ups in ${slots} slots`);
-  });
-});
-
-describe("phoenix rehearse and follow-ups", () => {
-  function rehearse(): Command {
-    const program = new Command("phoenix").exitOverride().configureOutput({ writeErr: () => undefined });
-    registerRehearseCommand(program);
-    program.commands.forEach((c) => c.exitOverride().configureOutput({ writeErr: () => undefined }));
-    return program;
-  }
-
-  it("offers the follow-up delay and a switch to turn follow-ups off", () => {
-    const help = rehearse()
-      .commands.find((c) => c.name() === "rehearse")!
-      .helpInformation();
-
-    assert.ok(help.includes("--follow-up <seconds>"));
-    assert.ok(help.includes("--no-follow-ups"));
-  });
-
-  it("refuses a follow-up delay SQS cannot hold before running anything", async () => {
-    await assert.rejects(rehearse().parseAsync(["node", "phoenix", "rehearse", "--follow-up", "901"]), /--follow-up/);
   });
 });
