@@ -3,16 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { releaseBucketParameterName } from "../runtime/contract";
-
-/** One statement of a bucket policy, as IAM JSON; values may be outputs (resolved before the policy is written). */
-export interface PolicyStatement {
-  Sid: string;
-  Effect: "Allow" | "Deny";
-  Principal: unknown;
-  Action: string | string[];
-  Resource: pulumi.Input<string> | pulumi.Input<string>[];
-  Condition?: Record<string, Record<string, unknown>>;
-}
+import type { BucketPolicyStatement } from "./iam";
 
 export interface PrivateBucketArgs {
   /** Days a noncurrent (overwritten or deleted) object version is kept. */
@@ -20,13 +11,13 @@ export interface PrivateBucketArgs {
   /** Days a current object is kept before it expires. @default never (undefined) */
   currentVersionExpirationDays?: number;
   /** Extra policy statements (log delivery grants) beside the TLS-only denial; given the bucket ARN. */
-  statements?: (bucketArn: pulumi.Output<string>) => PolicyStatement[];
+  statements?: (bucketArn: pulumi.Output<string>) => BucketPolicyStatement[];
   /** Let `pulumi destroy` delete a non-empty bucket (disposable environments). @default false */
   forceDestroy?: boolean;
 }
 
 /** The statement every phoenix bucket carries: any request without TLS is denied, whoever makes it. */
-export function denyInsecureTransport(bucketArn: pulumi.Output<string>): PolicyStatement {
+export function denyInsecureTransport(bucketArn: pulumi.Output<string>): BucketPolicyStatement {
   return {
     Sid: "DenyInsecureTransport",
     Effect: "Deny",

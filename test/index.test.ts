@@ -4,9 +4,7 @@
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, PhoenixConfig, RawConfig } from "../config";
-import { AppTierArgs, instancePolicyDocument, validateAppTierArgs } from "../components/app-tier";
 import { Environment } from "../components/environment";
-import { LoadBalancerRoute, validateRoutes } from "../components/load-balancer";
 import { environmentProvider } from "../components/tags";
 import { UsageError } from "../runtime/core/errors";
 import {
@@ -768,105 +766,6 @@ describe("an environment built directly", () => {
     const rule = mocks.one(T.ingress, "test-web-in-rollout");
     assert.equal(rule.inputs.referencedSecurityGroupId, "sg-rollout");
     assert.deepEqual([rule.inputs.fromPort, rule.inputs.toPort, rule.inputs.ipProtocol], [8080, 8080, "tcp"]);
-  });
-});
-
-describe("component argument checks", () => {
-  const route = (tier: string, port = 8080, pathPatterns?: string[]): LoadBalancerRoute => ({
-    tier,
-    port,
-    pathPatterns,
-  });
-
-  it("rejects load balancer routes with two defaults", () => {
-    assert.throws(() => validateRoutes([route("web"), route("api")]), /2 routes have no pathPatterns \(web, api\)/);
-  });
-
-  it("rejects load balancer routes with no default", () => {
-    assert.throws(() => validateRoutes([route("api", 8080, ["/api/*"])]), /0 routes have no pathPatterns/);
-  });
-
-  it("rejects a tier routed twice", () => {
-    assert.throws(() => validateRoutes([route("web"), route("web", 8080, ["/x/*"])]), /tier web is routed twice/);
-  });
-
-  const tierArgs = (overrides: Partial<AppTierArgs>): AppTierArgs => ({
-    environment: "test",
-    tier: "web",
-    platform: "linux",
-    port: 8080,
-    instanceType: "t3.micro",
-    imageId: "resolve:ssm:/phoenix/test/base-image",
-    rootVolumeSizeGiB: 8,
-    minSize: 1,
-    maxSize: 2,
-    desiredCapacity: 1,
-    healthCheckGracePeriodSeconds: 300,
-    strategy: "surge",
-    requestsPerTarget: 1000,
-    cpuTargetPercent: 0,
-    instanceWarmupSeconds: 300,
-    vpcId: "vpc-1",
-    privateSubnetIds: ["subnet-1"],
-    targetGroupArn: "tg",
-    targetGroupArnSuffix: "targetgroup/x/1",
-    loadBalancerArnSuffix: "app/x/1",
-    loadBalancerSecurityGroupId: "sg-lb",
-    releaseBucketName: "bucket",
-    releaseBucketArn: "arn:aws:s3:::bucket",
-    bootLogGroupName: "/phoenix/test/boot",
-    bootLogGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/test/boot",
-    region: "eu-west-1",
-    ...overrides,
-  });
-
-  for (const [what, overrides, message] of [
-    ["a minimum above the maximum", { minSize: 3 }, /minSize 3 must be from 0 to maxSize 2/],
-    [
-      "a desired capacity outside its bounds",
-      { desiredCapacity: 5 },
-      /desiredCapacity 5 must be within minSize..maxSize \(1..2\)/,
-    ],
-    ["port 22", { port: 22 }, /port 22 is an administrative port/],
-    ["a CPU target above 100", { cpuTargetPercent: 101 }, /cpuTargetPercent 101 must be 0 \(off\) to 100/],
-    [
-      "an image that is neither an AMI nor a parameter",
-      { imageId: "ubuntu" },
-      /imageId ubuntu must be an AMI id or resolve:ssm/,
-    ],
-  ] as const) {
-    it(`rejects an app tier with ${what}`, () => {
-      assert.throws(() => validateAppTierArgs(tierArgs(overrides)), message);
-    });
-  }
-
-  it("scopes the instance policy to one environment's parameters and one tier's artifacts, nothing broader", () => {
-    const doc = JSON.parse(
-      instancePolicyDocument({
-        partition: "aws",
-        region: "eu-west-1",
-        accountId: "123456789012",
-        environment: "test",
-        tier: "api",
-        releaseBucketArn: "arn:aws:s3:::b",
-        bootLogGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/test/boot:*",
-      }),
-    );
-    const resources = doc.Statement.flatMap((s: { Resource: string | string[] }) => [s.Resource].flat());
-
-    assert.deepEqual(resources.slice(0, 3), [
-      "arn:aws:s3:::b/releases/current.json",
-      "arn:aws:s3:::b/releases/*/api.zip",
-      "arn:aws:ssm:eu-west-1:123456789012:parameter/phoenix/test/*",
-    ]);
-    assert.ok(resources.includes("arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/test/boot:log-stream:*"));
-    const health = doc.Statement.find((s: { Sid: string }) => s.Sid === "ReportOwnHealth");
-    assert.deepEqual(health.Condition, {
-      StringEquals: {
-        "autoscaling:ResourceTag/phoenix:environment": "test",
-        "autoscaling:ResourceTag/phoenix:tier": "api",
-      },
-    });
   });
 });
 

@@ -1,20 +1,17 @@
-// One application tier (web or api): its security group, least-privilege instance role, hardened launch template
-// with the rendered boot script, the Auto Scaling Group behind the load balancer, and its scaling (target tracking on
-// requests per target and CPU, scheduled actions). Instances are never changed in place, only replaced.
+// One application tier (web or api): its security group, least-privilege instance role (iam.ts), hardened launch
+// template with the rendered boot script, the Auto Scaling Group behind the load balancer, and its scaling (target
+// tracking on requests per target and CPU, scheduled actions). Instances are never changed in place, only replaced.
+// Its arguments and their checks live in args.ts.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { RolloutStrategy, ScheduledScaling } from "../config";
-import {
-  encodePolicyTag,
-  MANAGED_BY,
-  MANIFEST_KEY,
-  Platform,
-  TAGS,
-  tierArtifactPattern,
-  tierTags,
-} from "../runtime/contract";
-import type { GroupPolicy } from "../runtime/core/types";
-import { renderBootScript } from "../userdata/render";
+import { ROOT_DEVICE } from "../../ami/recipe";
+import { encodePolicyTag, MANAGED_BY, Platform, TAGS, tierTags } from "../../runtime/contract";
+import { renderBootScript } from "../../userdata/render";
+import { AppTierArgs, validateAppTierArgs } from "./args";
+import { INSTANCE_TRUST_POLICY, instancePolicyDocument } from "./iam";
+
+export { AppTierArgs, validateAppTierArgs } from "./args";
+export { INSTANCE_TRUST_POLICY, instancePolicyDocument, InstancePolicyInput } from "./iam";
 
 /** Group metrics published every minute: what the dashboard and the terminator's reasoning need. */
 export const GROUP_METRICS: aws.types.enums.autoscaling.Metric[] = [
@@ -28,136 +25,24 @@ export const GROUP_METRICS: aws.types.enums.autoscaling.Metric[] = [
   "GroupTotalInstances",
 ];
 
-/** Root device of the AWS images per platform: a mapping on any other name would add a second volume. */
-export const ROOT_DEVICE: Record<Platform, string> = { linux: "/dev/xvda", windows: "/dev/sda1" };
-
-export interface AppTierArgs {
-  /** Environment (stack) name: tags, the role's scope (`/phoenix/<env>/*`). */
-  environment: string;
-  /** Tier name: `web` or `api`; the artifact the boot script installs and the `phoenix:tier` tag. */
-  tier: string;
-  platform: Platform;
-  /** Port the app serves on, /version included. */
-  port: number;
-  instanceType: string;
-  /** Launch template image: an AMI id or `resolve:ssm:<parameter>` (see ami/image-source.ts). */
-  imageId: string;
-  rootVolumeSizeGiB: number;
-  minSize: number;
-  maxSize: number;
-  /** Instances at creation only: later updates never touch it, so a deploy never fights the autoscaler. */
-  desiredCapacity: number;
-  healthCheckGracePeriodSeconds: number;
-  /** Rollout strategy, tagged `phoenix:strategy` for the rollout Lambda. */
-  strategy: RolloutStrategy;
-  /** Rollout policy (floor, limits), tagged `phoenix:policy` so `phoenix plan`/`sweep` keep the Lambda's floor. */
-  rolloutPolicy?: GroupPolicy;
-  /** ALBRequestCountPerTarget target; 0 adds no request-based policy. */
-  requestsPerTarget: number;
-  /** Average CPU percent target; 0 adds no CPU policy. */
-  cpuTargetPercent: number;
-  /** Seconds a new instance's metrics are left out of scaling (the group's default instance warm-up). */
-  instanceWarmupSeconds: number;
-  /** Scheduled capacity changes. @default none */
-  schedules?: ScheduledScaling[];
-  vpcId: pulumi.Input<string>;
-  /** Private subnets the instances run in, one per zone. */
-  privateSubnetIds: pulumi.Input<string[]>;
-  /** Target group the group registers its instances in. */
-  targetGroupArn: pulumi.Input<string>;
-  /** `targetgroup/<name>/<id>`, for the request-count metric's label. */
-  targetGroupArnSuffix: pulumi.Input<string>;
-  /** `app/<name>/<id>`, for the request-count metric's label. */
-  loadBalancerArnSuffix: pulumi.Input<string>;
-  /** The load balancer's security group: the only source of client traffic. */
-  loadBalancerSecurityGroupId: pulumi.Input<string>;
-  /** The rollout Lambda's security group, admitted to the app port to probe /version. @default none (see admit()) */
-  rolloutSecurityGroupId?: pulumi.Input<string>;
-  releaseBucketName: pulumi.Input<string>;
-  releaseBucketArn: pulumi.Input<string>;
-  /** Log group the boot script ships its log to. */
-  bootLogGroupName: string;
-  bootLogGroupArn: pulumi.Input<string>;
-  /** Region and account, for the ARNs the role is scoped to. */
-  region: string;
-}
-
-/** Checks the args before anything is created; throws naming the value and what is allowed. */
-export function validateAppTierArgs(args: AppTierArgs): void {
-  const fail = (what: string) => {
-    throw new Error(`AppTier ${args.environment}-${args.tier}: ${what}`);
-  };
-  if (args.minSize < 0 || args.minSize > args.maxSize)
-    fail(`minSize ${args.minSize} must be from 0 to maxSize ${args.maxSize}`);
-  if (args.desiredCapacity < args.minSize || args.desiredCapacity > args.maxSize) {
-    fail(`desiredCapacity ${args.desiredCapacity} must be within minSize..maxSize (${args.minSize}..${args.maxSize})`);
-  }
-  if (args.port === 22 || args.port === 3389) fail(`port ${args.port} is an administrative port phoenix never opens`);
-  if (args.cpuTargetPercent < 0 || args.cpuTargetPercent > 100)
-    fail(`cpuTargetPercent ${args.cpuTargetPercent} must be 0 (off) to 100`);
-  if (args.requestsPerTarget < 0) fail(`requestsPerTarget ${args.requestsPerTarget} must be 0 (off) or more`);
-  if (!/^(ami-[0-9a-f]+|resolve:ssm:\/\S+)$/.test(args.imageId))
-    fail(`imageId ${args.imageId} must be an AMI id or resolve:ssm:<parameter>`);
-}
-
-/** The instance role's inline policy: its environment's manifest and its tier's artifacts, parameters, boot log. */
-export function instancePolicyDocument(p: {
-  partition: string;
-  region: string;
-  accountId: string;
-  environment: string;
-  tier: string;
-  releaseBucketArn: string;
-  bootLogGroupArn: string;
-}): string {
-  const logGroup = p.bootLogGroupArn.replace(/:\*$/, "");
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "ReadManifestAndOwnArtifacts",
-        Effect: "Allow",
-        Action: "s3:GetObject",
-        Resource: [`${p.releaseBucketArn}/${MANIFEST_KEY}`, `${p.releaseBucketArn}/${tierArtifactPattern(p.tier)}`],
-      },
-      {
-        Sid: "ReadEnvironmentParameters",
-        Effect: "Allow",
-        Action: ["ssm:GetParameter", "ssm:GetParameters"],
-        Resource: `arn:${p.partition}:ssm:${p.region}:${p.accountId}:parameter/phoenix/${p.environment}/*`,
-      },
-      {
-        Sid: "ShipBootLog",
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: [`${logGroup}:*`, `${logGroup}:log-stream:*`],
-      },
-      {
-        // A failed boot marks its own instance unhealthy so the group replaces it at once.
-        Sid: "ReportOwnHealth",
-        Effect: "Allow",
-        Action: "autoscaling:SetInstanceHealth",
-        Resource: "*",
-        Condition: {
-          StringEquals: {
-            [`autoscaling:ResourceTag/${TAGS.environment}`]: p.environment,
-            [`autoscaling:ResourceTag/${TAGS.tier}`]: p.tier,
-          },
-        },
-      },
-    ],
-  });
-}
-
 export class AppTier extends pulumi.ComponentResource {
+  /** The tier's name (`web`, `api`): its `phoenix:tier` tag, and the artifact its instances install. */
   readonly tier: string;
+  /** The port the tier serves on: route the load balancer and the rollout's /version probes to it. */
   readonly port: number;
+  /** The OS the tier runs, which decides its boot script and the base image it must follow. */
   readonly platform: Platform;
+  /** The instances' security group: admit another group to the app port with admit(), never by hand. */
   readonly securityGroupId: pulumi.Output<string>;
+  /** The instance role's ARN: what every instance of the tier may do (iam.ts), for audits and resource policies. */
   readonly roleArn: pulumi.Output<string>;
+  /** The instance role's name, to attach a further policy an app needs (keep it as narrow as iam.ts). */
   readonly roleName: pulumi.Output<string>;
+  /** The launch template every new instance starts from; its latest version is the one the group launches. */
   readonly launchTemplateId: pulumi.Output<string>;
+  /** The Auto Scaling Group's name: the rollout Lambda's events, the dashboard and `aws autoscaling` use it. */
   readonly groupName: pulumi.Output<string>;
+  /** The Auto Scaling Group's ARN, for IAM conditions and event rules on this group. */
   readonly groupArn: pulumi.Output<string>;
   private readonly name: string;
   private readonly tags: Record<string, string>;
@@ -221,10 +106,7 @@ export class AppTier extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: `phoenix ${args.environment} ${args.tier} instances`,
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
-        }),
+        assumeRolePolicy: INSTANCE_TRUST_POLICY,
         tags,
       },
       parent,
@@ -238,15 +120,17 @@ export class AppTier extends pulumi.ComponentResource {
         policy: pulumi
           .all([partition, accountId, args.releaseBucketArn, args.bootLogGroupArn])
           .apply(([partition, accountId, releaseBucketArn, bootLogGroupArn]) =>
-            instancePolicyDocument({
-              partition,
-              region: args.region,
-              accountId,
-              environment: args.environment,
-              tier: args.tier,
-              releaseBucketArn,
-              bootLogGroupArn,
-            }),
+            JSON.stringify(
+              instancePolicyDocument({
+                partition,
+                region: args.region,
+                accountId,
+                environment: args.environment,
+                tier: args.tier,
+                releaseBucketArn,
+                bootLogGroupArn,
+              }),
+            ),
           ),
       },
       parent,
@@ -349,7 +233,20 @@ export class AppTier extends pulumi.ComponentResource {
     this.groupName = group.name;
     this.groupArn = group.arn;
 
-    // Scaling: follow the requests each instance serves, optionally CPU, and the configured schedule.
+    this.scaling(name, args, group);
+
+    this.registerOutputs({
+      securityGroupId: this.securityGroupId,
+      roleArn: this.roleArn,
+      launchTemplateId: this.launchTemplateId,
+      groupName: this.groupName,
+      groupArn: this.groupArn,
+    });
+  }
+
+  /** Scaling: follow the requests each instance serves, optionally CPU, and the configured schedule. */
+  private scaling(name: string, args: AppTierArgs, group: aws.autoscaling.Group): void {
+    const parent = { parent: this };
     if (args.requestsPerTarget > 0) {
       new aws.autoscaling.Policy(
         `${name}-requests`,
@@ -396,14 +293,6 @@ export class AppTier extends pulumi.ComponentResource {
         parent,
       );
     }
-
-    this.registerOutputs({
-      securityGroupId: this.securityGroupId,
-      roleArn: this.roleArn,
-      launchTemplateId: this.launchTemplateId,
-      groupName: this.groupName,
-      groupArn: this.groupArn,
-    });
   }
 
   /**
