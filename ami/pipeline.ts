@@ -34,6 +34,7 @@ export interface PlatformPipeline {
   recipeArn: pulumi.Output<string>;
 }
 
+/** The monthly base image of an environment: one Image Builder pipeline per platform, and the parameter it feeds. */
 export class BaseImagePipeline extends pulumi.ComponentResource {
   /** One pipeline per platform, the primary first: start one by hand from its ARN. */
   readonly pipelines: PlatformPipeline[];

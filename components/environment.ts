@@ -45,28 +45,48 @@ export interface EnvironmentOutputs {
   imagePipelineArn: pulumi.Output<string | undefined>;
 }
 
+/**
+ * One environment (one stack) and everything in it. index.ts builds exactly one and exports outputs(); a test or
+ * another program may build one directly from a PhoenixConfig.
+ */
 export class Environment extends pulumi.ComponentResource {
+  /** The environment (stack) name every resource is named and tagged after: `--env` of every phoenix command. */
   readonly environment: string;
+  /** The validated config the environment was built from: read a setting as the environment saw it. */
   readonly config: PhoenixConfig;
+  /** The VPC, its subnets and the S3 endpoint: place anything else the environment needs in its private subnets. */
   readonly network: Network;
+  /** The release bucket and its SSM parameter: `phoenix release` publishes here. */
   readonly releaseStore: ReleaseStore;
   /** The access-log bucket, when `accessLogs` is on. */
   readonly accessLogBucket?: PrivateBucket;
+  /** The front door: its URL serves both tiers, its target groups health-check /version. */
   readonly loadBalancer: LoadBalancer;
+  /** Where every instance ships its boot log (`/phoenix/<env>/boot`): read it when an instance never turns healthy. */
   readonly bootLogGroup: aws.cloudwatch.LogGroup;
+  /** The web and api tiers by name: their groups, roles and security groups. */
   readonly tiers: Record<TierName, AppTier>;
+  /** The rollout Lambda ("the terminator") with its triggers, role and dead-letter queue. */
   readonly rollout: Rollout;
+  /** The SNS topic every alarm notifies: subscribe to it to hear about a stuck or failed rollout. */
   readonly alerts: Alerts;
+  /** The CloudWatch dashboard and alarms to watch a rollout by. */
   readonly dashboard: Dashboard;
   /** The monthly base-image pipeline, when `imagePipeline` is on. */
   readonly imagePipeline?: BaseImagePipeline;
 
   // What the rollout and image pipeline need, in one place.
+  /** The environment's VPC id. */
   readonly vpcId: pulumi.Output<string>;
+  /** The VPC's CIDR block: the range security groups may send to inside the environment. */
   readonly vpcCidrBlock: string;
+  /** The private subnets, one per zone: where instances, the rollout Lambda and image builds run. */
   readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** The release bucket's name (also published at `/phoenix/<env>/release-bucket`). */
   readonly releaseBucketName: pulumi.Output<string>;
+  /** The release bucket's ARN, for policies that grant access to releases. */
   readonly releaseBucketArn: pulumi.Output<string>;
+  /** `http(s)://<load balancer>`: where the environment serves, and where a smoke test points. */
   readonly loadBalancerUrl: pulumi.Output<string>;
 
   constructor(name: string, args: EnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -15,17 +15,21 @@ export interface LoadBalancerRoute {
   tier: string;
   /** Port the tier's instances serve on. */
   port: number;
-  /** Path patterns routed to this tier (`/api/*`). Exactly one route omits them: it is the default. */
+  /** Path patterns routed to this tier (`/api/*`). Exactly one route omits them: it is the default.
+   *  @default none: this tier is the default route */
   pathPatterns?: string[];
 }
 
 export interface LoadBalancerArgs {
+  /** Environment (stack) name: the security group's description, the tags and the access-log prefix. */
   environment: string;
+  /** The VPC the load balancer, its security group and its target groups live in. */
   vpcId: pulumi.Input<string>;
   /** CIDR of the VPC: the load balancer may only send to the tiers' ports inside it. */
   vpcCidrBlock: string;
   /** Public subnets, one per zone. */
   publicSubnetIds: pulumi.Input<string[]>;
+  /** One route per tier: its target group, port and path patterns. */
   routes: LoadBalancerRoute[];
   /** ACM certificate ARN: adds an HTTPS listener and turns HTTP into a redirect. @default HTTP only */
   certificateArn?: string;
@@ -36,9 +40,11 @@ export interface LoadBalancerArgs {
 }
 
 export interface TierTarget {
+  /** The target group's ARN: the tier's Auto Scaling Group registers its instances here. */
   arn: pulumi.Output<string>;
   /** `targetgroup/<name>/<id>`: with the load balancer's suffix, the request-count metric's label. */
   arnSuffix: pulumi.Output<string>;
+  /** The target group's name, as the console and `aws elbv2 describe-target-health` show it. */
   name: pulumi.Output<string>;
 }
 
@@ -60,13 +66,19 @@ export function validateRoutes(routes: LoadBalancerRoute[]): void {
   }
 }
 
+/** The environment's application load balancer: clients in on 80 (and 443), each tier's target group out. */
 export class LoadBalancer extends pulumi.ComponentResource {
+  /** The load balancer's security group: admit it to a tier's app port (AppTier does) and nothing else. */
   readonly securityGroupId: pulumi.Output<string>;
+  /** The load balancer's ARN. */
   readonly arn: pulumi.Output<string>;
+  /** `app/<name>/<id>`: the `LoadBalancer` dimension of its CloudWatch metrics. */
   readonly arnSuffix: pulumi.Output<string>;
+  /** The public DNS name: point a CNAME (or an alias record) of your domain at it. */
   readonly dnsName: pulumi.Output<string>;
   /** `http://<dns>` or `https://<dns>` when a certificate is configured. */
   readonly url: pulumi.Output<string>;
+  /** Each tier's target group by tier name: what the tier's group registers in and its alarms watch. */
   readonly targets: Record<string, TierTarget>;
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -16,11 +16,17 @@ export interface NetworkArgs {
   natGateways: NatStrategy;
 }
 
+/** The environment's VPC across its zones, with NAT for the private subnets and an S3 gateway endpoint. */
 export class Network extends pulumi.ComponentResource {
+  /** The VPC's id: every security group of the environment lives in it. */
   readonly vpcId: pulumi.Output<string>;
+  /** The public subnets, one per zone: only the load balancer goes here. */
   readonly publicSubnetIds: pulumi.Output<string[]>;
+  /** The private subnets, one per zone: instances, the rollout Lambda and image builds run here. */
   readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** The VPC's CIDR block as configured: the range the load balancer and the rollout may send to. */
   readonly cidrBlock: string;
+  /** The S3 gateway endpoint: releases and packages reach S3 through it, not through NAT. */
   readonly s3EndpointId: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {

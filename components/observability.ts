@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Dimension, environmentTags, METRICS_NAMESPACE, MetricName } from "../runtime/contract";
 
 export interface AlertsArgs {
+  /** Environment (stack) name: the topic's display name and tags. */
   environment: string;
   /** An address that gets every alarm by email (it must confirm the subscription). @default none */
   alarmEmail?: string;
@@ -13,6 +14,7 @@ export interface AlertsArgs {
 
 /** The SNS topic every phoenix alarm of an environment notifies, with an optional email subscription. */
 export class Alerts extends pulumi.ComponentResource {
+  /** The topic's ARN: pass it as an alarm action, or subscribe a pager or chat hook to it. */
   public readonly topicArn: pulumi.Output<string>;
 
   constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -44,14 +46,18 @@ export class Alerts extends pulumi.ComponentResource {
 
 /** One tier as the dashboard sees it. */
 export interface DashboardTier {
+  /** Tier name (`web`, `api`): the `Tier` dimension of phoenix's metrics and the widgets' titles. */
   name: string;
+  /** The tier's Auto Scaling Group: the `AutoScalingGroupName` dimension of its capacity and CPU metrics. */
   autoScalingGroupName: pulumi.Input<string>;
   /** The tier's target group ARN suffix (`targetgroup/<name>/<id>`), the ALB metrics' `TargetGroup` dimension. */
   targetGroupArnSuffix: pulumi.Input<string>;
 }
 
 export interface DashboardArgs {
+  /** Environment (stack) name: the dashboard's name (`phoenix-<env>`) and the `Environment` metric dimension. */
   environment: string;
+  /** The tiers to chart and alarm on, each with its group and target group. */
   tiers: DashboardTier[];
   /** The load balancer's ARN suffix (`app/<name>/<id>`), the ALB metrics' `LoadBalancer` dimension. */
   loadBalancerArnSuffix: pulumi.Input<string>;
@@ -230,9 +236,13 @@ export function dashboardUrl(region: string, name: string): string {
   return `https://${region}.console.aws.amazon.com/cloudwatch/home?region=${region}#dashboards/dashboard/${encodeURIComponent(name)}`;
 }
 
+/** The environment's CloudWatch dashboard and the alarms that say a rollout is stuck or the fleet unhealthy. */
 export class Dashboard extends pulumi.ComponentResource {
+  /** The dashboard's name (`phoenix-<env>`), for `aws cloudwatch get-dashboard`. */
   public readonly dashboardName: pulumi.Output<string>;
+  /** The dashboard in the console: open it while a rollout runs. */
   public readonly dashboardUrl: pulumi.Output<string>;
+  /** Every alarm's name: `aws cloudwatch describe-alarms --alarm-names <them>` shows their state. */
   public readonly alarmNames: pulumi.Output<string>[];
 
   constructor(name: string, args: DashboardArgs, opts?: pulumi.ComponentResourceOptions) {

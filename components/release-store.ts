@@ -10,7 +10,8 @@ export interface PrivateBucketArgs {
   noncurrentVersionExpirationDays: number;
   /** Days a current object is kept before it expires. @default never (undefined) */
   currentVersionExpirationDays?: number;
-  /** Extra policy statements (log delivery grants) beside the TLS-only denial; given the bucket ARN. */
+  /** Extra policy statements (log delivery grants) beside the TLS-only denial; given the bucket ARN.
+   *  @default none (the TLS-only denial alone) */
   statements?: (bucketArn: pulumi.Output<string>) => BucketPolicyStatement[];
   /** Let `pulumi destroy` delete a non-empty bucket (disposable environments). @default false */
   forceDestroy?: boolean;
@@ -34,8 +35,11 @@ export function denyInsecureTransport(bucketArn: pulumi.Output<string>): BucketP
  * lifecycle that expires old versions and abandoned uploads.
  */
 export class PrivateBucket extends pulumi.ComponentResource {
+  /** The bucket resource itself, for options a resource needs (dependsOn, a notification's bucket). */
   readonly bucket: aws.s3.Bucket;
+  /** The bucket's name (generated from the component's name): where objects are written. */
   readonly bucketName: pulumi.Output<string>;
+  /** The bucket's ARN, for IAM statements on it and its objects (`<arn>/*`). */
   readonly bucketArn: pulumi.Output<string>;
   /** Resolves once every protection is in place; depend on it before writing to the bucket. */
   readonly ready: pulumi.Resource[];
@@ -120,9 +124,13 @@ export interface ReleaseStoreArgs {
  * SSM so the CLI and the Lambdas find it from the environment name alone.
  */
 export class ReleaseStore extends pulumi.ComponentResource {
+  /** The release bucket's name: `phoenix release` uploads artifacts and writes `releases/current.json` here. */
   readonly bucketName: pulumi.Output<string>;
+  /** The release bucket's ARN: grant a build server `s3:PutObject` on `<arn>/releases/*` to let it publish. */
   readonly bucketArn: pulumi.Output<string>;
+  /** `/phoenix/<env>/release-bucket`: the CLI and the Lambdas find the bucket from the environment name by it. */
   readonly parameterName: pulumi.Output<string>;
+  /** The parameter's ARN: grant `ssm:GetParameter` on it to whatever must find the bucket. */
   readonly parameterArn: pulumi.Output<string>;
 
   constructor(name: string, args: ReleaseStoreArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -25,6 +25,7 @@ export const GROUP_METRICS: aws.types.enums.autoscaling.Metric[] = [
   "GroupTotalInstances",
 ];
 
+/** One tier of the fleet: an Auto Scaling Group of identical, replaceable instances behind the load balancer. */
 export class AppTier extends pulumi.ComponentResource {
   /** The tier's name (`web`, `api`): its `phoenix:tier` tag, and the artifact its instances install. */
   readonly tier: string;

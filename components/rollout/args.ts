@@ -25,6 +25,7 @@ export interface RolloutTier {
 export interface RolloutArgs {
   /** The environment (stack) name: the `phoenix:environment` tag value the Lambda may act on. */
   environment: string;
+  /** The VPC the Lambda's security group lives in. */
   vpcId: pulumi.Input<string>;
   /** The VPC's CIDR block: the Lambda's only destination inside the VPC (on the tiers' ports). */
   vpcCidrBlock: pulumi.Input<string>;
@@ -32,17 +33,19 @@ export interface RolloutArgs {
   privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** The release bucket: its `releases/current.json` triggers the release handler. */
   releaseBucketName: pulumi.Input<string>;
+  /** The release bucket's ARN: the role may read the manifest and check artifacts in it, and S3 may invoke. */
   releaseBucketArn: pulumi.Input<string>;
+  /** The tiers the rollout watches: their ports, groups and policy overrides. */
   tiers: RolloutTier[];
   /** The environment-wide policy; each tier's `policy` overrides it. */
   policy: GroupPolicy;
-  /** Deadline of one /version probe. @default LIMITS.probeTimeoutMs.fallback (2000) */
+  /** Deadline of one /version probe, in milliseconds. @default LIMITS.probeTimeoutMs.fallback (2000) */
   probeTimeoutMs?: number;
   /** /version probes in flight at once. @default LIMITS.probeConcurrency.fallback (64) */
   probeConcurrency?: number;
-  /** @default LIMITS.rolloutMemoryMb.fallback (256) */
+  /** Memory of the function, in MB. @default LIMITS.rolloutMemoryMb.fallback (256) */
   memorySizeMb?: number;
-  /** Must exceed the probe deadline plus SWEEP_OVERHEAD_SECONDS. @default LIMITS.rolloutTimeoutSeconds.fallback (120) */
+  /** Seconds one invocation may run; must exceed the probe deadline plus SWEEP_OVERHEAD_SECONDS. @default LIMITS.rolloutTimeoutSeconds.fallback (120) */
   timeoutSeconds?: number;
   /** When the terminator runs without any event. @default DEFAULT_SWEEP_SCHEDULE ("rate(5 minutes)") */
   scheduleExpression?: string;

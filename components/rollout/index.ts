@@ -34,6 +34,7 @@ export function instanceEventPattern(groupNames: string[]): Record<string, unkno
   };
 }
 
+/** The rollout Lambda of one environment: one function for every trigger, its own role, queues and alarm. */
 export class Rollout extends pulumi.ComponentResource {
   /** The rollout Lambda's name: `aws lambda invoke --function-name <it>` runs a sweep by hand. */
   public readonly functionName: pulumi.Output<string>;
