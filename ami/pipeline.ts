@@ -12,13 +12,7 @@ import { platformImageParameterName } from "./image-source";
 import { buildInfrastructure, buildInstanceProfile, lifecycleRole } from "./infrastructure";
 import { baseImageRecipe, recipeName } from "./recipe";
 
-export {
-  BaseImagePipelineArgs,
-  BaseImagePipelineArgsError,
-  resolveBaseImagePipelineArgs,
-  validateBaseImagePipelineArgs,
-} from "./args";
-export { awsManagedImageArn, componentDocument, contentVersion, ROOT_DEVICE } from "./recipe";
+export { BaseImagePipelineArgs, BaseImagePipelineArgsError, validateBaseImagePipelineArgs } from "./args";
 export { platformImageParameterName } from "./image-source";
 export { DEFAULT_SCHEDULE_EXPRESSION, DEFAULT_START_CONDITION, START_CONDITIONS, StartCondition } from "./schedule";
 
