@@ -9,8 +9,7 @@ import * as path from "node:path";
 import { RehearsalResult } from "../runtime/rehearsal/measurement";
 import { runRehearsal } from "../runtime/rehearsal/rehearsal";
 import { TriggerMode } from "../runtime/rehearsal/triggers";
-import { LIMITS } from "../runtime/contract";
-import { DEFAULT_STRATEGY } from "../runtime/core/planner";
+import { DEFAULT_STRATEGY, LIMITS } from "../runtime/contract";
 import { Strategy } from "../runtime/core/types";
 import { table } from "../runtime/rehearsal/view";
 

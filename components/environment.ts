@@ -12,7 +12,7 @@ import { LoadBalancer, LoadBalancerRoute } from "./load-balancer";
 import { Network } from "./network";
 import { PrivateBucket, ReleaseStore } from "./release-store";
 import { Rollout } from "./rollout";
-import { bootLogGroupName, environmentTags } from "../runtime/contract";
+import { bootLogGroupName, environmentTags, LIMITS } from "../runtime/contract";
 
 /** Path patterns routed to each tier; the tier without any is the load balancer's default. */
 export const TIER_PATHS: Record<TierName, string[] | undefined> = { web: undefined, api: ["/api/*"] };
@@ -273,7 +273,7 @@ export class Environment extends pulumi.ComponentResource {
           policy: tierPolicy(config.tiers[t]),
         })),
         // Every tier carries its own floor; this is the fallback for a group whose tier the policy does not name.
-        policy: { minHealthy: 1, minHealthyPercent: 0 },
+        policy: { minHealthy: LIMITS.minHealthy.fallback, minHealthyPercent: LIMITS.minHealthyPercent.fallback },
         probeTimeoutMs: config.rollout.probeTimeoutMs,
         probeConcurrency: config.rollout.probeConcurrency,
         memorySizeMb: config.rollout.memorySizeMb,

@@ -3,7 +3,7 @@
 // alarms that say a rollout is stuck or the fleet is unhealthy, and the SNS topic they notify.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Dimension, environmentTags, METRICS_NAMESPACE, MetricName } from "../runtime/contract";
+import { Dimension, environmentTags, limitProblem, LIMITS, METRICS_NAMESPACE, MetricName } from "../runtime/contract";
 
 export interface AlertsArgs {
   /** Environment (stack) name: the topic's display name and tags. */
@@ -65,7 +65,7 @@ export interface DashboardArgs {
   functionName: pulumi.Input<string>;
   /** Where the alarms notify (Alerts.topicArn). */
   alarmTopicArn: pulumi.Input<string>;
-  /** A tier with stale instances for this long is a stuck rollout. @default 60 */
+  /** A tier with stale instances for this long is a stuck rollout. @default LIMITS.rolloutStuckMinutes.fallback (60) */
   rolloutStuckMinutes?: number;
   /** A target group with an unhealthy host for this long raises the unhealthy-hosts alarm. @default 5 */
   unhealthyHostMinutes?: number;
@@ -247,10 +247,11 @@ export class Dashboard extends pulumi.ComponentResource {
 
   constructor(name: string, args: DashboardArgs, opts?: pulumi.ComponentResourceOptions) {
     super("phoenix:observability:Dashboard", name, {}, opts);
-    const stuckMinutes = args.rolloutStuckMinutes ?? 60;
+    const stuckMinutes = args.rolloutStuckMinutes ?? LIMITS.rolloutStuckMinutes.fallback;
     const unhealthyMinutes = args.unhealthyHostMinutes ?? 5;
-    if (!Number.isInteger(stuckMinutes) || stuckMinutes < 10 || stuckMinutes > 1440) {
-      throw new Error(`dashboard: rolloutStuckMinutes is ${stuckMinutes}; use whole minutes from 10 to 1440`);
+    const stuckProblem = limitProblem("rolloutStuckMinutes", stuckMinutes);
+    if (stuckProblem !== undefined) {
+      throw new Error(`dashboard: rolloutStuckMinutes is ${stuckMinutes}; it ${stuckProblem}`);
     }
     if (!Number.isInteger(unhealthyMinutes) || unhealthyMinutes < 1 || unhealthyMinutes > 60) {
       throw new Error(`dashboard: unhealthyHostMinutes is ${unhealthyMinutes}; use whole minutes from 1 to 60`);

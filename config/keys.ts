@@ -5,6 +5,7 @@
 import { PUBLIC_IMAGE_ALIASES } from "../ami/image-source";
 import { DEFAULT_SCHEDULE_EXPRESSION, DEFAULT_START_CONDITION, START_CONDITIONS } from "../ami/schedule";
 import {
+  DEFAULT_STRATEGY,
   DEFAULT_SWEEP_SCHEDULE,
   Limit,
   LimitName,
@@ -292,7 +293,7 @@ function tierKeys(tier: TierName): ConfigKey[] {
     {
       key: `${tier}Strategy`,
       type: "string",
-      default: "surge",
+      default: DEFAULT_STRATEGY,
       choices: STRATEGIES,
       description: `${Tier} tier rollout strategy: surge (new instances first) or replace (one stale instance at a time).`,
     },

@@ -2,14 +2,15 @@
 // the raw keys of config/keys.ts; nothing here reads or checks anything.
 import type { ImageSource } from "../ami/image-source";
 import type { StartCondition } from "../ami/schedule";
-import type { Platform } from "../runtime/contract";
+import type { Platform, Strategy } from "../runtime/contract";
 
 /** The Pulumi project name: every key lives in its namespace (`phoenix:webPort`). */
 export const PROJECT = "phoenix";
 export const TIERS = ["web", "api"] as const;
 export type TierName = (typeof TIERS)[number];
-export const STRATEGIES = ["surge", "replace"] as const;
-export type RolloutStrategy = (typeof STRATEGIES)[number];
+export { STRATEGIES } from "../runtime/contract";
+/** A tier's rollout strategy (the runtime's Strategy). */
+export type RolloutStrategy = Strategy;
 export const NAT_STRATEGIES = ["single", "perZone"] as const;
 export type NatStrategy = (typeof NAT_STRATEGIES)[number];
 

@@ -10,6 +10,15 @@
 export const PLATFORMS = ["linux", "windows"] as const;
 export type Platform = (typeof PLATFORMS)[number];
 
+// ---- rollout strategies ------------------------------------------------------------------------------------------
+
+/** `surge`: launch the replacements first, terminate after; `replace`: terminate first, one stale instance at a time. */
+export const STRATEGIES = ["surge", "replace"] as const;
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** The strategy of a tier whose config, group tag and policy name none. */
+export const DEFAULT_STRATEGY: Strategy = "surge";
+
 // ---- tags ----------------------------------------------------------------------------------------------------------
 
 /** Tag keys on every group (and, propagated, every instance). The CLI and the Lambda find groups by these two. */

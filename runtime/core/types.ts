@@ -1,7 +1,7 @@
 // The runtime's shared vocabulary: what a fleet looks like (snapshot), what the operator allows (policy),
 // and what a sweep decides (plan). Plain data only, JSON-serializable, so that any sweep can be logged and
 // replayed by `phoenix explain`.
-import { LIMITS } from "../contract";
+import { LIMITS, Strategy } from "../contract";
 
 /** The answer an instance gave (or did not give) to `GET /version`. */
 export type ProbeResult = { ok: true; version: string } | { ok: false; error: string };
@@ -64,7 +64,7 @@ export interface FleetState<G extends GroupState<InstanceState> = GroupState> {
 
 export type FleetSnapshot = FleetState<GroupSnapshot>;
 
-export type Strategy = "surge" | "replace";
+export type { Strategy } from "../contract";
 
 /** Where a group's surge stands, as the planner decided it this sweep. */
 export type SurgePhase = "start" | "waiting" | "finish" | "abort" | "fallback-replace" | "blocked";

@@ -13,7 +13,7 @@ import { effectivePolicy, floorFor, strategyFor, validatePolicy } from "./policy
 import { planReplace } from "./replace";
 import { planSurge, readSurgeTags } from "./surge";
 
-export { DEFAULT_STRATEGY, effectivePolicy, floorFor, strategyFor, validatePolicy } from "./policy";
+export { effectivePolicy, floorFor, strategyFor, validatePolicy } from "./policy";
 export { desiredVersionFor, instanceAgeHours, isHealthy, unhealthyWhy } from "./health";
 export { instanceWhy } from "./explain";
 export { readSurgeTags, surgeTarget } from "./surge";

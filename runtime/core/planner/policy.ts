@@ -1,11 +1,8 @@
 // The policy a sweep runs under: the fleet-wide policy with a tier's overrides, checked against the contract's
 // LIMITS before any sweep uses it, and what it makes of one group (its healthy floor, its strategy).
-import { LIMITS, TAGS } from "../../contract";
+import { DEFAULT_STRATEGY, LIMITS, TAGS } from "../../contract";
 import { UsageError } from "../errors";
 import { DEFAULT_POLICY, GroupPolicy, GroupSnapshot, Policy, Strategy } from "../types";
-
-/** The strategy of a group with no `phoenix:strategy` tag and no strategy in the policy. */
-export const DEFAULT_STRATEGY: Strategy = "surge";
 
 /** The policy one tier runs under: the fleet-wide policy with that tier's overrides (undefined overrides nothing). */
 export function effectivePolicy(policy: Policy, tier: string): GroupPolicy {
