@@ -24,8 +24,8 @@ export function seedBaseImageParameter(
 ): aws.ssm.Parameter {
   // Launch templates resolve the parameter at every launch, so it must exist before the first build finishes
   // (a fresh environment, or one rebuilt elsewhere). Creation fails if the parameter already exists (a DR region the
-  // pipeline already publishes to): import it instead, keeping the patched image it names (README, disaster
-  // recovery).
+  // pipeline already publishes to): import it instead, keeping the patched image it names (docs/operating.md,
+  // disaster recovery).
   // Under Pulumi mocks this lookup is the invoke `aws:ssm/getParameter:getParameter`: a harness that does not
   // answer it leaves the parameter, and every tier that depends on it, unregistered (a hang, not an error).
   const seedImageId =

@@ -1,6 +1,6 @@
 // The README and docs/ against the code they describe: every link and every repository path they name exists, every
-// `npx phoenix` / `npm start --` command line they show uses a command and flags the CLI really has, and the README
-// stays a front page. Files move and flags change under the docs; these tests make the docs move with them.
+// `npx phoenix` / `npm start --` command line they show uses a command and flags the CLI really has, every
+// `npx mocha <spec> -g <pattern>` names tests that exist, and the README stays a front page. Files move and flags change under the docs; these tests make the docs move with them.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -121,7 +121,7 @@ describe("the README and docs/", () => {
         assert.deepEqual([...new Set(missing)], []);
       });
 
-      it("shows only CLI commands and flags that exist, run through npx or npm start --", () => {
+      it("shows only commands, flags and test names that exist, the CLI run through npx or npm start --", () => {
         const wrong: string[] = [];
         for (const { line, command, args } of commandLines(text)) {
           const flags = commands.get(command);
@@ -133,6 +133,11 @@ describe("the README and docs/", () => {
             const flag = arg.split("=")[0];
             if (!flags.has(flag)) wrong.push(`${line}: ${command} has no ${flag}`);
           }
+        }
+        for (const m of text.matchAll(/npx mocha (\S+\.test\.ts) -g (?:"([^"]+)"|(\S+))/g)) {
+          const pattern = m[2] ?? m[3];
+          const spec = fs.existsSync(path.join(ROOT, m[1])) ? read(m[1]) : "";
+          if (!spec.includes(pattern)) wrong.push(`${m[0]}: no test in ${m[1]} is named with "${pattern}"`);
         }
         for (const line of shellLines(text)) {
           if (/^\s*(\w+=\S+\s+)*phoenix\s/.test(line)) wrong.push(`${line}: a bare phoenix is not on PATH, use npx`);
