@@ -120,7 +120,7 @@ function addPolicyOptions(command: Command): Command {
       new Option(
         "--strategy <surge|replace>",
         "surge: launch replacements first, terminate after; replace: terminate first (default: each group's " +
-          "phoenix:strategy tag)",
+          `${TAGS.strategy} tag)`,
       ).argParser(strategyFlag),
     )
     .addOption(

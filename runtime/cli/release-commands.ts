@@ -1,6 +1,7 @@
 // The release commands of the `phoenix` CLI: `release` (what a build server's deploy step runs), `rollback` and
 // `releases`. They publish through runtime/ops/releases.ts and, with --wait, follow the rollout through runtime/ops/watch.ts,
 // drawing one progress line per tier on stderr and exiting non-zero unless every tier converged.
+import { MANIFEST_KEY } from "../contract";
 import { Command, Option } from "commander";
 import { UsageError } from "../core/errors";
 import { Clock, DEFAULT_FOLLOW, followRollout, FollowResult, realClock, RolloutProgress } from "../ops/watch";
@@ -117,7 +118,7 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
     ctx.err(
       result.status === "unchanged"
         ? `${env}: ${version} is already current with the same artifacts; nothing written\n`
-        : `${env}: releases/current.json now names ${version}${was}` +
+        : `${env}: ${MANIFEST_KEY} now names ${version}${was}` +
             (result.uploaded.length > 0 ? `; uploaded ${result.uploaded.join(", ")}\n` : "\n"),
     );
     let rollout: FollowResult | undefined;
@@ -169,7 +170,7 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
   addWaitOptions(
     program
       .command("release")
-      .description("publish a version: upload each tier's zip, then point releases/current.json at it")
+      .description(`publish a version: upload each tier's zip, then point ${MANIFEST_KEY} at it`)
       .requiredOption("--env <env>", "environment (stack) name, e.g. live")
       .requiredOption("--version <semver>", "the version to publish, e.g. 1.0.274")
       .requiredOption(
@@ -198,7 +199,7 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
   addWaitOptions(
     program
       .command("rollback")
-      .description("point releases/current.json back at a published version (default: the one before current)")
+      .description(`point ${MANIFEST_KEY} back at a published version (default: the one before current)`)
       .requiredOption("--env <env>", "environment (stack) name, e.g. live")
       .option("--to <semver>", "the published version to go back to"),
   ).action(async (opts: WaitFlags & { env: string; to?: string }) => {

@@ -2,6 +2,7 @@
 // sweep does (plan). No I/O, no clock: "now" is snapshot.readAt, so any logged sweep replays to the same decisions.
 // This module works out each group's context and picks the rules; policy, health, replace, surge and explain hold
 // them, and their public parts are exported from here.
+import { baseImageParameterName, MANIFEST_KEY } from "../../contract";
 import { ContractError } from "../errors";
 import { normalizeVersion } from "../version";
 import { FleetSnapshot, GroupPlan, GroupPolicy, GroupSnapshot, InstanceDecision, Plan, Policy } from "../types";
@@ -40,13 +41,13 @@ function validateDesired(snapshot: FleetSnapshot): void {
   if (desiredVersion !== undefined && normalizeVersion(desiredVersion) === undefined) {
     throw new ContractError(
       `the desired version ${JSON.stringify(desiredVersion)} is not a semantic version (e.g. 1.0.274); ` +
-        "republish releases/current.json with a valid version",
+        `republish ${MANIFEST_KEY} with a valid version`,
     );
   }
   if (desiredImageId !== undefined && (desiredImageId.length === 0 || /\s/.test(desiredImageId))) {
     throw new ContractError(
       `the desired image ${JSON.stringify(desiredImageId)} is not an image id (ami-...); ` +
-        "fix the base-image parameter /phoenix/<env>/base-image",
+        `fix the base-image parameter ${baseImageParameterName(snapshot.environment)}`,
     );
   }
 }
