@@ -42,10 +42,11 @@ function sources(dir: string): string[] {
   return out;
 }
 
-/** Every module specifier a file imports: `from "x"`, `import("x")`, `require("x")`. */
+/** Every module specifier a file imports: `from "x"`, `import "x"`, `import("x")`, `require("x")`. */
 function specifiers(text: string): string[] {
   const found: string[] = [];
-  for (const m of text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"']+)["']/g)) found.push(m[1]);
+  const pattern = /(?:\bfrom\s+|\bimport\s+|\bimport\s*\(\s*|\brequire\s*\(\s*)["']([^"']+)["']/g;
+  for (const m of text.matchAll(pattern)) found.push(m[1]);
   return found;
 }
 
