@@ -227,6 +227,78 @@ export const FOLLOW_UP_QUEUE_ACTIONS = [
   "sqs:ChangeMessageVisibility",
 ];
 
+// ---- every AWS call phoenix's code makes ----------------------------------------------------------------------------
+
+/** What a call acts on: the IAM simulator tests each call against the real ARN of it (test/components/iam). */
+export type CallTarget =
+  | "any"
+  | "group"
+  | "manifest"
+  | "artifact"
+  | "release-bucket"
+  | "parameter"
+  | "follow-up-queue"
+  | "boot-log-stream";
+
+/** One AWS call: the operation as the code names it, the IAM action AWS authorizes it as, and what it acts on. */
+export interface AwsCall {
+  /** `new <operation>Command` / `paginate<operation>` in runtime/aws/, `aws <service> <operation>` in userdata/. */
+  operation: string;
+  /** The action AWS checks (HeadObject is authorized as s3:GetObject). */
+  action: string;
+  on: CallTarget;
+  /** Tag keys the call writes or removes (`aws:TagKeys`). @default none */
+  tagKeys?: readonly string[];
+}
+
+/**
+ * Every call in runtime/aws/ the rollout Lambda makes, as its role must allow it. A test reads runtime/aws/ and fails
+ * on an operation listed neither here nor in OPERATOR_CALLS; the IAM simulator fails when the role denies one.
+ */
+export const ROLLOUT_CALLS: readonly AwsCall[] = [
+  { operation: "DescribeAutoScalingGroups", action: "autoscaling:DescribeAutoScalingGroups", on: "any" },
+  { operation: "DescribeInstances", action: "ec2:DescribeInstances", on: "any" },
+  { operation: "DescribeTargetHealth", action: "elasticloadbalancing:DescribeTargetHealth", on: "any" },
+  { operation: "GetParameter", action: "ssm:GetParameter", on: "parameter" },
+  { operation: "GetObject", action: "s3:GetObject", on: "manifest" },
+  { operation: "HeadObject", action: "s3:GetObject", on: "artifact" },
+  {
+    operation: "TerminateInstanceInAutoScalingGroup",
+    action: "autoscaling:TerminateInstanceInAutoScalingGroup",
+    on: "group",
+  },
+  { operation: "SetDesiredCapacity", action: "autoscaling:SetDesiredCapacity", on: "group" },
+  { operation: "SuspendProcesses", action: "autoscaling:SuspendProcesses", on: "group" },
+  { operation: "ResumeProcesses", action: "autoscaling:ResumeProcesses", on: "group" },
+  {
+    operation: "CreateOrUpdateTags",
+    action: "autoscaling:CreateOrUpdateTags",
+    on: "group",
+    tagKeys: Object.values(SURGE_TAGS),
+  },
+  { operation: "DeleteTags", action: "autoscaling:DeleteTags", on: "group", tagKeys: Object.values(SURGE_TAGS) },
+  { operation: "GetQueueAttributes", action: "sqs:GetQueueAttributes", on: "follow-up-queue" },
+  { operation: "SendMessage", action: "sqs:SendMessage", on: "follow-up-queue" },
+];
+
+/**
+ * Calls in runtime/aws/ that only the CLI makes, with an operator's or a build server's credentials (`phoenix
+ * release`, `rollback`, `releases`): no role phoenix creates holds them, and the rollout role must be denied the writes.
+ */
+export const OPERATOR_CALLS: readonly AwsCall[] = [
+  { operation: "PutObject", action: "s3:PutObject", on: "manifest" },
+  { operation: "ListObjectsV2", action: "s3:ListBucket", on: "release-bucket" },
+];
+
+/** Every AWS call the boot scripts make (userdata/linux.sh and windows.ps1), as the instance role must allow it. */
+export const BOOT_CALLS: readonly AwsCall[] = [
+  { operation: "get-object", action: "s3:GetObject", on: "manifest" },
+  { operation: "get-object", action: "s3:GetObject", on: "artifact" },
+  { operation: "create-log-stream", action: "logs:CreateLogStream", on: "boot-log-stream" },
+  { operation: "put-log-events", action: "logs:PutLogEvents", on: "boot-log-stream" },
+  { operation: "set-instance-health", action: "autoscaling:SetInstanceHealth", on: "group" },
+];
+
 // ---- metrics -------------------------------------------------------------------------------------------------------
 
 /** The CloudWatch namespace every phoenix metric lives in. The dashboard and the alarms read it. */

@@ -1,7 +1,9 @@
-// The instance role's documents: who may assume it (EC2) and what it may do, which is read its environment's manifest
-// and its own tier's artifacts and parameters, ship its boot log, and mark its own instance unhealthy. Built by pure
-// functions so tests read them statement by statement.
-import { environmentParameterPath, MANIFEST_KEY, TAGS, tierArtifactPattern } from "../../runtime/contract";
+// The instance role's documents: who may assume it (EC2) and what it may do, which is exactly what the boot scripts
+// call (BOOT_CALLS in the contract): read its environment's manifest and its own tier's artifacts, ship its boot log
+// into its environment's boot log group, and mark an instance of its own group unhealthy. No AWS-managed policy, no
+// parameter reads, no metrics: nothing on the instance calls them (docs/security.md says why there is no agent).
+// Built by pure functions so the IAM simulator evaluates them as AWS would (test/components/iam/).
+import { BOOT_CALLS, CallTarget, MANIFEST_KEY, TAGS, tierArtifactPattern } from "../../runtime/contract";
 import type { PolicyDocument } from "../iam";
 
 /** The instance role's trust policy: EC2 instances (through the instance profile) and nothing else. */
@@ -22,7 +24,12 @@ export interface InstancePolicyInput {
   bootLogGroupArn: string;
 }
 
-/** The instance role's inline policy: its environment's manifest and its tier's artifacts, parameters, boot log. */
+/** The actions the boot scripts need on one kind of resource, each once. */
+function bootActions(on: CallTarget): string[] {
+  return [...new Set(BOOT_CALLS.filter((c) => c.on === on).map((c) => c.action))];
+}
+
+/** The instance role's inline policy: its environment's manifest, its tier's artifacts, its boot log, its health. */
 export function instancePolicyDocument(p: InstancePolicyInput): PolicyDocument {
   const logGroup = p.bootLogGroupArn.replace(/:\*$/, "");
   return {
@@ -31,27 +38,23 @@ export function instancePolicyDocument(p: InstancePolicyInput): PolicyDocument {
       {
         Sid: "ReadManifestAndOwnArtifacts",
         Effect: "Allow",
-        Action: "s3:GetObject",
+        Action: [...new Set([...bootActions("manifest"), ...bootActions("artifact")])],
         Resource: [`${p.releaseBucketArn}/${MANIFEST_KEY}`, `${p.releaseBucketArn}/${tierArtifactPattern(p.tier)}`],
       },
       {
-        Sid: "ReadEnvironmentParameters",
-        Effect: "Allow",
-        Action: ["ssm:GetParameter", "ssm:GetParameters"],
-        Resource: `arn:${p.partition}:ssm:${p.region}:${p.accountId}:parameter${environmentParameterPath(p.environment)}*`,
-      },
-      {
+        // Streams of the environment's boot log group only: never the group itself (its retention), never another.
         Sid: "ShipBootLog",
         Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
-        Resource: [`${logGroup}:*`, `${logGroup}:log-stream:*`],
+        Action: bootActions("boot-log-stream"),
+        Resource: `${logGroup}:log-stream:*`,
       },
       {
-        // A failed boot marks its own instance unhealthy so the group replaces it at once.
+        // A failed boot marks its own instance unhealthy so the group replaces it at once. Groups of this account
+        // and region (the rollout role's pattern), and of them only those tagged with this environment and tier.
         Sid: "ReportOwnHealth",
         Effect: "Allow",
-        Action: "autoscaling:SetInstanceHealth",
-        Resource: "*",
+        Action: bootActions("group"),
+        Resource: `arn:${p.partition}:autoscaling:${p.region}:${p.accountId}:autoScalingGroup:*:autoScalingGroupName/*`,
         Condition: {
           StringEquals: {
             [`autoscaling:ResourceTag/${TAGS.environment}`]: p.environment,

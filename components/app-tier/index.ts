@@ -102,7 +102,7 @@ export class AppTier extends pulumi.ComponentResource {
       );
     }
 
-    // Identity: read this environment's manifest, this tier's artifacts and parameters; ship logs; nothing else.
+    // Identity: read this environment's manifest and this tier's artifacts, ship the boot log, report own health.
     const role = new aws.iam.Role(
       `${name}-role`,
       {
@@ -134,11 +134,6 @@ export class AppTier extends pulumi.ComponentResource {
             ),
           ),
       },
-      parent,
-    );
-    new aws.iam.RolePolicyAttachment(
-      `${name}-cloudwatch-agent`,
-      { role: role.name, policyArn: pulumi.interpolate`arn:${partition}:iam::aws:policy/CloudWatchAgentServerPolicy` },
       parent,
     );
     const profile = new aws.iam.InstanceProfile(`${name}-profile`, { role: role.name, tags }, parent);

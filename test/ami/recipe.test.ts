@@ -75,12 +75,13 @@ describe("Image Builder component documents", () => {
     });
   }
 
-  it("checks what the Linux boot script and sample app run on, and the CloudWatch agent", () => {
+  it("checks what the Linux boot script and sample app run on, and installs no CloudWatch agent", () => {
     const validate = parseYaml(fs.readFileSync(PLATFORM_FILES.linux, "utf8")).phases[1].steps[0].inputs.commands[0];
 
     assert.match(validate, /python3/);
     assert.match(validate, /aws --version/);
-    assert.match(validate, /amazon-cloudwatch-agent/);
+    // Instance roles grant nothing an agent needs (docs/security.md): an agent in the image would only fail.
+    assert.doesNotMatch(fs.readFileSync(PLATFORM_FILES.linux, "utf8"), /cloudwatch-agent/);
   });
 
   it("passes shellcheck in every Linux script step", () => {
@@ -97,7 +98,7 @@ describe("Image Builder component documents", () => {
   });
 
   it("fails the Linux validate step, naming each missing prerequisite, on a machine without them", () => {
-    // This machine has no CloudWatch agent under /opt/aws: exactly the build the validate phase must stop.
+    // On this PATH there is no AWS CLI: exactly the build the validate phase must stop.
     const script = parseYaml(fs.readFileSync(PLATFORM_FILES.linux, "utf8")).phases[1].steps[0].inputs.commands[0];
 
     const result = spawnSync("bash", ["-c", script], {
@@ -107,16 +108,16 @@ describe("Image Builder component documents", () => {
     });
 
     assert.equal(result.status, 1, result.stdout + result.stderr);
-    assert.match(result.stdout, /MISSING: CloudWatch agent installed/);
+    assert.match(result.stdout, /MISSING: AWS CLI v2/);
     assert.match(result.stderr, /failing the image build/);
   });
 
-  it("checks IIS, .NET Framework 4.8 and the CloudWatch agent on Windows", () => {
+  it("checks IIS and .NET Framework 4.8 on Windows, and installs no CloudWatch agent", () => {
     const validate = parseYaml(fs.readFileSync(PLATFORM_FILES.windows, "utf8")).phases[1].steps[0].inputs.commands[0];
 
     assert.match(validate, /Web-Server/);
     assert.match(validate, /528040/);
-    assert.match(validate, /AmazonCloudWatchAgent/);
+    assert.doesNotMatch(fs.readFileSync(PLATFORM_FILES.windows, "utf8"), /CloudWatchAgent|cloudwatch-agent/);
   });
 });
 

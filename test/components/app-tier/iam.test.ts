@@ -1,5 +1,6 @@
-// The instance role's documents, statement by statement: one environment's manifest and parameters, one tier's
-// artifacts, its own boot log and its own health, nothing broader.
+// The instance role's documents, statement by statement: one environment's manifest, one tier's artifacts, its own
+// boot log streams and its own group's health, nothing broader. What AWS would decide on them is the IAM simulator's
+// part (test/components/iam/simulate.test.ts).
 import * as assert from "node:assert/strict";
 import { INSTANCE_TRUST_POLICY, instancePolicyDocument } from "../../../components/app-tier/iam";
 
@@ -14,17 +15,21 @@ describe("the instance role", () => {
     bootLogGroupArn: "arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/test/boot:*",
   };
 
-  it("scopes the policy to one environment's parameters and one tier's artifacts, nothing broader", () => {
+  it("scopes the policy to one environment's manifest, one tier's artifacts and the boot log's streams", () => {
     const doc = instancePolicyDocument(input);
     const resources = doc.Statement.flatMap((s) => [s.Resource].flat());
 
-    assert.deepEqual(resources.slice(0, 3), [
+    assert.deepEqual(resources, [
       "arn:aws:s3:::b/releases/current.json",
       "arn:aws:s3:::b/releases/*/api.zip",
-      "arn:aws:ssm:eu-west-1:123456789012:parameter/phoenix/test/*",
+      "arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/test/boot:log-stream:*",
+      "arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/*",
     ]);
-    assert.ok(resources.includes("arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/test/boot:log-stream:*"));
-    const health = doc.Statement.find((s) => s.Sid === "ReportOwnHealth");
+  });
+
+  it("reports health only on groups tagged with its environment and tier", () => {
+    const health = instancePolicyDocument(input).Statement.find((s) => s.Sid === "ReportOwnHealth");
+
     assert.deepEqual(health?.Condition, {
       StringEquals: {
         "autoscaling:ResourceTag/phoenix:environment": "test",
@@ -33,12 +38,18 @@ describe("the instance role", () => {
     });
   });
 
-  it("writes the policy byte for byte as deployed stacks hold it, so an update shows no diff", () => {
-    // Recorded from the program before the policy moved to its own file (commit 1d2ab05): a change here is a diff on
-    // every deployed instance role.
+  it("grants no parameter, metric or log-group action: nothing on the instance calls one", () => {
+    const actions = instancePolicyDocument(input).Statement.flatMap((s) => [s.Action].flat());
+
+    assert.deepEqual(actions.filter((a) => /^(ssm|cloudwatch):|^logs:(?!CreateLogStream$|PutLogEvents$)/.test(a)), []);
+  });
+
+  it("writes the policy byte for byte as issue 16 deploys it, so a later refactor shows no diff", () => {
+    // Recorded when issue 16 narrowed the role (no parameters, log streams only, the group ARN pattern): a change
+    // here is a diff on every deployed instance role, so make it on purpose.
     assert.equal(
       JSON.stringify(instancePolicyDocument(input)),
-      '{"Version":"2012-10-17","Statement":[{"Sid":"ReadManifestAndOwnArtifacts","Effect":"Allow","Action":"s3:GetObject","Resource":["arn:aws:s3:::b/releases/current.json","arn:aws:s3:::b/releases/*/api.zip"]},{"Sid":"ReadEnvironmentParameters","Effect":"Allow","Action":["ssm:GetParameter","ssm:GetParameters"],"Resource":"arn:aws:ssm:eu-west-1:123456789012:parameter/phoenix/test/*"},{"Sid":"ShipBootLog","Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":["arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/test/boot:*","arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/test/boot:log-stream:*"]},{"Sid":"ReportOwnHealth","Effect":"Allow","Action":"autoscaling:SetInstanceHealth","Resource":"*","Condition":{"StringEquals":{"autoscaling:ResourceTag/phoenix:environment":"test","autoscaling:ResourceTag/phoenix:tier":"api"}}}]}',
+      '{"Version":"2012-10-17","Statement":[{"Sid":"ReadManifestAndOwnArtifacts","Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::b/releases/current.json","arn:aws:s3:::b/releases/*/api.zip"]},{"Sid":"ShipBootLog","Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/test/boot:log-stream:*"},{"Sid":"ReportOwnHealth","Effect":"Allow","Action":["autoscaling:SetInstanceHealth"],"Resource":"arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/*","Condition":{"StringEquals":{"autoscaling:ResourceTag/phoenix:environment":"test","autoscaling:ResourceTag/phoenix:tier":"api"}}}]}',
     );
   });
 
