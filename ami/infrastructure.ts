@@ -1,9 +1,12 @@
 // Where and as whom the pipeline works: the build and test instances' role and profile, each platform's
 // infrastructure configuration (private subnet, IMDSv2 only, never outliving a failed build), and the role Image
-// Builder retires old images with. Every role holds AWS's managed policy for its job and nothing else.
+// Builder retires old images with. Every role holds AWS's managed policy for its job, narrowed by an inline deny to
+// its own environment: AWS's policies grant every parameter, every Image Builder log group and every Image Builder
+// image of the account, and a test build must not read live's parameters or retire live's images.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { Platform } from "../runtime/contract";
+import type { PolicyDocument } from "../components/iam";
+import { TAGS, type Platform } from "../runtime/contract";
 import { recipeName } from "./recipe";
 
 /** The partition's name and DNS suffix (`aws`, `amazonaws.com`), as aws.getPartitionOutput returns them. */
@@ -23,6 +26,57 @@ export function serviceTrustPolicy(service: string, dnsSuffix: string): string {
 /** The ARN of an AWS-managed policy (`AmazonSSMManagedInstanceCore`, `service-role/...`) in the stack's partition. */
 function managedPolicyArn(partition: PartitionNames, policyName: string): pulumi.Output<string> {
   return pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policyName}`;
+}
+
+/**
+ * What the build and test instances may not do although AWS's policies allow it: read any phoenix parameter (the
+ * build needs none; AmazonSSMManagedInstanceCore grants ssm:GetParameter on "*"), or write any Image Builder log but
+ * their own environment's (EC2InstanceProfileForImageBuilder grants every `/aws/imagebuilder/*` group).
+ */
+export function buildInstanceScopeDocument(partition: string, environment: string): PolicyDocument {
+  const logs = `arn:${partition}:logs:*:*:log-group:/aws/imagebuilder`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "NoPhoenixParameters",
+        Effect: "Deny",
+        Action: ["ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
+        Resource: `arn:${partition}:ssm:*:*:parameter/phoenix/*`,
+      },
+      {
+        Sid: "OwnEnvironmentsBuildLogsOnly",
+        Effect: "Deny",
+        Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+        NotResource: [`${logs}/phoenix-${environment}-*`, `${logs}/pipeline/phoenix-${environment}-*`],
+      },
+    ],
+  };
+}
+
+/**
+ * What the lifecycle role may not do although EC2ImageBuilderLifecycleExecutionPolicy allows it: deprecate, disable
+ * or deregister an image that is not its own environment's (AWS's policy admits any image Image Builder created).
+ */
+export function lifecycleScopeDocument(partition: string, environment: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "OwnEnvironmentsImagesOnly",
+        Effect: "Deny",
+        Action: [
+          "ec2:DeregisterImage",
+          "ec2:DisableImage",
+          "ec2:EnableImage",
+          "ec2:EnableImageDeprecation",
+          "ec2:DisableImageDeprecation",
+        ],
+        Resource: `arn:${partition}:ec2:*::image/*`,
+        Condition: { StringNotEquals: { [`aws:ResourceTag/${TAGS.environment}`]: environment } },
+      },
+    ],
+  };
 }
 
 /** The AWS-managed policies of the build and test instances: SSM drives them, Image Builder runs components and logs. */
@@ -56,6 +110,16 @@ export function buildInstanceProfile(
       { parent },
     );
   }
+  new aws.iam.RolePolicy(
+    `${name}-instance-scope`,
+    {
+      role: role.name,
+      policy: pulumi
+        .output(c.partition.partition)
+        .apply((partition) => JSON.stringify(buildInstanceScopeDocument(partition, c.environment))),
+    },
+    { parent },
+  );
   return new aws.iam.InstanceProfile(`${name}-instance`, { role: role.name, tags: c.tags }, { parent });
 }
 
@@ -114,6 +178,16 @@ export function lifecycleRole(
   const attachment = new aws.iam.RolePolicyAttachment(
     `${name}-lifecycle`,
     { role: role.name, policyArn: managedPolicyArn(c.partition, LIFECYCLE_POLICY) },
+    { parent },
+  );
+  new aws.iam.RolePolicy(
+    `${name}-lifecycle-scope`,
+    {
+      role: role.name,
+      policy: pulumi
+        .output(c.partition.partition)
+        .apply((partition) => JSON.stringify(lifecycleScopeDocument(partition, c.environment))),
+    },
     { parent },
   );
   return { role, attachment };

@@ -12,7 +12,10 @@ export interface PolicyStatement<R = string> {
   Effect: "Allow" | "Deny";
   Principal?: unknown;
   Action: string | string[];
-  Resource: R | R[];
+  /** Exactly one of Resource and NotResource. */
+  Resource?: R | R[];
+  /** Every resource but these (a Deny that leaves only the listed ones). */
+  NotResource?: R | R[];
   Condition?: Record<string, Record<string, unknown>>;
 }
 

@@ -231,14 +231,7 @@ export const FOLLOW_UP_QUEUE_ACTIONS = [
 
 /** What a call acts on: the IAM simulator tests each call against the real ARN of it (test/components/iam). */
 export type CallTarget =
-  | "any"
-  | "group"
-  | "manifest"
-  | "artifact"
-  | "release-bucket"
-  | "parameter"
-  | "follow-up-queue"
-  | "boot-log-stream";
+  "any" | "group" | "manifest" | "artifact" | "release-bucket" | "parameter" | "follow-up-queue" | "boot-log-stream";
 
 /** One AWS call: the operation as the code names it, the IAM action AWS authorizes it as, and what it acts on. */
 export interface AwsCall {
@@ -294,6 +287,8 @@ export const OPERATOR_CALLS: readonly AwsCall[] = [
 export const BOOT_CALLS: readonly AwsCall[] = [
   { operation: "get-object", action: "s3:GetObject", on: "manifest" },
   { operation: "get-object", action: "s3:GetObject", on: "artifact" },
+  // Windows reads the artifact's checksum first (Get-S3ObjectMetadata); S3 authorizes HeadObject as GetObject.
+  { operation: "head-object", action: "s3:GetObject", on: "artifact" },
   { operation: "create-log-stream", action: "logs:CreateLogStream", on: "boot-log-stream" },
   { operation: "put-log-events", action: "logs:PutLogEvents", on: "boot-log-stream" },
   { operation: "set-instance-health", action: "autoscaling:SetInstanceHealth", on: "group" },

@@ -483,7 +483,9 @@ for (const stack of ["test", "live"]) {
         assert.equal(statement("ReadEnvironmentParameters"), undefined);
         for (const s of policy.Statement) assert.notEqual(s.Action, "*");
         assert.deepEqual(
-          mocks.ofType(T.rolePolicyAttachment).filter((a) => a.name.startsWith(`${stack}-${tier}-`)),
+          mocks
+            .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
+            .filter((a) => a.name.startsWith(`${stack}-${tier}-`)),
           [],
           "no managed policy on an instance role",
         );

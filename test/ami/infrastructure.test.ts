@@ -11,7 +11,7 @@ describe("the pipeline's roles and build infrastructure under mocks", () => {
     ({ mocks, byName } = await buildPipelines());
   });
 
-  it("gives build instances a profile with exactly SSM core and the Image Builder instance policy", () => {
+  it("gives build instances a profile with SSM core and the Image Builder instance policy, narrowed by one deny", () => {
     const role = byName("aws:iam/role:Role", "base-image-instance");
     const attached = mocks
       .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
@@ -25,7 +25,10 @@ describe("the pipeline's roles and build infrastructure under mocks", () => {
       "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
       "arn:aws:iam::aws:policy/EC2InstanceProfileForImageBuilder",
     ]);
-    assert.deepEqual(inline, []);
+    assert.deepEqual(
+      inline.map((p) => JSON.parse(p.inputs.policy).Statement.map((s: { Effect: string }) => s.Effect)),
+      [["Deny", "Deny"]],
+    );
     assert.equal(role.inputs.managedPolicyArns, undefined);
     assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement, [
       { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
@@ -48,7 +51,7 @@ describe("the pipeline's roles and build infrastructure under mocks", () => {
     assert.equal(infra.keyPair, undefined);
   });
 
-  it("runs lifecycle actions under their own role with only Image Builder's lifecycle policy", () => {
+  it("runs lifecycle actions under their own role with Image Builder's lifecycle policy, narrowed by one deny", () => {
     const role = byName("aws:iam/role:Role", "base-image-lifecycle");
     const attached = mocks
       .ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")
@@ -56,7 +59,13 @@ describe("the pipeline's roles and build infrastructure under mocks", () => {
       .map((a) => a.inputs.policyArn);
     const policy = byName("aws:imagebuilder/lifecyclePolicy:LifecyclePolicy", "base-image-lifecycle").inputs;
 
+    const inline = mocks.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === role.state.name);
+
     assert.deepEqual(attached, ["arn:aws:iam::aws:policy/service-role/EC2ImageBuilderLifecycleExecutionPolicy"]);
+    assert.deepEqual(
+      inline.map((p) => JSON.parse(p.inputs.policy).Statement.map((s: { Effect: string }) => s.Effect)),
+      [["Deny"]],
+    );
     assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, {
       Service: "imagebuilder.amazonaws.com",
     });

@@ -271,6 +271,8 @@ function defaultState(args: pulumi.runtime.MockResourceArgs, region: string): { 
     case "aws:sqs/queue:Queue":
       // The queue URL the rollout hands its function for follow-ups.
       state.url = `https://sqs.${region}.amazonaws.com/${MOCK_ACCOUNT_ID}/${physicalName}`;
+      // SQS ARNs end in the queue's name, with no resource type before it.
+      state.arn = `arn:aws:sqs:${region}:${MOCK_ACCOUNT_ID}:${physicalName}`;
       break;
     case "aws:cloudwatch/logGroup:LogGroup":
       state.arn = `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:log-group:${physicalName}`;

@@ -41,7 +41,10 @@ describe("the instance role", () => {
   it("grants no parameter, metric or log-group action: nothing on the instance calls one", () => {
     const actions = instancePolicyDocument(input).Statement.flatMap((s) => [s.Action].flat());
 
-    assert.deepEqual(actions.filter((a) => /^(ssm|cloudwatch):|^logs:(?!CreateLogStream$|PutLogEvents$)/.test(a)), []);
+    assert.deepEqual(
+      actions.filter((a) => /^(ssm|cloudwatch):|^logs:(?!CreateLogStream$|PutLogEvents$)/.test(a)),
+      [],
+    );
   });
 
   it("writes the policy byte for byte as issue 16 deploys it, so a later refactor shows no diff", () => {
