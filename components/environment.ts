@@ -12,7 +12,12 @@ import { LoadBalancer, LoadBalancerRoute } from "./load-balancer";
 import { Network } from "./network";
 import { PrivateBucket, ReleaseStore } from "./release-store";
 import { Rollout } from "./rollout";
-import { bootLogGroupName, environmentTags, LIMITS } from "../runtime/contract";
+import { bootLogGroupName, environmentTags, LIMITS, rolloutServices, SERVICE_ENDPOINTS } from "../runtime/contract";
+
+/** Where the release bucket's server access logs land in the log bucket, beside the load balancer's `<env>-alb/`. */
+export function releaseAccessLogPrefix(environment: string): string {
+  return `${environment}-releases/`;
+}
 
 /** Path patterns routed to each tier; the tier without any is the load balancer's default. */
 export const TIER_PATHS: Record<TierName, string[] | undefined> = { web: undefined, api: ["/api/*"] };
@@ -97,6 +102,16 @@ export class Environment extends pulumi.ComponentResource {
     this.environment = env;
     this.config = config;
 
+    if (config.domain === undefined && config.certificateArn === undefined) {
+      pulumi.log.warn(
+        `${env} serves plain HTTP: set phoenix:domainName (with hostedZoneId and hostedZoneName) or ` +
+          "phoenix:certificateArn to serve HTTPS, as live must",
+        this,
+      );
+    }
+    // Stateful resources a destroy would lose data with: Pulumi refuses to delete them while protected.
+    const protect = config.deletionProtection;
+
     this.network = new Network(
       `${env}-net`,
       {
@@ -104,6 +119,11 @@ export class Environment extends pulumi.ComponentResource {
         cidrBlock: config.vpcCidr,
         availabilityZones: config.availabilityZones,
         natGateways: config.natGateways,
+        environment: env,
+        // Every service the rollout Lambda calls but S3, which has its gateway endpoint already.
+        interfaceEndpoints: config.privateEndpoints
+          ? rolloutServices().filter((service) => !SERVICE_ENDPOINTS[service]?.gateway)
+          : [],
       },
       parent,
     );
@@ -114,6 +134,7 @@ export class Environment extends pulumi.ComponentResource {
         environment: env,
         noncurrentVersionExpirationDays: config.releaseNoncurrentVersionDays,
         forceDestroy: config.forceDestroyBuckets,
+        protect,
       },
       parent,
     );
@@ -127,6 +148,7 @@ export class Environment extends pulumi.ComponentResource {
           noncurrentVersionExpirationDays: 1,
           currentVersionExpirationDays: config.accessLogRetentionDays,
           forceDestroy: config.forceDestroyBuckets,
+          protect,
           // Older regions deliver as the regional ELB account, newer ones as the log delivery service.
           statements: (arn) => [
             {
@@ -136,9 +158,30 @@ export class Environment extends pulumi.ComponentResource {
               Action: "s3:PutObject",
               Resource: pulumi.interpolate`${arn}/${env}-alb/AWSLogs/${accountId}/*`,
             },
+            {
+              // Server access logs of the release bucket: who read or wrote what runs in production.
+              Sid: "ReleaseBucketAccessLogDelivery",
+              Effect: "Allow",
+              Principal: { Service: "logging.s3.amazonaws.com" },
+              Action: "s3:PutObject",
+              Resource: pulumi.interpolate`${arn}/${releaseAccessLogPrefix(env)}*`,
+              Condition: {
+                ArnLike: { "aws:SourceArn": this.releaseStore.bucketArn },
+                StringEquals: { "aws:SourceAccount": accountId },
+              },
+            },
           ],
         },
         parent,
+      );
+      new aws.s3.BucketLogging(
+        `${env}-releases-access-logging`,
+        {
+          bucket: this.releaseStore.bucketName,
+          targetBucket: this.accessLogBucket.bucketName,
+          targetPrefix: releaseAccessLogPrefix(env),
+        },
+        { parent: this, dependsOn: this.accessLogBucket.ready },
       );
     }
 
@@ -155,6 +198,8 @@ export class Environment extends pulumi.ComponentResource {
           pathPatterns: TIER_PATHS[tier],
         })),
         certificateArn: config.certificateArn,
+        domain: config.domain,
+        deletionProtection: config.deletionProtection,
         accessLogsBucket: this.accessLogBucket?.bucketName,
       },
       { parent: this, dependsOn: this.accessLogBucket ? this.accessLogBucket.ready : [] },
@@ -163,7 +208,7 @@ export class Environment extends pulumi.ComponentResource {
     this.bootLogGroup = new aws.cloudwatch.LogGroup(
       `${env}-boot-logs`,
       { name: bootLogGroupName(env), retentionInDays: config.bootLogRetentionDays, tags: environmentTags(env) },
-      parent,
+      { parent: this, protect },
     );
 
     // The monthly base image (ami/): built for the tiers' platform and published to /phoenix/<env>/base-image,
@@ -281,9 +326,21 @@ export class Environment extends pulumi.ComponentResource {
         scheduleExpression: config.rollout.scheduleExpression,
         paused: config.rollout.paused,
         alarmActions: [this.alerts.topicArn],
+        protect,
+        privateEndpoints:
+          this.network.endpointSecurityGroupId !== undefined
+            ? {
+                securityGroupId: this.network.endpointSecurityGroupId,
+                s3PrefixListId: this.network.s3PrefixListId,
+                hosts: Object.fromEntries(this.network.interfaceEndpoints.map((e) => [e.service, e.dnsName])),
+              }
+            : undefined,
       },
       parent,
     );
+    if (this.network.endpointSecurityGroupId !== undefined) {
+      this.network.admitToEndpoints("rollout", this.rollout.securityGroupId);
+    }
     for (const t of TIERS) {
       tiers[t].admit("rollout", this.rollout.securityGroupId, "rollout Lambda /version probes");
     }

@@ -1,6 +1,7 @@
 // The environment's front door: an application load balancer in the public subnets, one target group per tier
-// health-checking /version, path routing (`/api/*` to api, the rest to web), and HTTPS with a redirect when a
-// certificate is configured.
+// health-checking /version, path routing (`/api/*` to api, the rest to web), and HTTPS with HTTP only redirecting:
+// on a domain it certifies itself (ACM with DNS validation in the Route 53 zone, and an alias record), or with a
+// certificate given by ARN. Without either it serves plain HTTP, which only a test stack may do.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { tierTags } from "../runtime/contract";
@@ -31,8 +32,13 @@ export interface LoadBalancerArgs {
   publicSubnetIds: pulumi.Input<string[]>;
   /** One route per tier: its target group, port and path patterns. */
   routes: LoadBalancerRoute[];
-  /** ACM certificate ARN: adds an HTTPS listener and turns HTTP into a redirect. @default HTTP only */
+  /** ACM certificate ARN: adds an HTTPS listener and turns HTTP into a redirect. @default HTTP only, or `domain` */
   certificateArn?: string;
+  /** A domain to certify (ACM, DNS validation in its zone) and point at the load balancer; HTTP then only
+   *  redirects. Never together with certificateArn. @default HTTP only, or `certificateArn` */
+  domain?: { name: string; hostedZoneId: string; hostedZoneName: string };
+  /** Refuse deletion of the load balancer (AWS's own guard, beside Pulumi's). @default false */
+  deletionProtection?: boolean;
   /** Bucket for access logs (a PrivateBucket with log delivery granted). @default no access logs */
   accessLogsBucket?: pulumi.Input<string>;
   /** Seconds a deregistering target keeps its connections. @default 30 */
@@ -46,6 +52,21 @@ export interface TierTarget {
   arnSuffix: pulumi.Output<string>;
   /** The target group's name, as the console and `aws elbv2 describe-target-health` show it. */
   name: pulumi.Output<string>;
+}
+
+/**
+ * The domain to certify, once Route 53 has answered with the zone's real name: throws (so the certificate is never
+ * requested) when the zone the stack names is not the one holding the domain.
+ */
+export function checkZone(domain: string, zoneId: string, configured: string, actual: string): string {
+  const zone = actual.replace(/\.$/, "").toLowerCase();
+  if (zone !== configured || !(domain === zone || domain.endsWith(`.${zone}`))) {
+    throw new Error(
+      `hosted zone ${zoneId} is ${zone}, not ${configured}: set phoenix:hostedZoneId to the zone that holds ` +
+        `${domain} and phoenix:hostedZoneName to its name`,
+    );
+  }
+  return domain;
 }
 
 /** Checks routes before anything is created: exactly one default, unique tiers, valid ports. */
@@ -76,16 +97,23 @@ export class LoadBalancer extends pulumi.ComponentResource {
   readonly arnSuffix: pulumi.Output<string>;
   /** The public DNS name: point a CNAME (or an alias record) of your domain at it. */
   readonly dnsName: pulumi.Output<string>;
-  /** `http://<dns>` or `https://<dns>` when a certificate is configured. */
+  /** `https://<domain>`, `https://<dns>` with a certificate by ARN, or `http://<dns>`. */
   readonly url: pulumi.Output<string>;
+  /** The certificate the HTTPS listener serves: issued and validated here, given, or undefined (HTTP only). */
+  readonly certificateArn: pulumi.Output<string | undefined>;
   /** Each tier's target group by tier name: what the tier's group registers in and its alarms watch. */
   readonly targets: Record<string, TierTarget>;
 
   constructor(name: string, args: LoadBalancerArgs, opts?: pulumi.ComponentResourceOptions) {
     super("phoenix:lb:LoadBalancer", name, {}, opts);
     validateRoutes(args.routes);
+    if (args.domain !== undefined && args.certificateArn !== undefined) {
+      throw new Error(`LoadBalancer ${name}: give domain or certificateArn, not both`);
+    }
     const parent = { parent: this };
-    const https = args.certificateArn !== undefined;
+    const certificateArn =
+      args.domain !== undefined ? this.certificate(name, args.environment, args.domain) : undefined;
+    const https = certificateArn !== undefined || args.certificateArn !== undefined;
 
     const sg = new aws.ec2.SecurityGroup(
       `${name}-sg`,
@@ -131,6 +159,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
         securityGroups: [sg.id],
         dropInvalidHeaderFields: true,
         desyncMitigationMode: "strictest",
+        enableDeletionProtection: args.deletionProtection ?? false,
         accessLogs:
           args.accessLogsBucket !== undefined
             ? { bucket: args.accessLogsBucket, prefix: `${args.environment}-alb`, enabled: true }
@@ -190,7 +219,7 @@ export class LoadBalancer extends pulumi.ComponentResource {
             port: 443,
             protocol: "HTTPS",
             sslPolicy: SSL_POLICY,
-            certificateArn: args.certificateArn,
+            certificateArn: certificateArn ?? args.certificateArn,
             defaultActions: forwardTo(defaultRoute.tier),
           },
           parent,
@@ -217,12 +246,73 @@ export class LoadBalancer extends pulumi.ComponentResource {
     this.arn = alb.arn;
     this.arnSuffix = alb.arnSuffix;
     this.dnsName = alb.dnsName;
-    this.url = pulumi.interpolate`${https ? "https" : "http"}://${alb.dnsName}`;
+    if (args.domain !== undefined) {
+      // The name clients use: an alias to the load balancer, answered by Route 53 at no query charge.
+      new aws.route53.Record(
+        `${name}-alias`,
+        {
+          zoneId: args.domain.hostedZoneId,
+          name: args.domain.name,
+          type: "A",
+          aliases: [{ name: alb.dnsName, zoneId: alb.zoneId, evaluateTargetHealth: true }],
+        },
+        parent,
+      );
+    }
+    this.certificateArn = pulumi.output(certificateArn ?? args.certificateArn);
+    this.url =
+      args.domain !== undefined
+        ? pulumi.output(`https://${args.domain.name}`)
+        : pulumi.interpolate`${https ? "https" : "http"}://${alb.dnsName}`;
     this.registerOutputs({
       securityGroupId: this.securityGroupId,
       arn: this.arn,
       dnsName: this.dnsName,
       url: this.url,
+      certificateArn: this.certificateArn,
     });
+  }
+
+  /**
+   * An ACM certificate for the domain, validated by DNS in its zone: the validation record, and the wait for ACM to
+   * issue it. Its ARN resolves only once the certificate is issued, so the HTTPS listener never serves a pending one.
+   */
+  private certificate(
+    name: string,
+    environment: string,
+    domain: NonNullable<LoadBalancerArgs["domain"]>,
+  ): pulumi.Output<string> {
+    const parent = { parent: this };
+    const zone = aws.route53.getZoneOutput({ zoneId: domain.hostedZoneId }, parent);
+    const certificate = new aws.acm.Certificate(
+      `${name}-certificate`,
+      {
+        domainName: zone.name.apply((actual) =>
+          checkZone(domain.name, domain.hostedZoneId, domain.hostedZoneName, actual),
+        ),
+        validationMethod: "DNS",
+        tags: { Name: `phoenix ${environment} ${domain.name}` },
+      },
+      parent,
+    );
+    const validation = certificate.domainValidationOptions[0];
+    const record = new aws.route53.Record(
+      `${name}-certificate-validation`,
+      {
+        zoneId: domain.hostedZoneId,
+        name: validation.resourceRecordName,
+        type: validation.resourceRecordType,
+        records: [validation.resourceRecordValue],
+        ttl: 300,
+        // ACM gives the same record for a renewal or a second certificate of the name: take it over, do not fail.
+        allowOverwrite: true,
+      },
+      parent,
+    );
+    return new aws.acm.CertificateValidation(
+      `${name}-certificate-issued`,
+      { certificateArn: certificate.arn, validationRecordFqdns: [record.fqdn] },
+      parent,
+    ).certificateArn;
   }
 }

@@ -15,6 +15,8 @@ export interface PrivateBucketArgs {
   statements?: (bucketArn: pulumi.Output<string>) => BucketPolicyStatement[];
   /** Let `pulumi destroy` delete a non-empty bucket (disposable environments). @default false */
   forceDestroy?: boolean;
+  /** Pulumi's `protect` on the bucket: `pulumi destroy` refuses until it is turned off. @default false */
+  protect?: boolean;
 }
 
 /** The statement every phoenix bucket carries: any request without TLS is denied, whoever makes it. */
@@ -48,7 +50,11 @@ export class PrivateBucket extends pulumi.ComponentResource {
     super("phoenix:storage:PrivateBucket", name, {}, opts);
     const parent = { parent: this };
 
-    this.bucket = new aws.s3.Bucket(name, { forceDestroy: args.forceDestroy ?? false }, parent);
+    this.bucket = new aws.s3.Bucket(
+      name,
+      { forceDestroy: args.forceDestroy ?? false },
+      { parent: this, protect: args.protect ?? false },
+    );
     const bucket = this.bucket.id;
 
     const publicAccess = new aws.s3.BucketPublicAccessBlock(
@@ -117,6 +123,8 @@ export interface ReleaseStoreArgs {
   noncurrentVersionExpirationDays: number;
   /** Let `pulumi destroy` delete the bucket with its releases (disposable environments). @default false */
   forceDestroy?: boolean;
+  /** Pulumi's `protect` on the bucket: `pulumi destroy` refuses until it is turned off. @default false */
+  protect?: boolean;
 }
 
 /**
@@ -132,12 +140,18 @@ export class ReleaseStore extends pulumi.ComponentResource {
   readonly parameterName: pulumi.Output<string>;
   /** The parameter's ARN: grant `ssm:GetParameter` on it to whatever must find the bucket. */
   readonly parameterArn: pulumi.Output<string>;
+  /** The bucket resource, for its server access logging and notifications. */
+  readonly bucket: aws.s3.Bucket;
 
   constructor(name: string, args: ReleaseStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("phoenix:storage:ReleaseStore", name, {}, opts);
     const store = new PrivateBucket(
       `${name}-bucket`,
-      { noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays, forceDestroy: args.forceDestroy },
+      {
+        noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays,
+        forceDestroy: args.forceDestroy,
+        protect: args.protect,
+      },
       { parent: this },
     );
     const parameter = new aws.ssm.Parameter(
@@ -150,6 +164,7 @@ export class ReleaseStore extends pulumi.ComponentResource {
       },
       { parent: this },
     );
+    this.bucket = store.bucket;
     this.bucketName = store.bucketName;
     this.bucketArn = store.bucketArn;
     this.parameterName = parameter.name;

@@ -13,6 +13,7 @@ export type { RawConfig } from "./readers";
 export { cidrProblem, environmentProblem, parseConfig } from "./parse";
 export { imageProblem, imageSourceFor } from "./image";
 export { cronProblem, isTimeZone, parseSchedule } from "./schedule";
+export { HTTPS_REQUIRED_STACKS, inZone } from "./security";
 
 /** Reads the stack's config once (Pulumi config, `aws:region`, the stack name) and validates it. For index.ts. */
 export function loadConfig(): PhoenixConfig {

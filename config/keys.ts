@@ -78,13 +78,6 @@ const NETWORK_AND_BUCKETS: ConfigKey[] = [
     description: "Days an overwritten or deleted release object is kept before it expires.",
   },
   {
-    key: "certificateArn",
-    type: "string",
-    default: "",
-    description:
-      "ACM certificate ARN for HTTPS on the load balancer; empty serves HTTP only. With it, HTTP redirects to HTTPS.",
-  },
-  {
     key: "forceDestroyBuckets",
     type: "boolean",
     default: true,
@@ -94,8 +87,9 @@ const NETWORK_AND_BUCKETS: ConfigKey[] = [
   {
     key: "accessLogs",
     type: "boolean",
-    default: false,
-    description: "Write load balancer access logs to a private log bucket.",
+    default: true,
+    description:
+      "Write load balancer access logs and the release bucket's server access logs to a private log bucket, each under its own prefix.",
   },
   {
     key: "accessLogRetentionDays",
@@ -113,6 +107,54 @@ const NETWORK_AND_BUCKETS: ConfigKey[] = [
     max: LOG_RETENTION_DAYS[LOG_RETENTION_DAYS.length - 1],
     allowed: LOG_RETENTION_DAYS,
     description: "Days boot logs are kept in CloudWatch Logs.",
+  },
+];
+
+const SECURITY: ConfigKey[] = [
+  {
+    key: "domainName",
+    type: "string",
+    default: "",
+    description:
+      "Domain the environment serves HTTPS on (www.example.com): the program issues its ACM certificate, validates it in hostedZoneId and points an alias record at the load balancer.",
+    rule: "inside hostedZoneName",
+  },
+  {
+    key: "hostedZoneId",
+    type: "string",
+    default: "",
+    description: "Route 53 public hosted zone (Z...) that holds domainName: validation and alias records go here.",
+    rule: "with domainName",
+  },
+  {
+    key: "hostedZoneName",
+    type: "string",
+    default: "",
+    description:
+      "The hosted zone's own name (example.com): checked against domainName before anything is created, and against the zone itself at deploy.",
+    rule: "with hostedZoneId",
+  },
+  {
+    key: "certificateArn",
+    type: "string",
+    default: "",
+    description:
+      "An ACM certificate you manage, in the stack's region, instead of domainName; serves HTTPS with it and no DNS record.",
+    rule: "not with domainName",
+  },
+  {
+    key: "deletionProtection",
+    type: "boolean",
+    default: true,
+    description:
+      "Deletion protection on the load balancer and `protect` on buckets and log groups, so pulumi destroy cannot lose releases or logs; false for test and disposable copies.",
+  },
+  {
+    key: "privateEndpoints",
+    type: "boolean",
+    default: false,
+    description:
+      "Interface endpoints for every AWS service the rollout Lambda calls, reachable from its security group only; the Lambda then has no route to the internet.",
   },
 ];
 
@@ -355,6 +397,7 @@ function tierKeys(tier: TierName): ConfigKey[] {
 /** The keys by topic, in Pulumi.yaml's order. */
 export const KEY_SECTIONS: KeySection[] = [
   { title: "Network and buckets", keys: NETWORK_AND_BUCKETS },
+  { title: "Security", keys: SECURITY },
   { title: "Base images", keys: IMAGES },
   { title: "Rollout", keys: ROLLOUT },
   ...TIERS.map((tier) => ({ title: `${tier === "web" ? "Web" : "API"} tier`, keys: tierKeys(tier) })),

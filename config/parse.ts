@@ -5,6 +5,7 @@ import { parseImages, readImageKeys } from "./image";
 import { CONFIG_KEYS, VPC_PREFIX } from "./keys";
 import { Problems, RawConfig, readBoolean, readChoice, readInteger, readString } from "./readers";
 import { parseRollout } from "./rollout";
+import { parseSecurity } from "./security";
 import { parseTier } from "./tier";
 import { NatStrategy, PhoenixConfig } from "./types";
 
@@ -31,8 +32,6 @@ export function environmentProblem(name: string): string | undefined {
   if (name.length > 16) return "must be at most 16 characters (load balancer and target group names are limited to 32)";
   return undefined;
 }
-
-const CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:[a-z0-9-]+:\d{12}:certificate\/[A-Za-z0-9-]+$/;
 
 /**
  * Validates raw config for an environment. Pure: no Pulumi, no AWS. Throws one UsageError listing every problem,
@@ -62,14 +61,7 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
   const availabilityZones = readInteger(raw, "availabilityZones", problems);
   const natGateways = readChoice<NatStrategy>(raw, "natGateways", problems);
   const releaseNoncurrentVersionDays = readInteger(raw, "releaseNoncurrentVersionDays", problems);
-  const certificateArn = readString(raw, "certificateArn");
-  if (certificateArn !== "" && !CERTIFICATE_ARN.test(certificateArn)) {
-    problems.add(
-      "certificateArn",
-      certificateArn,
-      "must be an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>) or empty",
-    );
-  }
+  const security = parseSecurity(raw, environment, region, problems);
   const forceDestroyBuckets = readBoolean(raw, "forceDestroyBuckets", problems);
   const accessLogs = readBoolean(raw, "accessLogs", problems);
   const accessLogRetentionDays = readInteger(raw, "accessLogRetentionDays", problems);
@@ -90,7 +82,7 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
     availabilityZones,
     natGateways,
     releaseNoncurrentVersionDays,
-    certificateArn: certificateArn === "" ? undefined : certificateArn,
+    ...security,
     forceDestroyBuckets,
     accessLogs,
     accessLogRetentionDays,

@@ -94,6 +94,28 @@ export interface ImagePipelineConfig {
   inUseDays: number;
 }
 
+/** A domain the program certifies (ACM, DNS validation) and points at the load balancer. */
+export interface DomainConfig {
+  /** `www.example.com`. */
+  name: string;
+  /** The Route 53 public hosted zone holding it: `Z0123456789ABCDEFGHIJ`. */
+  hostedZoneId: string;
+  /** That zone's name, `example.com`: the domain lies in it. */
+  hostedZoneName: string;
+}
+
+/** How the environment serves HTTPS and what a destroy or the network may not do (config/security.ts). */
+export interface SecurityConfig {
+  /** HTTPS on a domain the program certifies. */
+  domain?: DomainConfig;
+  /** HTTPS with a certificate managed outside the program; never together with `domain`. */
+  certificateArn?: string;
+  /** Load balancer deletion protection and `protect` on buckets and log groups. */
+  deletionProtection: boolean;
+  /** Interface endpoints for the rollout Lambda's AWS calls; its security group then has no internet route. */
+  privateEndpoints: boolean;
+}
+
 /** The validated configuration of one environment (one stack). */
 export interface PhoenixConfig {
   /** The stack name: `live`, `test`, or a disposable copy. */
@@ -103,8 +125,14 @@ export interface PhoenixConfig {
   availabilityZones: number;
   natGateways: NatStrategy;
   releaseNoncurrentVersionDays: number;
-  /** ACM certificate for HTTPS; absent serves HTTP only. */
+  /** ACM certificate for HTTPS given by ARN; absent with no domain serves HTTP only. */
   certificateArn?: string;
+  /** HTTPS on a domain the program certifies; absent with no certificateArn serves HTTP only. */
+  domain?: DomainConfig;
+  /** Load balancer deletion protection and `protect` on buckets and log groups. */
+  deletionProtection: boolean;
+  /** Interface endpoints for the rollout Lambda's AWS calls (components/network.ts). */
+  privateEndpoints: boolean;
   /** `pulumi destroy` may delete non-empty buckets (test and disposable environments). */
   forceDestroyBuckets: boolean;
   accessLogs: boolean;

@@ -294,6 +294,27 @@ export const BOOT_CALLS: readonly AwsCall[] = [
   { operation: "set-instance-health", action: "autoscaling:SetInstanceHealth", on: "group" },
 ];
 
+/**
+ * How the rollout Lambda reaches each AWS service it calls, by IAM prefix, when private endpoints are on: the VPC
+ * endpoint service (`com.amazonaws.<region>.<endpoint>`), and the variable that points the SDK's client at it.
+ * Interface endpoints are created without private DNS, so nothing else in the VPC (instances, image builds) is
+ * routed to them; only the Lambda, through these variables, is. S3 goes through the gateway endpoint's routes.
+ */
+export const SERVICE_ENDPOINTS: Record<string, { endpoint: string; sdkEnv?: string; gateway?: true }> = {
+  autoscaling: { endpoint: "autoscaling", sdkEnv: "AWS_ENDPOINT_URL_AUTO_SCALING" },
+  ec2: { endpoint: "ec2", sdkEnv: "AWS_ENDPOINT_URL_EC2" },
+  elasticloadbalancing: { endpoint: "elasticloadbalancing", sdkEnv: "AWS_ENDPOINT_URL_ELASTIC_LOAD_BALANCING_V2" },
+  ssm: { endpoint: "ssm", sdkEnv: "AWS_ENDPOINT_URL_SSM" },
+  // The SQS client sends to the queue URL's host: the follow-up queue's URL is given on the endpoint's host too.
+  sqs: { endpoint: "sqs", sdkEnv: "AWS_ENDPOINT_URL_SQS" },
+  s3: { endpoint: "s3", gateway: true },
+};
+
+/** The IAM prefixes (services) of every call the rollout Lambda makes, each once, sorted. */
+export function rolloutServices(): string[] {
+  return [...new Set(ROLLOUT_CALLS.map((c) => c.action.split(":")[0]))].sort();
+}
+
 // ---- metrics -------------------------------------------------------------------------------------------------------
 
 /** The CloudWatch namespace every phoenix metric lives in. The dashboard and the alarms read it. */

@@ -105,7 +105,8 @@ const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
     "aws:cloudwatch/metricAlarm:MetricAlarm": 7,
     "aws:sns/topic:Topic": 1,
     [T.vpc]: 1,
-    [T.endpoint]: 1,
+    // The S3 gateway endpoint, and an interface endpoint per service the rollout Lambda calls but S3 (issue 16).
+    [T.endpoint]: 6,
     [T.bucket]: 2,
     [T.publicAccess]: 2,
     [T.ownership]: 2,
@@ -114,12 +115,20 @@ const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
     [T.lifecycle]: 2,
     [T.bucketPolicy]: 2,
     [T.parameter]: 1,
-    [T.sg]: 3,
-    // The load balancer's listener port, and per tier: from the load balancer and from the rollout Lambda (probes).
-    [T.ingress]: 5,
+    // The endpoints' own group beside the load balancer's and each tier's.
+    [T.sg]: 4,
+    // The load balancer's 80 and 443, per tier: from the load balancer and from the rollout Lambda (probes), and the
+    // rollout Lambda's HTTPS to the endpoints.
+    [T.ingress]: 7,
     [T.egress]: 3,
     [T.loadBalancer]: 1,
-    [T.listener]: 1,
+    // HTTPS on the domain, and HTTP that only redirects there; the certificate, its validation and alias records.
+    [T.listener]: 2,
+    "aws:acm/certificate:Certificate": 1,
+    "aws:acm/certificateValidation:CertificateValidation": 1,
+    "aws:route53/record:Record": 2,
+    // Server access logs of the release bucket into the log bucket.
+    "aws:s3/bucketLogging:BucketLogging": 1,
     [T.listenerRule]: 1,
     [T.targetGroup]: 2,
     "aws:cloudwatch/logGroup:LogGroup": 1,
@@ -424,7 +433,7 @@ for (const stack of ["test", "live"]) {
     });
 
     it("reaches S3 through a gateway endpoint on every route table", () => {
-      const endpoint = mocks.one(T.endpoint);
+      const endpoint = mocks.one(T.endpoint, `${stack}-net-s3`);
 
       assert.equal(endpoint.inputs.serviceName, "com.amazonaws.eu-west-1.s3");
       assert.equal(endpoint.inputs.vpcEndpointType, "Gateway");
@@ -435,12 +444,14 @@ for (const stack of ["test", "live"]) {
     });
 
     it("routes /api/* to the api tier and everything else to web, dropping invalid headers", () => {
-      const http = mocks.one(T.listener);
+      // Live serves HTTPS (its HTTP listener only redirects); test serves HTTP.
+      const serving = mocks.one(T.listener, stack === "live" ? `${stack}-alb-https` : `${stack}-alb-http`);
       const rule = mocks.one(T.listenerRule);
 
       assert.equal(mocks.one(T.loadBalancer).inputs.dropInvalidHeaderFields, true);
-      assert.equal(http.inputs.port, 80);
-      assert.deepEqual(http.inputs.defaultActions, [
+      assert.equal(serving.inputs.port, stack === "live" ? 443 : 80);
+      assert.equal(rule.inputs.listenerArn, serving.state.arn);
+      assert.deepEqual(serving.inputs.defaultActions, [
         { type: "forward", targetGroupArn: mocks.one(T.targetGroup, `${stack}-alb-web`).state.arn },
       ]);
       assert.deepEqual(rule.inputs.conditions, [{ pathPattern: { values: ["/api/*"] } }]);
@@ -608,7 +619,8 @@ for (const stack of ["test", "live"]) {
     it("resolves every stack output", async () => {
       const url = await unwrap(program.loadBalancerUrl);
 
-      assert.match(url, new RegExp(`^http://${stack}-alb-[0-9a-f]+-\\d+\\.eu-west-1\\.elb\\.amazonaws\\.com$`));
+      if (stack === "live") assert.equal(url, "https://phoenix.example.com");
+      else assert.match(url, new RegExp(`^http://${stack}-alb-[0-9a-f]+-\\d+\\.eu-west-1\\.elb\\.amazonaws\\.com$`));
       assert.match(await unwrap(program.releaseBucketName), new RegExp(`^${stack}-releases-bucket-[0-9a-f]+$`));
       assert.match(await unwrap(program.webGroupName), new RegExp(`^${stack}-web-asg-`));
       assert.match(await unwrap(program.apiGroupName), new RegExp(`^${stack}-api-asg-`));

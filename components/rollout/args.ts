@@ -22,6 +22,16 @@ export interface RolloutTier {
   policy?: Partial<GroupPolicy>;
 }
 
+/** Where the function reaches AWS when the environment has private endpoints instead of a route to the internet. */
+export interface RolloutPrivateEndpoints {
+  /** The endpoints' security group: the function's only HTTPS destination besides S3. */
+  securityGroupId: pulumi.Input<string>;
+  /** S3's prefix list: the gateway endpoint's destinations. */
+  s3PrefixListId: pulumi.Input<string>;
+  /** The endpoint host per service's IAM prefix (`sqs` → `vpce-....sqs.<region>.vpce.amazonaws.com`). */
+  hosts: Record<string, pulumi.Input<string>>;
+}
+
 export interface RolloutArgs {
   /** The environment (stack) name: the `phoenix:environment` tag value the Lambda may act on. */
   environment: string;
@@ -61,11 +71,16 @@ export interface RolloutArgs {
   alarmActions?: pulumi.Input<string>[];
   /** Seconds from a sweep that waits on a booting instance to its follow-up sweep. @default 15 */
   followUpDelaySeconds?: number;
+  /** Reach AWS through these endpoints, with no egress to the internet. @default HTTPS anywhere (NAT) */
+  privateEndpoints?: RolloutPrivateEndpoints;
+  /** Pulumi's `protect` on the log group of sweep records. @default false */
+  protect?: boolean;
 }
 
 /** The args with every default filled in. */
-export type ResolvedRolloutArgs = Required<Omit<RolloutArgs, "alarmActions">> & {
+export type ResolvedRolloutArgs = Required<Omit<RolloutArgs, "alarmActions" | "privateEndpoints">> & {
   alarmActions: pulumi.Input<string>[];
+  privateEndpoints?: RolloutPrivateEndpoints;
 };
 
 /** Seconds a follow-up message is kept: it is useful minutes after it was sent, never hours. */
@@ -89,6 +104,7 @@ export function resolveRolloutArgs(args: RolloutArgs): ResolvedRolloutArgs {
     paused: args.paused ?? false,
     alarmActions: args.alarmActions ?? [],
     followUpDelaySeconds: args.followUpDelaySeconds ?? LIMITS.followUpDelaySeconds.fallback,
+    protect: args.protect ?? false,
   };
 }
 

@@ -18,10 +18,12 @@ import {
   RolloutTier,
   validateRolloutArgs,
 } from "./args";
+import { endpointQueueUrl, endpointVariables } from "./endpoints";
 import { EXCLUDED_PACKAGES, rolloutCallback } from "./entry";
 import { rolloutPolicyDocument } from "./iam";
 
-export { RolloutArgs, RolloutTier, validateRolloutArgs } from "./args";
+export { RolloutArgs, RolloutPrivateEndpoints, RolloutTier, validateRolloutArgs } from "./args";
+export { endpointVariables } from "./endpoints";
 export { checkSerializable, EXCLUDED_PACKAGES, rolloutCallback } from "./entry";
 export { rolloutPolicyDocument, RolloutPolicyInput } from "./iam";
 
@@ -82,7 +84,7 @@ export class Rollout extends pulumi.ComponentResource {
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-logs`,
       { retentionInDays: args.logRetentionDays, tags },
-      parent,
+      { parent: this, protect: args.protect },
     );
     const { role, rolePolicy } = this.role(name, args, {
       logGroupArn: logGroup.arn,
@@ -110,8 +112,9 @@ export class Rollout extends pulumi.ComponentResource {
             [LAMBDA_ENV.probeConcurrency]: String(args.probeConcurrency),
             [LAMBDA_ENV.dryRun]: String(args.paused),
             [LAMBDA_ENV.releaseBucket]: args.releaseBucketName,
-            [LAMBDA_ENV.followUpQueueUrl]: followUpQueue.url,
+            [LAMBDA_ENV.followUpQueueUrl]: endpointQueueUrl(followUpQueue.url, args.privateEndpoints),
             [LAMBDA_ENV.followUpDelaySeconds]: String(args.followUpDelaySeconds),
+            ...endpointVariables(args.privateEndpoints),
           },
         },
         vpcConfig: { subnetIds: args.privateSubnetIds, securityGroupIds: [securityGroup.id] },
@@ -144,8 +147,39 @@ export class Rollout extends pulumi.ComponentResource {
     });
   }
 
-  /** No ingress; egress to the tiers' ports inside the VPC, and HTTPS to AWS APIs. */
+  /**
+   * No ingress; egress to the tiers' ports inside the VPC, and HTTPS to AWS APIs: anywhere through NAT, or with
+   * private endpoints only to the endpoints' security group and S3's prefix list, never to 0.0.0.0/0.
+   */
   private securityGroup(name: string, args: ResolvedRolloutArgs): aws.ec2.SecurityGroup {
+    const endpoints = args.privateEndpoints;
+    const toAws = endpoints
+      ? [
+          {
+            description: "HTTPS to the AWS API endpoints",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            securityGroups: [endpoints.securityGroupId],
+          },
+          {
+            description: "HTTPS to S3 through the gateway endpoint",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            prefixListIds: [endpoints.s3PrefixListId],
+          },
+        ]
+      : [
+          {
+            // AWS API endpoints have no fixed addresses: HTTPS anywhere, through the NAT.
+            description: "HTTPS to AWS APIs",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrBlocks: ["0.0.0.0/0"],
+          },
+        ];
     return new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {
@@ -160,14 +194,7 @@ export class Rollout extends pulumi.ComponentResource {
             toPort: port,
             cidrBlocks: [args.vpcCidrBlock],
           })),
-          {
-            // AWS API endpoints have no fixed addresses: HTTPS anywhere, through the NAT or the VPC endpoints.
-            description: "HTTPS to AWS APIs",
-            protocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            cidrBlocks: ["0.0.0.0/0"],
-          },
+          ...toAws,
         ],
         tags: { ...this.tags, Name: `${name}-sg` },
       },

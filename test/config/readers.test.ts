@@ -9,7 +9,7 @@ describe("config readers", () => {
     const problems = new Problems();
 
     assert.equal(readInteger({}, "probeTimeoutMs", problems), configKey("probeTimeoutMs").default);
-    assert.equal(readBoolean({}, "accessLogs", problems), false);
+    assert.equal(readBoolean({}, "privateEndpoints", problems), false);
     assert.equal(readString({}, "vpcCidr"), "10.0.0.0/16");
     assert.deepEqual(readArray({}, "imageDrRegions", problems), []);
     assert.deepEqual(problems.list, []);

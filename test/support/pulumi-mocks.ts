@@ -29,8 +29,9 @@
 // * Resources never fail in newResource (a throwing mock hangs the runtime instead of failing the test). An invoke
 //   nobody taught the mocks is recorded in `unanswered` and makes settle() reject with its token, instead of the
 //   resources waiting on it hanging until mocha's timeout: add an answer via `options.calls`.
-// * Answered by default: getAvailabilityZones, getCallerIdentity, getRegion, getPartition, elb getServiceAccount and
-//   ssm getParameter (every parameter reads as ami-0123456789abcdef0). Inputs are recorded with secrets revealed.
+// * Answered by default: getAvailabilityZones, getCallerIdentity, getRegion, getPartition, elb getServiceAccount,
+//   ssm getParameter (every parameter reads as ami-0123456789abcdef0) and route53 getZone (the configured
+//   hostedZoneName). Inputs are recorded with secrets revealed.
 // * Names: ids are `<name>-id` (buckets, groups, log groups and parameters use their physical name), physical names
 //   are the `name` input or `<name>-<7 hex>`, ARNs use MOCK_ACCOUNT_ID and the stack's aws:region.
 import * as fs from "node:fs";
@@ -274,6 +275,31 @@ function defaultState(args: pulumi.runtime.MockResourceArgs, region: string): { 
       // SQS ARNs end in the queue's name, with no resource type before it.
       state.arn = `arn:aws:sqs:${region}:${MOCK_ACCOUNT_ID}:${physicalName}`;
       break;
+    case "aws:acm/certificate:Certificate":
+      // ACM answers with the one DNS record that proves the domain is ours.
+      state.arn = `arn:aws:acm:${region}:${MOCK_ACCOUNT_ID}:certificate/00000000-0000-0000-0000-${suffix(args.name)}00000`;
+      state.domainValidationOptions = [
+        {
+          domainName: inputs.domainName,
+          resourceRecordName: `_0123456789abcdef.${inputs.domainName}.`,
+          resourceRecordType: "CNAME",
+          resourceRecordValue: "_fedcba9876543210.acm-validations.aws.",
+        },
+      ];
+      break;
+    case "aws:route53/record:Record":
+      state.fqdn = String(inputs.name).replace(/\.$/, "");
+      break;
+    case "aws:ec2/vpcEndpoint:VpcEndpoint":
+      // An interface endpoint's regional name; a gateway endpoint's prefix list.
+      state.dnsEntries = [
+        {
+          dnsName: `vpce-${suffix(args.name)}.${String(inputs.serviceName).split(".").pop()}.${region}.vpce.amazonaws.com`,
+          hostedZoneId: "Z7HUB22UULQXV",
+        },
+      ];
+      state.prefixListId = "pl-6da54004";
+      break;
     case "aws:cloudwatch/logGroup:LogGroup":
       state.arn = `arn:aws:logs:${region}:${MOCK_ACCOUNT_ID}:log-group:${physicalName}`;
       return { id: physicalName, state };
@@ -314,9 +340,16 @@ function zoneNames(region: string, count: number): string[] {
   return Array.from({ length: count }, (_, i) => `${region}${String.fromCharCode(97 + i)}`);
 }
 
-function defaultCalls(region: string): Record<string, CallAnswer> {
+function defaultCalls(region: string, config: Record<string, string>): Record<string, CallAnswer> {
   const azs = zoneNames(region, 3);
   return {
+    // The hosted zone the stack names is the one it says it is (a spec overrides this to test a wrong zone).
+    "aws:route53/getZone:getZone": (inputs) => ({
+      id: inputs.zoneId,
+      zoneId: inputs.zoneId,
+      name: config["phoenix:hostedZoneName"] ?? "example.com",
+      privateZone: false,
+    }),
     "aws:index/getAvailabilityZones:getAvailabilityZones": () => ({
       id: region,
       names: azs,
@@ -372,7 +405,7 @@ export async function setupMocks(stack: string, options: MockOptions = {}): Prom
   if (recorder.unanswered.length === 0) await settle();
   const config = { ...loadStackConfig(options.configFrom ?? stack), ...(options.config ?? {}) };
   const region = config["aws:region"] ?? "us-east-1";
-  currentCalls = { ...defaultCalls(region), ...(options.calls ?? {}) };
+  currentCalls = { ...defaultCalls(region, config), ...(options.calls ?? {}) };
   const states = options.states ?? {};
   const calls = currentCalls;
   recorder.reset();
