@@ -103,7 +103,7 @@ export class Environment extends pulumi.ComponentResource {
     this.config = config;
 
     if (config.domain === undefined && config.certificateArn === undefined) {
-      pulumi.log.warn(
+      void pulumi.log.warn(
         `${env} serves plain HTTP: set phoenix:domainName (with hostedZoneId and hostedZoneName) or ` +
           "phoenix:certificateArn to serve HTTPS, as live must",
         this,
