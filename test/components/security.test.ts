@@ -21,7 +21,10 @@ async function build(stack: string): Promise<{ mocks: PulumiMocks; protectedName
   const warnings: string[] = [];
   const log = pulumi.log as { warn: (message: string) => Promise<void> };
   const warn = log.warn;
-  log.warn = async (message: string) => void warnings.push(message);
+  log.warn = (message: string) => {
+    warnings.push(message);
+    return Promise.resolve();
+  };
   try {
     new Environment(
       stack,
