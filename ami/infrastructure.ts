@@ -5,7 +5,6 @@
 // image of the account, and a test build must not read live's parameters or retire live's images.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PolicyDocument } from "../components/iam";
 import { TAGS, type Platform } from "../runtime/contract";
 import { recipeName } from "./recipe";
 
@@ -28,12 +27,25 @@ function managedPolicyArn(partition: PartitionNames, policyName: string): pulumi
   return pulumi.interpolate`arn:${partition.partition}:iam::aws:policy/${policyName}`;
 }
 
+/** An inline policy of Deny statements (ami/ sits below components/, so it has its own small shape). */
+export interface DenyDocument {
+  Version: "2012-10-17";
+  Statement: {
+    Sid: string;
+    Effect: "Deny";
+    Action: string[];
+    Resource?: string;
+    NotResource?: string[];
+    Condition?: Record<string, Record<string, string>>;
+  }[];
+}
+
 /**
  * What the build and test instances may not do although AWS's policies allow it: read any phoenix parameter (the
  * build needs none; AmazonSSMManagedInstanceCore grants ssm:GetParameter on "*"), or write any Image Builder log but
  * their own environment's (EC2InstanceProfileForImageBuilder grants every `/aws/imagebuilder/*` group).
  */
-export function buildInstanceScopeDocument(partition: string, environment: string): PolicyDocument {
+export function buildInstanceScopeDocument(partition: string, environment: string): DenyDocument {
   const logs = `arn:${partition}:logs:*:*:log-group:/aws/imagebuilder`;
   return {
     Version: "2012-10-17",
@@ -58,7 +70,7 @@ export function buildInstanceScopeDocument(partition: string, environment: strin
  * What the lifecycle role may not do although EC2ImageBuilderLifecycleExecutionPolicy allows it: deprecate, disable
  * or deregister an image that is not its own environment's (AWS's policy admits any image Image Builder created).
  */
-export function lifecycleScopeDocument(partition: string, environment: string): PolicyDocument {
+export function lifecycleScopeDocument(partition: string, environment: string): DenyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
