@@ -374,7 +374,7 @@ function tierKeys(tier: TierName): ConfigKey[] {
     {
       key: `${tier}MinHealthy`,
       ...limit("minHealthy"),
-      description: `${Tier} tier rollout floor: a sweep never leaves fewer healthy instances than this.`,
+      description: `${Tier} tier rollout floor: a sweep never leaves fewer healthy instances than this; no more than the tier's desired capacity, or nothing could be replaced.`,
     },
     {
       key: `${tier}MinHealthyPercent`,

@@ -49,6 +49,8 @@ export function parseTier(raw: RawConfig, tier: TierName, problems: Problems): T
   const instanceWarmupSeconds = int("InstanceWarmupSeconds");
   const schedules = parseSchedules(raw, k("Schedules"), { minSize, maxSize }, problems);
   const minHealthy = int("MinHealthy");
+  const floorProblem = minHealthyProblem(tier, minHealthy, desiredCapacity, schedules);
+  if (floorProblem !== undefined) problems.add(k("MinHealthy"), minHealthy, floorProblem);
   const minHealthyPercent = int("MinHealthyPercent");
   const maxPerSweep = int("MaxPerSweep");
   const maxInstanceAgeHours = int("MaxInstanceAgeHours");
@@ -74,6 +76,29 @@ export function parseTier(raw: RawConfig, tier: TierName, problems: Problems): T
     ...(maxPerSweep > 0 ? { maxPerSweep } : {}),
     ...(maxInstanceAgeHours > 0 ? { maxInstanceAgeHours } : {}),
   };
+}
+
+/**
+ * A floor above the instances a tier runs lets no instance ever be replaced: every release and image update would wait
+ * forever. Checked against the desired capacity at creation and each non-zero one a schedule sets (a tier scaled to
+ * zero has nothing to replace).
+ */
+export function minHealthyProblem(
+  tier: TierName,
+  minHealthy: number,
+  desiredCapacity: number,
+  schedules: ScheduledScaling[],
+): string | undefined {
+  const sizes = [
+    { desired: desiredCapacity, what: `${PROJECT}:${tier}DesiredCapacity` },
+    ...schedules.map((s) => ({ desired: s.desiredCapacity ?? 0, what: `schedule ${s.name}'s desired` })),
+  ];
+  const short = sizes.find((s) => s.desired > 0 && s.desired < minHealthy);
+  if (short === undefined) return undefined;
+  return (
+    `is above ${short.what} (${short.desired}): with fewer instances than the floor none could ever be replaced; ` +
+    `use at most ${short.desired}, or ${PROJECT}:${tier}MinHealthyPercent for a share of capacity`
+  );
 }
 
 /** The tier's scheduled actions: each entry valid on its own, names unique. */

@@ -24,7 +24,13 @@ describe("the rollout's stack config", () => {
 
   it("reads each tier's floor and limit, and the alarm email", () => {
     const config = parseConfig(
-      { apiMinHealthy: "2", apiMinHealthyPercent: "50", apiMaxPerSweep: "1", alarmEmail: "ops@example.com" },
+      {
+        apiMinHealthy: "2",
+        apiDesiredCapacity: "2",
+        apiMinHealthyPercent: "50",
+        apiMaxPerSweep: "1",
+        alarmEmail: "ops@example.com",
+      },
       "scratch",
       "eu-west-1",
     );

@@ -17,6 +17,13 @@ describe("a tier's config", () => {
       );
     });
 
+    it("lets a floor equal the desired capacity (a surge can still replace) and ignore a schedule's zero", () => {
+      const config = parseStack("test");
+
+      assert.equal(config.tiers.web.minHealthy, config.tiers.web.desiredCapacity);
+      assert.ok(config.tiers.web.schedules.some((s) => s.desiredCapacity === 0));
+    });
+
     it("scales test to zero at the end of every working day", () => {
       const test = parseStack("test");
 
@@ -79,6 +86,21 @@ describe("a tier's config", () => {
         "two schedules with one name",
         { webSchedules: ["a: 0 9 * * * UTC min=1", "a: 0 10 * * * UTC min=1"] },
         /schedule name a is used twice/,
+      ],
+      [
+        "a floor above the desired capacity, which would let no instance be replaced",
+        { webMinHealthy: "5", webMaxSize: "6", webDesiredCapacity: "3" },
+        /phoenix:webMinHealthy = 5: is above phoenix:webDesiredCapacity \(3\): .*none could ever be replaced; use at most 3/,
+      ],
+      [
+        "a floor above the desired capacity a schedule sets",
+        {
+          apiMinHealthy: "2",
+          apiMaxSize: "4",
+          apiDesiredCapacity: "2",
+          apiSchedules: ["nights: 0 20 * * * UTC desired=1"],
+        },
+        /phoenix:apiMinHealthy = 2: is above schedule nights's desired \(1\)/,
       ],
       [
         "schedules that are not a list",
