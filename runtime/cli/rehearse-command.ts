@@ -6,8 +6,8 @@ import { UsageError } from "../core/errors";
 import { wholeNumber } from "./flags";
 import { LIMITS } from "../contract";
 import { Strategy } from "../core/types";
-import { runRehearsal } from "../rehearsal/rehearsal";
-import { findScenario, SCENARIOS, scenarioNames } from "../rehearsal/scenarios";
+import { MAX_INSTANCES_PER_TIER, runRehearsal } from "../rehearsal/rehearsal";
+import { describeScenario, findScenario, SCENARIOS, scenarioNames } from "../rehearsal/scenarios";
 import { TriggerMode } from "../rehearsal/triggers";
 import { TerminalView } from "../rehearsal/view";
 
@@ -64,7 +64,7 @@ export function registerRehearseCommand(program: Command): void {
     )
     .addOption(
       new Option("--instances <n>", "instances per tier (default: the scenario's)").argParser(
-        wholeNumber("--instances", 1, 500),
+        wholeNumber("--instances", 1, MAX_INSTANCES_PER_TIER),
       ),
     )
     .addOption(new Option("--speed <x>", "simulated seconds per real second, or `max`").argParser(speed).default(100))
@@ -76,8 +76,9 @@ export function registerRehearseCommand(program: Command): void {
     .addOption(
       new Option(
         "--mode <mode>",
-        "sweep triggers: phoenix (schedule + launch/terminate events + follow-ups), original (5-min schedule only, " +
-          "floor 1)",
+        "sweep triggers: phoenix (schedule + launch/terminate events + follow-ups, as deployed), original (the " +
+          "system phoenix replaced: 5-min schedule only, replace, floor 1), on-healthy (phoenix's plus a sweep the " +
+          "moment a target turns healthy, an event AWS does not emit: the physical limit)",
       )
         .choices(["phoenix", "original", "on-healthy"])
         .default("phoenix"),
@@ -85,7 +86,8 @@ export function registerRehearseCommand(program: Command): void {
     .addOption(
       new Option(
         "--strategy <strategy>",
-        "surge (launch first) or replace (terminate first); default: the planner's",
+        "surge (launch first) or replace (terminate first); default: the scenario's, else the planner's (surge); " +
+          "--mode original only replaces",
       ).choices(["surge", "replace"]),
     )
     .addOption(
@@ -103,7 +105,13 @@ export function registerRehearseCommand(program: Command): void {
     .option("--no-chart", "do not draw the chart")
     .option("--dir <path>", "working directory for the release store and sweep log (default: .rehearsal/<scenario>)")
     .option("--json", "print the result as JSON (the last JSON object on stdout)")
-    .addHelpText("after", `\nScenarios:\n${SCENARIOS.map((s) => `  ${s.name.padEnd(12)} ${s.summary}`).join("\n")}\n`)
+    .addHelpText(
+      "after",
+      `\nScenarios:\n${SCENARIOS.map((s) => `  ${s.name.padEnd(14)} ${describeScenario(s)}`).join("\n")}\n` +
+        "\nExamples:\n  npm start -- --scenario surge-abort\n  npx phoenix rehearse --scenario large --instances 500 " +
+        "--speed max\n\nExit codes: 0 the scenario reached its expected outcome, 1 it did not, 2 bad flags or paths " +
+        "(nothing ran).\n",
+    )
     .action(async (flags: RehearseFlags) => {
       const scenario = findScenario(flags.scenario)!;
       const workDir = path.resolve(flags.dir ?? path.join(".rehearsal", scenario.name));
@@ -140,7 +148,7 @@ export function registerRehearseCommand(program: Command): void {
         `  sweep log: ${path.relative(cwd, result.sweepLogPath)} (replay any decision: phoenix explain <file>)`,
       ]);
       if (flags.json) {
-        const { samples: _samples, ...summary } = result;
+        const { timeline: _timeline, ...summary } = result;
         process.stdout.write(`${JSON.stringify(summary)}\n`);
       }
       if (!result.ok) throw new RehearsalFailedError(`rehearsal ${scenario.name}: ${result.outcome}`);

@@ -1,56 +1,223 @@
-// The rehearsal's picture: in-service instances per tier and per version over simulated time, as an SVG file —
-// the Grafana panel the original team watched during a rollout — drawn by Vega-Lite 5 / Vega 5 headless (no browser).
+// The rehearsal's picture, drawn by Vega-Lite 5 / Vega 5 headless (no browser, no canvas) to an SVG file: one panel
+// per tier over simulated minutes, with each version's instances in service (solid) and booting or failing their
+// checks (dotted), the total in service (a broad grey band), desired capacity (dashed), the floor (red, under
+// everything), a × wherever instances were terminated, and the run's moments (release, surge start/finish/abort,
+// scale-out, convergence) as labelled rules. Reading it, one sees what happened to each tier and when.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Sample } from "./measurement";
+import type { Milestone, Sample, TimelineData } from "./timeline";
 
 export interface ChartOptions {
   title: string;
-  /** Each tier's floor at the end of the run: a dashed rule, so a breach would be visible. */
+  /** Lines under the title: what the scenario does and how the run was set up. */
+  subtitle?: string[];
+  /** The time axis' title: simulated minutes since what. */
+  xTitle: string;
+  /** Each tier's floor at the end of the run. */
   floors?: Record<string, number>;
   /** Simulated minutes the run lasted: the series are carried to the end. */
   endMinutes: number;
 }
 
-/** The Vega-Lite specification: one row per tier, one step line per version, a dashed rule at the floor. */
-export function chartSpec(samples: Sample[], options: ChartOptions): Record<string, unknown> {
-  const values: Record<string, unknown>[] = withEnds(samples, options.endMinutes).map((v) => ({ kind: "line", ...v }));
-  for (const [tier, floor] of Object.entries(options.floors ?? {})) values.push({ kind: "floor", tier, floor });
-  const layers: Record<string, unknown>[] = [
-    {
-      transform: [{ filter: "datum.kind === 'line'" }],
-      mark: { type: "line", interpolate: "step-after", strokeWidth: 2 },
-      encoding: {
-        x: { field: "minutes", type: "quantitative", title: "simulated minutes since the release" },
-        y: { field: "inService", type: "quantitative", title: "in service", axis: { tickMinStep: 1 } },
-        color: { field: "series", type: "nominal", title: "version" },
-      },
-    },
-  ];
-  if (options.floors !== undefined) {
-    layers.push({
-      transform: [{ filter: "datum.kind === 'floor'" }],
-      mark: { type: "rule", strokeDash: [4, 4], color: "#c0392b" },
-      encoding: { y: { field: "floor", type: "quantitative" } },
+const WIDTH = 620;
+const HEIGHT = 170;
+const LANE_PX = 12;
+/** Rough width of one character of a 10-px label, to keep labels from overlapping. */
+const CHAR_PX = 5.8;
+/** Moments closer than this share one label. */
+const MERGE_PX = 10;
+/** Versions' colours; no red, which is the floor's. */
+const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"];
+/** How each line is drawn; `total in service` is a broad translucent band that the others run on. */
+const LINES = {
+  "in service": { dash: [1, 0], width: 2.5 },
+  "booting or failing checks": { dash: [2, 2], width: 1.5 },
+  "total in service": { dash: [1, 0], width: 8 },
+  "desired capacity": { dash: [6, 3], width: 1.5 },
+};
+const TOTAL_OPACITY = 0.2;
+const LINE_OF: Record<Sample["measure"], keyof typeof LINES> = {
+  "in service": "in service",
+  booting: "booting or failing checks",
+  total: "total in service",
+  desired: "desired capacity",
+};
+/**
+ * Subtitle lines are wrapped at this many characters: without a canvas Vega sizes text by a generous estimate, and a
+ * long line would widen the picture with blank space.
+ */
+const SUBTITLE_CHARS = 105;
+/** An ×, as a Vega symbol path. */
+const CROSS = "M-1,-1L1,1M-1,1L1,-1";
+
+/** The Vega-Lite specification of the chart. */
+export function chartSpec(data: TimelineData, options: ChartOptions): Record<string, unknown> {
+  const end = Math.max(options.endMinutes, 1 / 60);
+  const tiers = [...new Set(data.samples.map((s) => s.tier))];
+  const series = [...new Set(data.samples.filter((s) => s.series !== undefined).map((s) => s.series!))];
+  const values: Record<string, unknown>[] = [];
+  for (const s of segments(data.samples, end)) {
+    values.push({
+      kind: s.series === undefined ? "tier" : "series",
+      tier: s.tier,
+      minutes: s.minutes,
+      count: s.count,
+      series: s.series,
+      segment: s.segment,
+      line: LINE_OF[s.measure],
     });
   }
+  for (const m of data.terminations) {
+    values.push({ kind: "terminated", what: "terminated", ...m, label: String(m.terminated) });
+  }
+  for (const tier of tiers) {
+    const floor = options.floors?.[tier];
+    if (floor !== undefined) values.push({ kind: "floor", tier, floor, minutes: end, label: `floor ${floor}` });
+    const labels = laneLabels(data.milestones, tier, end);
+    for (const l of labels) values.push({ kind: "moment", tier, ...l });
+    // Room above the highest count for the labels: an invisible point that stretches the panel's y scale.
+    const lanes = labels.reduce((n, l) => Math.max(n, l.lane + 1), 0);
+    const highest = Math.max(1, floor ?? 0, ...data.samples.filter((s) => s.tier === tier).map((s) => s.count));
+    values.push({ kind: "headroom", tier, minutes: 0, count: (highest * HEIGHT) / (HEIGHT - lanes * LANE_PX - 8) });
+  }
+  const x = {
+    field: "minutes",
+    type: "quantitative",
+    title: options.xTitle,
+    scale: { domain: [0, end], nice: false, padding: 6 },
+    axis: { format: "~g", tickMinStep: end > 4 ? 1 : 0.5 },
+  };
+  const axis = { tickMinStep: 1, format: "d" };
+  const y = { field: "count", type: "quantitative", title: "instances", axis };
+  const only = (kind: string, extra = "") => [{ filter: `datum.kind === '${kind}'${extra}` }];
+  // What a line counts is told by its dash (and width), in one legend; versions by colour, in another.
+  const strokeDash = {
+    field: "line",
+    type: "nominal",
+    title: "line",
+    scale: { domain: Object.keys(LINES), range: Object.values(LINES).map((l) => l.dash) },
+    legend: {
+      symbolSize: 400,
+      labelOffset: 12,
+      rowPadding: 4,
+      // The legend's symbols drawn as the lines are: Vega-Lite would take one layer's colour and width for all.
+      encode: {
+        symbols: {
+          update: {
+            stroke: { value: "#333" },
+            opacity: { signal: `datum.value === 'total in service' ? ${TOTAL_OPACITY} : 1` },
+            // A chain of conditions: Vega's legend layout cannot size symbols from an object lookup.
+            strokeWidth: {
+              signal: Object.entries(LINES)
+                .map(([name, l]) => `datum.value === '${name}' ? ${l.width} : `)
+                .join("")
+                .concat("1"),
+            },
+          },
+        },
+      },
+    },
+  };
+  const line = (name: keyof typeof LINES, filter: string, mark: Record<string, unknown>, color?: unknown) => ({
+    transform: [{ filter: `${filter} && datum.line === '${name}'` }],
+    mark: { type: "line", interpolate: "step-after", strokeWidth: LINES[name].width, ...mark },
+    encoding: { x, y, strokeDash, detail: { field: "segment" }, ...(color !== undefined && { color }) },
+  });
+  const versionColor = {
+    field: "series",
+    type: "nominal",
+    title: "version",
+    scale: { domain: series, range: PALETTE },
+    legend: { symbolType: "stroke", symbolStrokeWidth: 3 },
+  };
+  const momentLabels = (align: "left" | "right") => ({
+    transform: only("moment", ` && datum.align === '${align}'`),
+    mark: { type: "text", baseline: "top", fontSize: 10, color: "#222", align, dx: align === "left" ? 3 : -3 },
+    encoding: { x, y: { field: "top", type: "quantitative", scale: null }, text: { field: "label" } },
+  });
+  const layers: Record<string, unknown>[] = [
+    { transform: only("headroom"), mark: { type: "point", opacity: 0 }, encoding: { x, y } },
+    // Below the floor is shaded rather than ruled: a line at the floor's height stays visible on top of it.
+    {
+      transform: only("floor"),
+      mark: { type: "rect", color: "#c0392b", opacity: 0.07 },
+      encoding: { y: { field: "floor", type: "quantitative", axis }, y2: { datum: 0 } },
+    },
+    {
+      transform: only("floor"),
+      mark: { type: "text", color: "#c0392b", align: "right", baseline: "top", dy: 2, dx: -2, fontSize: 9 },
+      encoding: { x, y: { field: "floor", type: "quantitative", axis }, text: { field: "label" } },
+    },
+    {
+      // Each rule starts at its own label, so it never crosses a label in a lane above.
+      transform: only("moment", " && datum.rule"),
+      mark: { type: "rule", color: "#888", strokeDash: [2, 3], strokeWidth: 1 },
+      encoding: { x, y: { field: "top", type: "quantitative", scale: null }, y2: { value: HEIGHT } },
+    },
+    line("total in service", "datum.kind === 'tier'", { color: "#000", opacity: TOTAL_OPACITY }),
+    // Booting over in service: a version still booting is often at the height another serves at.
+    line("in service", "datum.kind === 'series'", {}, versionColor),
+    line("booting or failing checks", "datum.kind === 'series'", {}, versionColor),
+    line("desired capacity", "datum.kind === 'tier'", { color: "#222" }),
+    {
+      transform: only("terminated"),
+      mark: { type: "point", shape: CROSS, size: 70, strokeWidth: 2, filled: false, opacity: 1 },
+      encoding: {
+        x,
+        y,
+        color: { field: "series", type: "nominal" },
+        shape: {
+          field: "what",
+          type: "nominal",
+          title: null,
+          scale: { domain: ["terminated"], range: [CROSS] },
+          legend: { symbolStrokeColor: "#333", symbolStrokeWidth: 2, symbolSize: 60, symbolFillColor: "transparent" },
+        },
+      },
+    },
+    {
+      // How many went at once, beside a × that stands for more than one.
+      transform: only("terminated", " && datum.terminated > 1"),
+      mark: { type: "text", align: "left", dx: 6, dy: -6, fontSize: 9 },
+      encoding: { x, y, text: { field: "label" }, color: { field: "series", type: "nominal" } },
+    },
+    momentLabels("left"),
+    momentLabels("right"),
+  ];
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
-    title: options.title,
+    title: {
+      text: options.title,
+      subtitle: (options.subtitle ?? []).flatMap((line) => wrap(line, SUBTITLE_CHARS)),
+      anchor: "start",
+      subtitleColor: "#444",
+    },
     data: { values },
-    facet: { row: { field: "tier", type: "nominal", title: null } },
-    spec: { width: 560, height: 140, layer: layers },
+    facet: {
+      row: {
+        field: "tier",
+        type: "nominal",
+        sort: tiers,
+        title: null,
+        header: { labelAngle: 0, labelAlign: "left", labelFontWeight: "bold", labelFontSize: 12 },
+      },
+    },
+    spec: { width: WIDTH, height: HEIGHT, layer: layers },
     resolve: { scale: { y: "independent" } },
-    config: { font: "sans-serif" },
+    config: {
+      font: "sans-serif",
+      legend: { labelLimit: 0, symbolType: "stroke", symbolSize: 400, symbolStrokeColor: "#333" },
+      view: { stroke: "#ddd" },
+    },
   };
 }
 
 /** Renders the chart to SVG text. */
-export async function renderChart(samples: Sample[], options: ChartOptions): Promise<string> {
+export async function renderChart(data: TimelineData, options: ChartOptions): Promise<string> {
   // Required lazily: Vega is only needed when a chart is drawn, and loading it costs a few hundred milliseconds.
   const vegaLite = await import("vega-lite");
   const vega = await import("vega");
-  const compiled = vegaLite.compile(chartSpec(samples, options) as unknown as Parameters<typeof vegaLite.compile>[0]);
+  const compiled = vegaLite.compile(chartSpec(data, options) as unknown as Parameters<typeof vegaLite.compile>[0]);
   const view = new vega.View(vega.parse(compiled.spec), { renderer: "none" });
   try {
     return await view.toSVG();
@@ -59,18 +226,88 @@ export async function renderChart(samples: Sample[], options: ChartOptions): Pro
   }
 }
 
-/** Renders and writes the chart; returns the path written. */
-export async function writeChart(file: string, samples: Sample[], options: ChartOptions): Promise<string> {
-  const svg = await renderChart(samples, options);
-  fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, svg);
+/** Renders and writes the chart (its directory was made before the run); returns the path written. */
+export async function writeChart(file: string, data: TimelineData, options: ChartOptions): Promise<string> {
+  const svg = await renderChart(data, options);
+  fs.writeFileSync(path.resolve(file), svg);
   return file;
 }
 
-/** Carries every series to the end of the run, so a step line does not stop at its last change. */
-function withEnds(samples: Sample[], endMinutes: number): Sample[] {
-  const last = new Map<string, Sample>();
-  for (const s of samples) last.set(`${s.tier}\u0000${s.series}`, s);
-  const ends = [...last.values()].filter((s) => s.minutes < endMinutes).map((s) => ({ ...s, minutes: endMinutes }));
-  return [...samples, ...ends];
+/**
+ * Each line as runs of samples (`segment` numbers them): a version's line is drawn only while it has instances,
+ * rising from and falling to zero, instead of running along the axis in between; every run still open is carried to
+ * the end of the run, so a step line does not stop at its last change.
+ */
+function segments(samples: Sample[], endMinutes: number): (Sample & { segment: number })[] {
+  const out: (Sample & { segment: number })[] = [];
+  const open = new Map<string, Sample & { segment: number }>();
+  let next = 0;
+  for (const s of samples) {
+    const key = `${s.tier}\u0000${s.measure}\u0000${s.series ?? ""}`;
+    const run = open.get(key);
+    if (run === undefined) {
+      if (s.series !== undefined && s.count === 0) continue;
+      const segment = next++;
+      if (s.series !== undefined && s.minutes > 0) out.push({ ...s, count: 0, segment });
+      const point = { ...s, segment };
+      out.push(point);
+      open.set(key, point);
+    } else {
+      const point = { ...s, segment: run.segment };
+      out.push(point);
+      if (s.series !== undefined && s.count === 0) open.delete(key);
+      else open.set(key, point);
+    }
+  }
+  for (const last of open.values()) if (last.minutes < endMinutes) out.push({ ...last, minutes: endMinutes });
+  return out;
+}
+
+/**
+ * A tier's moment labels. Moments too close to tell apart share one rule, their labels stacked under each other; each
+ * label goes in the first lane where it overlaps no other label and below every label its rule would cross (a rule
+ * runs from its first label down), so no label runs across another moment's rule.
+ */
+export function laneLabels(
+  milestones: Milestone[],
+  tier: string,
+  endMinutes: number,
+): { minutes: number; label: string; lane: number; top: number; align: "left" | "right"; rule: boolean }[] {
+  const px = (minutes: number) => (minutes / endMinutes) * WIDTH;
+  const mine = milestones.filter((m) => m.tier === undefined || m.tier === tier).sort((a, b) => a.minutes - b.minutes);
+  const merged: { minutes: number; labels: string[] }[] = [];
+  for (const m of mine) {
+    const previous = merged.at(-1);
+    if (previous !== undefined && px(m.minutes) - px(previous.minutes) < MERGE_PX) previous.labels.push(m.label);
+    else merged.push({ minutes: m.minutes, labels: [m.label] });
+  }
+  const placed: { from: number; to: number; lane: number }[] = [];
+  return merged.flatMap((m) =>
+    m.labels.map((label, k) => {
+      const width = label.length * CHAR_PX + 4;
+      const x = px(m.minutes);
+      // Near the right edge a label ends at its rule instead of starting there.
+      const right = x + width > WIDTH;
+      const from = right ? x - width : x;
+      const to = from + width + 6;
+      let lane = Math.max(0, ...placed.filter((p) => p.from <= x && x <= p.to).map((p) => p.lane + 1));
+      while (placed.some((p) => p.lane === lane && p.from < to && from < p.to)) lane++;
+      placed.push({ from, to, lane });
+      const align: "left" | "right" = right ? "right" : "left";
+      return { minutes: m.minutes, label, lane, top: 2 + lane * LANE_PX, align, rule: k === 0 };
+    }),
+  );
+}
+
+/** Splits `text` at spaces into lines of at most `width` characters (a longer word gets a line of its own). */
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line !== "" && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line === "" ? word : `${line} ${word}`;
+  }
+  return line === "" ? lines : [...lines, line];
 }

@@ -73,7 +73,8 @@ export type FleetEvent =
   /** Auto Scaling's "EC2 Instance Launch Successful": the instance went InService. */
   | { type: "launch-successful"; instance: LocalInstance }
   | { type: "target-health"; instance: LocalInstance }
-  | { type: "terminating"; instance: LocalInstance; cause: TerminationCause }
+  /** `wasInService`: it served traffic until now (otherwise it was booting or failing its checks). */
+  | { type: "terminating"; instance: LocalInstance; cause: TerminationCause; wasInService: boolean }
   /** Auto Scaling's "EC2 Instance Terminate Successful": the instance is gone. */
   | { type: "terminate-successful"; instance: LocalInstance; cause: TerminationCause };
 
@@ -153,9 +154,10 @@ export class InstanceLifecycle {
 
   /** Terminating: the target drains at once; after drainSeconds the instance leaves its group and its app stops. */
   terminate(group: LocalGroup, instance: LocalInstance, cause: TerminationCause): void {
+    const wasInService = isInService(instance);
     instance.lifecycle = "Terminating";
     instance.target = "draining";
-    this.options.emit({ type: "terminating", instance, cause });
+    this.options.emit({ type: "terminating", instance, cause, wasInService });
     this.options.clock.after(this.options.timing.drainSeconds * 1000, `${instance.id} gone`, async () => {
       group.instances = group.instances.filter((i) => i !== instance);
       await instance.server.close();

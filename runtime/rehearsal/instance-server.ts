@@ -69,7 +69,15 @@ export class InstanceServer {
         await listen(server, address, port);
         return new InstanceServer(address, (server.address() as AddressInfo).port, server);
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== "EADDRINUSE") throw error;
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === "EMFILE" || code === "ENFILE") {
+          // Each local instance holds a listening socket, and a surge doubles them: say what to change.
+          throw new Error(
+            `too many open files for another local instance (${code}); raise the limit (ulimit -n) or rehearse ` +
+              "fewer --instances",
+          );
+        }
+        if (code !== "EADDRINUSE") throw error;
       }
     }
     throw new Error(`no free loopback address for a local instance after 64 tries at port ${port}`);

@@ -1,21 +1,17 @@
-// What a rehearsal measures, and the result it hands back: in-service counts per tier and series over time (the
-// chart's samples), every fall below a tier's floor, the fewest in service, launches and terminations by cause, the
-// moment the fleet converged, and what the Lambda decided. It only watches: nothing here acts on the fleet.
+// What a rehearsal measures, and the result it hands back: the chart's timeline (timeline.ts), every fall below a
+// tier's floor, the fewest in service, launches and terminations by cause, when the rollout converged and when a
+// scale-out's capacity arrived, how far past their limit ageing instances served, what a failed release cost, and what
+// the Lambda decided. It only watches: nothing here acts on the fleet.
+import { DEFAULT_STRATEGY } from "../contract";
 import { effectivePolicy, floorFor } from "../core/planner";
-import { Plan, Policy } from "../core/types";
+import { GroupPlan, Plan, Policy, Strategy } from "../core/types";
 import { formatMinutes, SimClock } from "./clock";
 import { FleetEvent, isInService, LocalInstance, TerminationCause } from "./instance-lifecycle";
 import { LocalFleet } from "./local-fleet";
-import { Scenario } from "./scenarios";
+import { describeOutcome, Outcome, RunFigures } from "./outcome";
+import { expectedDesired, Scenario } from "./scenarios";
+import { Timeline, TimelineData } from "./timeline";
 import type { TriggerMode } from "./triggers";
-
-/** In-service instances of one tier and one version (and image, when the image changes) at one instant. */
-export interface Sample {
-  minutes: number;
-  tier: string;
-  series: string;
-  inService: number;
-}
 
 /** One tier at the end of a run. */
 export interface TierSummary {
@@ -32,17 +28,18 @@ export interface TierSummary {
   finalVersions: Record<string, number>;
 }
 
-/** How a run went: its outcome, the figures per tier, the samples for the chart, every decision. */
-export interface RehearsalResult {
+/** How a run went: its outcome, the figures per tier, the chart's timeline, every decision. */
+export interface RehearsalResult extends Outcome {
   scenario: string;
   mode: TriggerMode;
+  /** The strategy the policy ran (the scenario's, the flag's, or the planner's default). */
+  strategy: Strategy;
   bootMinutes: number;
-  /** Minutes from minute zero until every tier ran the target version and image, all in service; undefined if never. */
+  /**
+   * Minutes from minute zero until every tier ran the target version and image, all in service and at its desired
+   * capacity (a scale-out still to come does not count: see `scaleOut`); undefined if never.
+   */
   convergedAtMinutes?: number;
-  /** The scenario's expected outcome was reached (converged, or for a bad release: stopped with the old one serving). */
-  ok: boolean;
-  /** One sentence on how the run ended. */
-  outcome: string;
   /** True when the in-service count of some tier fell below its floor after minute zero. */
   floorBreached: boolean;
   /** Each fall below the floor: when, which tier, how many were left, and the floor. Empty when none. */
@@ -51,10 +48,13 @@ export interface RehearsalResult {
   floor: number;
   endedAtMinutes: number;
   tiers: TierSummary[];
-  samples: Sample[];
+  /** What the chart draws. */
+  timeline: TimelineData;
   /** Every group plan's log line, in order, prefixed by its simulated time. */
   decisions: string[];
   sweeps: number;
+  /** Auto Scaling events that reached the Lambda; those arriving at one instant share a sweep. */
+  events: number;
   /** Follow-up sweeps delivered from the delay queue (0 when follow-ups are off). */
   followUps: number;
   chartPath?: string;
@@ -69,7 +69,7 @@ export interface MeasuredRun {
   clock: SimClock;
   fleet: LocalFleet;
   tiers: string[];
-  /** Instances per tier the run started with (a converged tier has this many unless the scenario says otherwise). */
+  /** Instances per tier the run started with. */
   instances: number;
   /** Minute zero, in simulated ms. */
   start: number;
@@ -78,56 +78,84 @@ export interface MeasuredRun {
 /** Watches one run from minute zero and sums it up. */
 export class Measurement {
   private started = false;
-  /** Instances the run started with (a `replaceAll` scenario converges only once none is left). */
-  private readonly initialIds = new Set<string>();
+  /** Launch time and tier of each instance the run started with (ageing is measured on them). */
+  private readonly initial = new Map<string, { launchTime: number; tier: string }>();
+  /** When each of those was terminated, in simulated ms since minute zero. */
+  private readonly initialGone = new Map<string, number>();
   private readonly launched = new Map<string, number>();
   private readonly terminated = new Map<string, TierSummary["terminated"]>();
   private readonly lowest = new Map<string, number>();
-  private readonly samples: Sample[] = [];
-  private readonly lastSample = new Map<string, number>();
   private readonly previousTotal = new Map<string, number>();
   private readonly breaches: string[] = [];
   private readonly decisions: string[] = [];
   /** Each group's latest decision, to say why a run that did not converge was stuck. */
   private readonly lastReasons = new Map<string, string>();
+  /** Termination causes already named on the chart, per tier. */
+  private readonly namedCauses = new Set<string>();
+  /** Each group's latest surge phase, so the timeline marks each change once. */
+  private readonly surgePhases = new Map<string, string>();
   private readonly failures: string[] = [];
-  /** Instances already on the expected version that a sweep terminated (a stop scenario must have none). */
+  /** Instances of the version that must keep serving that a sweep terminated (a stop scenario must have none). */
   private targetSweptAway = 0;
   private sweeps = 0;
   private followUps = 0;
-  /** Series are version and image once the scenario changes the image. */
-  private imageSeries = false;
+  /** Series are version and image when the scenario changes the image. */
+  private readonly imageSeries: boolean;
   private convergedAtMs?: number;
+  private reachedAtMs?: number;
+  private readonly figures: RunFigures = { aborts: [], scaling: [], servedVersions: new Set() };
+  readonly timeline = new Timeline((i) => this.seriesOf(i));
 
   constructor(private readonly run: MeasuredRun) {
+    this.imageSeries = run.scenario.actions.some((a) => a.type === "image");
     for (const tier of run.tiers) {
       this.launched.set(tier, 0);
       this.terminated.set(tier, { release: 0, sweep: 0, asgUnhealthy: 0, scaleIn: 0 });
     }
   }
 
-  /** Simulated ms from minute zero until the fleet converged; undefined until it has. */
+  /** Simulated ms from minute zero until the rollout converged; undefined until it has. */
   get convergedAt(): number | undefined {
     return this.convergedAtMs;
   }
 
-  /** The instances a group started with, before minute zero. */
-  startedWith(instances: LocalInstance[]): void {
-    for (const instance of instances) this.initialIds.add(instance.id);
+  /** True once the fleet is what the scenario expects at its end: converged, and any scale-out's capacity serving. */
+  get done(): boolean {
+    return this.reachedAtMs !== undefined;
   }
 
-  /** Minute zero: from now on launches count and the fewest in service is tracked. */
+  /** The instances a group started with, before minute zero. */
+  startedWith(instances: LocalInstance[]): void {
+    for (const i of instances) this.initial.set(i.id, { launchTime: i.launchTime, tier: i.tier });
+  }
+
+  /** Minute zero: from now on launches count, the fewest in service is tracked, and the timeline records. */
   begin(): void {
     this.started = true;
     for (const tier of this.run.tiers) this.lowest.set(tier, this.inService(tier));
+    this.sample();
   }
 
-  /** Samples each series as version and image, from the next sample on. */
-  seriesByImage(): void {
-    this.imageSeries = true;
+  /** A labelled moment on the chart, for one tier or every tier. */
+  milestone(label: string, tier?: string): void {
+    this.timeline.milestone(this.minutes(), label, tier);
   }
 
-  /** Counts launches and terminations by cause. */
+  /** A scaling alarm asked for capacity; `held` when a surge had its action suspended. */
+  alarm(tier: string, from: number, to: number, held: boolean): void {
+    const atMinutes = this.minutes();
+    let entry = this.figures.scaling.find((s) => s.tier === tier);
+    if (entry === undefined) {
+      entry = { tier, from, to, alarmAtMinutes: atMinutes };
+      this.figures.scaling.push(entry);
+      this.milestone(held ? `alarm: ${tier} ${from} → ${to} (held: surge)` : `scale-out ${from} → ${to}`, tier);
+    } else if (!held) {
+      this.milestone(`scale-out ${from} → ${to}`, tier);
+    }
+    if (!held) entry.scaledAtMinutes ??= atMinutes;
+  }
+
+  /** Counts launches and terminations by cause, and marks terminations on the timeline. */
   fleetEvent(event: FleetEvent): void {
     const tier = event.instance.tier;
     if (event.type === "launched" && this.started) this.launched.set(tier, this.launched.get(tier)! + 1);
@@ -140,6 +168,8 @@ export class Measurement {
       if (event.cause === "sweep" && event.instance.version === this.run.scenario.expect.version) {
         this.targetSweptAway++;
       }
+      if (this.initial.has(event.instance.id)) this.initialGone.set(event.instance.id, this.rel());
+      if (this.started) this.markTermination(event.instance, event.wasInService, event.cause);
     }
   }
 
@@ -149,6 +179,7 @@ export class Measurement {
     for (const g of plan.groups) {
       this.lastReasons.set(g.name, g.reason);
       this.decisions.push(`${formatMinutes(this.rel())} ${g.log}`);
+      this.markSurge(g);
     }
   }
 
@@ -162,48 +193,45 @@ export class Measurement {
     return ++this.followUps;
   }
 
-  /** Records in-service counts per tier and series when they changed, and checks for convergence. */
+  /** Records the timeline and in-service counts per tier, and checks for convergence. */
   sample(): void {
     const { clock, fleet, tiers, policy, start } = this.run;
-    if (clock.now() < start) return;
-    const minutes = this.rel() / 60_000;
+    if (clock.now() < start || !this.started) return;
     for (const tier of tiers) {
       const group = fleet.group(tier);
-      const counts = new Map<string, number>();
-      for (const i of group.instances.filter(isInService)) {
-        counts.set(this.seriesOf(i), (counts.get(this.seriesOf(i)) ?? 0) + 1);
+      this.timeline.record(this.minutes(), group);
+      let total = 0;
+      for (const i of group.instances) {
+        if (!isInService(i)) continue;
+        total++;
+        if (i.version !== undefined) this.figures.servedVersions.add(i.version);
       }
-      for (const key of this.lastSample.keys()) {
-        if (key.startsWith(`${tier}\u0000`) && !counts.has(key.slice(tier.length + 1)))
-          counts.set(key.slice(tier.length + 1), 0);
+      const before = this.previousTotal.get(tier) ?? total;
+      const floor = floorFor(group.desiredCapacity, effectivePolicy(policy, tier));
+      // A breach is capacity taken away below the floor; a scale-out that raises the floor above what already
+      // serves is not one (nothing was removed).
+      if (total < before && total < floor) {
+        this.breaches.push(`${formatMinutes(this.rel())} ${tier}: ${total} in service, floor ${floor}`);
       }
-      for (const [series, n] of counts) {
-        const key = `${tier}\u0000${series}`;
-        if (this.lastSample.get(key) !== n) {
-          this.lastSample.set(key, n);
-          this.samples.push({ minutes, tier, series, inService: n });
-        }
-      }
-      const total = group.instances.filter(isInService).length;
-      if (this.started) {
-        const before = this.previousTotal.get(tier) ?? total;
-        const floor = floorFor(group.desiredCapacity, effectivePolicy(policy, tier));
-        // A breach is capacity taken away below the floor; a scale-out that raises the floor above what already
-        // serves is not one (nothing was removed).
-        if (total < before && total < floor) {
-          this.breaches.push(`${formatMinutes(this.rel())} ${tier}: ${total} in service, floor ${floor}`);
-        }
-        this.previousTotal.set(tier, total);
-        this.lowest.set(tier, Math.min(this.lowest.get(tier) ?? total, total));
+      this.previousTotal.set(tier, total);
+      this.lowest.set(tier, Math.min(this.lowest.get(tier) ?? total, total));
+    }
+    if (this.convergedAtMs === undefined && this.isConverged(false)) {
+      this.convergedAtMs = this.rel();
+      this.milestone(this.hasScaling() ? "rollout converged" : "converged");
+    }
+    if (this.convergedAtMs !== undefined && this.reachedAtMs === undefined && this.isConverged(true)) {
+      this.reachedAtMs = this.rel();
+      for (const s of this.figures.scaling) {
+        s.reachedAtMinutes = this.minutes();
+        this.milestone(`${s.to} in service`, s.tier);
       }
     }
-    if (this.started && this.convergedAtMs === undefined && this.isConverged()) this.convergedAtMs = this.rel();
   }
 
   /** The run's result as of now; `horizon` is when it would have been cut off, in simulated ms. */
-  result(horizon: number, bootMinutes: number, sweepLogPath: string): RehearsalResult {
+  result(horizon: number, bootMinutes: number, sweepLogPath: string, events: number): RehearsalResult {
     const { fleet, policy, scenario, start } = this.run;
-    const floor = policy.minHealthy;
     const tiers: TierSummary[] = this.run.tiers.map((tier) => {
       const group = fleet.group(tier);
       const finalVersions: Record<string, number> = {};
@@ -220,46 +248,34 @@ export class Measurement {
         finalVersions,
       };
     });
-    const floorBreached = this.breaches.length > 0;
-    const expect = scenario.expect;
-    let ok: boolean;
-    let outcome: string;
-    if (expect.outcome === "converge") {
-      ok = this.convergedAtMs !== undefined && !floorBreached;
-      outcome =
-        this.convergedAtMs !== undefined
-          ? `converged on ${expect.version} (${expect.imageId}) after ${formatMinutes(this.convergedAtMs)} simulated`
-          : `did not converge on ${expect.version} within ${formatMinutes(horizon - start)} simulated; ` +
-            `last decisions: ${[...this.lastReasons].map(([g, why]) => `${g}: ${why}`).join("; ")}`;
-    } else {
-      // Stopped itself: no sweep terminated an instance of the old version, and it still serves above the floor.
-      const sweptAway = this.targetSweptAway;
-      const oldServing = tiers.every(
-        (t) => (t.finalVersions[expect.version] ?? 0) >= Math.min(t.desired, Math.max(t.floor, t.desired - 1)),
-      );
-      ok = sweptAway === 0 && oldServing && !floorBreached;
-      outcome = ok
-        ? `the rollout stopped itself: no sweep terminated a ${expect.version} instance, and ${expect.version} still serves in every tier`
-        : `the rollout did NOT stop safely (${sweptAway} ${expect.version} instances terminated by sweeps)`;
-    }
-    if (this.failures.length > 0) {
-      ok = false;
-      outcome += `; ${this.failures.length} sweep(s) failed: ${this.failures[0]}`;
-    }
+    if (policy.maxInstanceAgeHours !== undefined) this.figures.ageing = this.ageing(policy.maxInstanceAgeHours);
+    const outcome = describeOutcome({
+      scenario,
+      tiers,
+      figures: this.figures,
+      convergedAtMs: this.convergedAtMs,
+      reachedAtMs: this.reachedAtMs,
+      horizonMs: horizon - start,
+      floorBreached: this.breaches.length > 0,
+      targetSweptAway: this.targetSweptAway,
+      lastReasons: [...this.lastReasons].map(([g, why]) => `${g}: ${why}`),
+      failures: this.failures,
+    });
     const result: RehearsalResult = {
       scenario: scenario.name,
       mode: this.run.mode,
+      strategy: policy.strategy ?? DEFAULT_STRATEGY,
       bootMinutes,
-      ok,
-      outcome,
-      floorBreached,
+      ...outcome,
+      floorBreached: this.breaches.length > 0,
       breaches: [...this.breaches],
-      floor,
-      endedAtMinutes: this.rel() / 60_000,
+      floor: policy.minHealthy,
+      endedAtMinutes: this.minutes(),
       tiers,
-      samples: this.samples,
+      timeline: this.timeline.data(),
       decisions: this.decisions,
       sweeps: this.sweeps,
+      events,
       followUps: this.followUps,
       sweepLogPath,
     };
@@ -267,24 +283,90 @@ export class Measurement {
     return result;
   }
 
-  private isConverged(): boolean {
-    const expect = this.run.scenario.expect;
+  /** A × on the chart; the first termination by the release handler or by Auto Scaling in a tier is also named. */
+  private markTermination(instance: LocalInstance, wasInService: boolean, cause: TerminationCause): void {
+    this.timeline.terminated(this.minutes(), instance, wasInService, cause);
+    const key = `${instance.tier}\u0000${cause}`;
+    if (this.namedCauses.has(key)) return;
+    this.namedCauses.add(key);
+    if (cause === "release") this.milestone("release handler terminates", instance.tier);
+    if (cause === "asg-unhealthy") this.milestone("Auto Scaling replaces unhealthy", instance.tier);
+  }
+
+  /** Surge phase changes, once each, as labelled moments of the group's tier. */
+  private markSurge(g: GroupPlan): void {
+    const phase = g.surge?.phase;
+    if (phase === undefined || phase === "waiting" || this.surgePhases.get(g.name) === phase) return;
+    this.surgePhases.set(g.name, phase);
+    const reasons = new Set(g.instances.filter((i) => i.stale).flatMap((i) => i.reasons));
+    const why = reasons.has("version") || reasons.size === 0 ? "" : ` (${[...reasons].join(", ")})`;
+    if (phase === "start") this.milestone(`surge ${g.surge!.baseline} → ${g.setDesired ?? "?"}${why}`, g.tier);
+    else if (phase === "finish") this.milestone("surge finish", g.tier);
+    else if (phase === "abort") {
+      this.milestone("surge ABORT", g.tier);
+      this.figures.aborts.push({ tier: g.tier, atMinutes: this.minutes() });
+    } else if (phase === "fallback-replace") this.milestone("no room to surge: replace", g.tier);
+    else this.milestone("surge blocked", g.tier);
+  }
+
+  /**
+   * Converged: every tier at its desired capacity, each instance in service on the target version and image (and,
+   * when all must be replaced, none of the starting ones). `final` also wants the capacity the scenario's scale-outs
+   * ask for; otherwise the desired capacity may be the starting one or that.
+   */
+  private isConverged(final: boolean): boolean {
+    const { scenario, tiers, fleet, instances } = this.run;
+    const expect = scenario.expect;
     if (expect.outcome !== "converge") return false;
-    return this.run.tiers.every((tier) => {
-      const group = this.run.fleet.group(tier);
-      const desired = expect.desired?.[tier] ?? this.run.instances;
+    return tiers.every((tier) => {
+      const group = fleet.group(tier);
+      const wanted = expectedDesired(scenario, tier, instances);
+      if (group.desiredCapacity !== wanted && (final || group.desiredCapacity !== instances)) return false;
       return (
-        group.desiredCapacity === desired &&
-        group.instances.length === desired &&
+        group.instances.length === group.desiredCapacity &&
         group.instances.every(
           (i) =>
             isInService(i) &&
             i.version === expect.version &&
             i.imageId === expect.imageId &&
-            !(expect.replaceAll === true && this.initialIds.has(i.id)),
+            !(expect.replaceAll === true && this.initial.has(i.id)),
         )
       );
     });
+  }
+
+  /** How far past the age limit each starting instance served before it was terminated (or until now). */
+  private ageing(maxAgeHours: number): RunFigures["ageing"] {
+    const limitMs = maxAgeHours * 3_600_000;
+    const now = this.rel();
+    const past: number[] = [];
+    let oldestServedMs = 0;
+    for (const [id, { launchTime }] of this.initial) {
+      const launchedRel = launchTime - this.run.start;
+      const endRel = this.initialGone.get(id) ?? now;
+      oldestServedMs = Math.max(oldestServedMs, endRel - launchedRel);
+      if (this.initialGone.has(id)) past.push(Math.max(0, endRel - launchedRel - limitMs) / 60_000);
+    }
+    // Oldest first within each tier: the tiers' groups recycle independently.
+    const oldestFirst = this.run.tiers.every((tier) => {
+      const gone = [...this.initial]
+        .filter(([id, i]) => i.tier === tier && this.initialGone.has(id))
+        .sort((a, b) => a[1].launchTime - b[1].launchTime)
+        .map(([id]) => this.initialGone.get(id)!);
+      return gone.every((at, k) => k === 0 || gone[k - 1] <= at);
+    });
+    return {
+      limitMinutes: maxAgeHours * 60,
+      starting: this.initial.size,
+      recycled: this.initialGone.size,
+      pastLimitMinutes: past,
+      oldestServedMinutes: oldestServedMs / 60_000,
+      oldestFirst,
+    };
+  }
+
+  private hasScaling(): boolean {
+    return this.run.scenario.actions.some((a) => a.type === "scale");
   }
 
   private inService(tier: string): number {
@@ -294,6 +376,10 @@ export class Measurement {
   private seriesOf(instance: LocalInstance): string {
     const version = instance.version ?? "no version";
     return this.imageSeries ? `${version} on ${instance.imageId}` : version;
+  }
+
+  private minutes(): number {
+    return this.rel() / 60_000;
   }
 
   private rel(): number {

@@ -7,7 +7,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../core/errors";
 import { publishRelease, rollback } from "../ops/releases";
-import { DEFAULT_POLICY, Policy, Strategy } from "../core/types";
+import { DEFAULT_STRATEGY } from "../contract";
+import { DEFAULT_POLICY, Policy } from "../core/types";
 import { buildArtifact } from "./artifact";
 import { writeChart } from "./chart";
 import { Prng, SimClock } from "./clock";
@@ -17,66 +18,13 @@ import { LoopbackAddresses } from "./instance-server";
 import { LocalFleet } from "./local-fleet";
 import { Measurement, RehearsalResult } from "./measurement";
 import { LocalRolloutLambda } from "./rollout-lambda";
-import { findScenario, OLD_IMAGE, Scenario, scenarioNames } from "./scenarios";
+import { describeScenario, findScenario, minuteZeroOf, OLD_IMAGE, Scenario, scenarioNames } from "./scenarios";
 import { TriggerMode, Triggers } from "./triggers";
+import { checkOptions, RehearsalObserver, RehearsalOptions } from "./options";
+import { prepareDirectory, prepareFile } from "./work-dir";
 
-/** What to rehearse and how: the scenario, the fleet, the policy, the triggers and where to write. */
-export interface RehearsalOptions {
-  scenario: string;
-  /** Instances per tier. @default the scenario's */
-  instances?: number;
-  /** Minutes from launch until an instance's app answers. @default 6 */
-  bootMinutes?: number;
-  /** The policy's minHealthy. @default 1 */
-  floor?: number;
-  /** The policy's minHealthyPercent. @default 0 */
-  floorPercent?: number;
-  maxPerSweep?: number;
-  /** The policy's strategy; `original` mode always replaces. @default the planner's default (or the group's tag) */
-  strategy?: Strategy;
-  /** @default 1 */
-  seed?: number;
-  /** @default "phoenix" */
-  mode?: TriggerMode;
-  /** Minutes between scheduled sweeps. @default 5 */
-  scheduleMinutes?: number;
-  /** `phoenix` mode: delayed follow-up sweeps through the (simulated) SQS delay queue, as deployed. @default true */
-  followUps?: boolean;
-  /** Seconds from a sweep to the follow-up it schedules (PHOENIX_FOLLOW_UP_DELAY_SECONDS). @default 15 */
-  followUpSeconds?: number;
-  /** Simulated seconds per wall-clock second; Infinity runs as fast as the machine allows. @default Infinity */
-  speed?: number;
-  /** Directory for the release store, the builds, the sweep and metric logs; a previous run's files are replaced. */
-  workDir: string;
-  /** Where to write the SVG chart; none when undefined. */
-  chartPath?: string;
-  /** Overrides of the fleet's timing. */
-  timing?: Partial<FleetTiming>;
-  /** Sees the run as it happens (the terminal view). */
-  observer?: RehearsalObserver;
-}
-
-/** How a run reports as it goes; every method is optional. Times are simulated ms since minute zero. */
-export interface RehearsalObserver {
-  start?(info: RunInfo): void;
-  /** One line of the run's log: a decision, an action, a termination. */
-  log?(atMs: number, source: string, line: string): void;
-  /** The fleet after something happened on it. */
-  fleet?(atMs: number, fleet: LocalFleet): void;
-}
-
-/** What a run is about to do, for its header. */
-export interface RunInfo {
-  scenario: Scenario;
-  mode: TriggerMode;
-  policy: Policy;
-  timing: FleetTiming;
-  instances: number;
-  tiers: string[];
-  seed: number;
-  /** Whether sweeps schedule delayed follow-ups, as the deployed Lambda does. */
-  followUps: boolean;
-}
+export { checkOptions, MAX_INSTANCES_PER_TIER } from "./options";
+export type { RehearsalObserver, RehearsalOptions, RunInfo } from "./options";
 
 const TIERS = ["web", "api"];
 const ENVIRONMENT = "local";
@@ -93,6 +41,9 @@ export async function runRehearsal(options: RehearsalOptions): Promise<Rehearsal
   if (scenario === undefined) {
     throw new UsageError(`no scenario named ${options.scenario}; choose one of ${scenarioNames().join(", ")}`);
   }
+  checkOptions(scenario, options);
+  prepareDirectory(options.workDir, `--dir ${options.workDir}`);
+  if (options.chartPath !== undefined) prepareFile(options.chartPath, `--chart ${options.chartPath}`);
   const run = new Run(scenario, options);
   try {
     const result = await run.execute();
@@ -142,13 +93,12 @@ class Run {
       minHealthyPercent: options.floorPercent ?? DEFAULT_POLICY.minHealthyPercent,
       ...(options.maxPerSweep !== undefined && { maxPerSweep: options.maxPerSweep }),
     };
+    // checkOptions has refused surge with the original mode, which only ever replaced.
     const strategy = this.mode === "original" ? "replace" : options.strategy;
-    // Assigned rather than spread in, so this compiles whether or not the contract has the strategy field yet.
-    if (strategy !== undefined) Object.assign(this.policy, { strategy });
+    if (strategy !== undefined) this.policy.strategy = strategy;
     this.observer = options.observer ?? {};
     // Only what a previous run wrote is removed: --dir may name a directory that holds other things.
     for (const entry of RUN_FILES) fs.rmSync(path.join(options.workDir, entry), { recursive: true, force: true });
-    fs.mkdirSync(options.workDir, { recursive: true });
     this.sweepLogPath = path.join(options.workDir, "sweeps.jsonl");
     this.store = new DiskObjectStore(path.join(options.workDir, "bucket"));
     this.fleet = new LocalFleet({
@@ -211,9 +161,10 @@ class Run {
       tiers: TIERS,
       seed: this.seed,
       followUps: this.followUps,
+      strategy: this.strategyText(),
     });
     this.triggers.startSchedule(START, (this.options.scheduleMinutes ?? 5) * 60_000, () => {
-      if (this.measurement.convergedAt !== undefined) this.lastSweepAfterConvergence = true;
+      if (this.measurement.done) this.lastSweepAfterConvergence = true;
     });
     this.clock.at(START, "minute zero", () => this.minuteZero());
 
@@ -235,13 +186,13 @@ class Run {
         lastFleetView = this.clock.now();
         this.observer.fleet?.(this.rel(), this.fleet);
       }
-      if (this.measurement.convergedAt !== undefined && this.scenario.expect.outcome === "converge") {
+      if (this.measurement.done && this.scenario.expect.outcome === "converge") {
         // One last scheduled sweep after convergence shows the runtime agreeing that nothing is left to do.
         if (this.lastSweepAfterConvergence) break;
       }
     }
     this.observer.fleet?.(this.rel(), this.fleet);
-    return this.measurement.result(horizon, this.timing.bootSeconds / 60, this.sweepLogPath);
+    return this.measurement.result(horizon, this.timing.bootSeconds / 60, this.sweepLogPath, this.triggers.events);
   }
 
   async close(): Promise<void> {
@@ -249,12 +200,24 @@ class Run {
   }
 
   async writeChart(result: RehearsalResult, file: string): Promise<void> {
-    const mode = this.mode === "original" ? "original triggers" : `${this.mode} triggers`;
-    result.chartPath = await writeChart(file, result.samples, {
-      title: `phoenix rehearsal: ${this.scenario.name} (${mode}, boot ${result.bootMinutes} min; dashed: the floor)`,
+    result.chartPath = await writeChart(file, result.timeline, {
+      title: `phoenix rehearsal: ${this.scenario.name} (${result.ok ? "✔" : "✘"} ${result.ok ? "as expected" : "NOT as expected"})`,
+      subtitle: [
+        describeScenario(this.scenario, this.instances),
+        `strategy ${this.strategyText()} · ${this.mode} triggers · boot ${result.bootMinutes} min · seed ${this.seed}`,
+      ],
+      xTitle: `simulated minutes since ${minuteZeroOf(this.scenario)}`,
       floors: Object.fromEntries(result.tiers.map((t) => [t.tier, t.floor])),
       endMinutes: result.endedAtMinutes,
     });
+  }
+
+  /** The strategy this run uses and where it comes from. */
+  private strategyText(): string {
+    if (this.mode === "original") return "replace (--mode original)";
+    if (this.options.strategy !== undefined) return `${this.options.strategy} (--strategy)`;
+    if (this.scenario.policy?.strategy !== undefined) return `${this.scenario.policy.strategy} (the scenario's)`;
+    return `${DEFAULT_STRATEGY} (the planner's default)`;
   }
 
   /** The fleet and the release store as they were before minute zero: the scenario's history published, groups full. */
@@ -303,22 +266,24 @@ class Run {
       switch (action.type) {
         case "publish":
           this.log("release", `phoenix release --version ${action.version}${action.broken ? " (a broken build)" : ""}`);
+          this.measurement.milestone(`release ${action.version}${action.broken ? " (broken)" : ""}`);
           await this.publish(action.version, action.broken === true);
           break;
         case "rollback": {
           const result = await rollback(this.store, { tiers: TIERS, now: () => new Date(this.clock.now()) });
           this.log("release", `phoenix rollback: ${result.previousVersion ?? "?"} → ${result.manifest.version}`);
+          this.measurement.milestone(`rollback to ${result.manifest.version}`);
           break;
         }
         case "image":
-          this.measurement.seriesByImage();
           this.fleet.setBaseImage(action.imageId);
           this.log("image", `base image parameter → ${action.imageId} (new instances launch from it)`);
+          this.measurement.milestone(`new base image ${action.imageId}`);
           break;
         case "scale":
           this.triggers.scaleOutByAlarm(
             action.tier,
-            action.desired,
+            Math.ceil(this.instances * action.factor),
             START + action.atBoots * this.timing.bootSeconds * 1000,
           );
           break;

@@ -13,23 +13,28 @@ export type ScenarioAction =
   | { type: "publish"; version: string; broken?: boolean }
   | { type: "rollback" }
   | { type: "image"; imageId: string }
-  | { type: "scale"; tier: string; desired: number; atBoots: number }
+  /** A target-tracking alarm asks for `factor` × the tier's instances, `atBoots` boots after minute zero. */
+  | { type: "scale"; tier: string; factor: number; atBoots: number }
   | { type: "none" };
 
 export interface Scenario {
   name: string;
-  /** One line for --help and the run's header. */
-  summary: string;
+  /** One line for --help and the run's header; a function is given the instances per tier the run uses. */
+  summary: string | ((instances: number) => string);
   /** Versions published before the rehearsal starts, oldest first; the last is current and the fleet runs it. */
   published: string[];
   /** Instances per tier unless --instances says otherwise. */
   instances: number;
   actions: ScenarioAction[];
-  /** What the fleet must end as. `stop`: the rollout must stop itself, the old version serving. */
+  /**
+   * What the fleet must end as. `converge`: every instance on the version and image (and, with `replaceAll`, none of
+   * the instances it started with), each tier at its instances times any `scale` action's factor. `stop`: the rollout
+   * must stop itself, the old version serving.
+   */
   expect:
-    | { outcome: "converge"; version: string; imageId: string; replaceAll?: boolean; desired?: Record<string, number> }
+    | { outcome: "converge"; version: string; imageId: string; replaceAll?: boolean }
     | { outcome: "stop"; version: string };
-  /** Policy on top of the defaults (a scenario about ageing needs a maximum age). */
+  /** Policy on top of the defaults (a scenario about ageing needs a maximum age, one about surge the strategy). */
   policy?: Partial<GroupPolicy>;
   /** Each group's max size for a desired capacity. @default twice the desired capacity (room for a full surge) */
   maxSize?: (desired: number) => number;
@@ -39,10 +44,33 @@ export interface Scenario {
   horizon: { boots: number; minutes: number };
 }
 
+/** The scenario's one-line summary for a run with `instances` per tier. */
+export function describeScenario(scenario: Scenario, instances: number = scenario.instances): string {
+  return typeof scenario.summary === "function" ? scenario.summary(instances) : scenario.summary;
+}
+
+/** What minute zero is in a scenario, for a chart's time axis: "the release", "the rollback", ... */
+export function minuteZeroOf(scenario: Scenario): string {
+  const first = scenario.actions[0]?.type;
+  if (first === "publish") return "the release";
+  if (first === "rollback") return "the rollback";
+  if (first === "image") return "the new base image";
+  return "the start";
+}
+
+/** Each tier's desired capacity once the scenario's scale actions have acted, for `instances` per tier. */
+export function expectedDesired(scenario: Scenario, tier: string, instances: number): number {
+  let desired = instances;
+  for (const a of scenario.actions) if (a.type === "scale" && a.tier === tier) desired = Math.ceil(desired * a.factor);
+  return desired;
+}
+
+const tiersOf = (n: number) => `web and API tiers of ${n}`;
+
 export const SCENARIOS: Scenario[] = [
   {
     name: "original",
-    summary: `web and API tiers of 3 on ${OLD_VERSION}; ${NEW_VERSION} is published (the original system's rollout)`,
+    summary: (n) => `${tiersOf(n)} on ${OLD_VERSION}; ${NEW_VERSION} is published`,
     published: [OLD_VERSION],
     instances: 3,
     actions: [{ type: "publish", version: NEW_VERSION }],
@@ -50,17 +78,21 @@ export const SCENARIOS: Scenario[] = [
     horizon: { boots: 8, minutes: 30 },
   },
   {
+    // The replace half of the broken-release pair (surge-abort is the surge half): what the original system risked.
     name: "bad-release",
-    summary: `${BAD_VERSION} is published but its instances never become healthy: the rollout must stop itself, the old version serving`,
+    summary:
+      `${BAD_VERSION} never becomes healthy; replaced in place, the release takes one ${OLD_VERSION} per tier ` +
+      "and the rollout must stop there",
     published: [OLD_VERSION],
     instances: 3,
     actions: [{ type: "publish", version: BAD_VERSION, broken: true }],
+    policy: { strategy: "replace" },
     expect: { outcome: "stop", version: OLD_VERSION },
     horizon: { boots: 4, minutes: 20 },
   },
   {
     name: "rollback",
-    summary: `the fleet runs ${NEW_VERSION}; \`phoenix rollback\` repoints the manifest to ${OLD_VERSION}`,
+    summary: (n) => `${tiersOf(n)} on ${NEW_VERSION}; \`phoenix rollback\` repoints the manifest to ${OLD_VERSION}`,
     published: [OLD_VERSION, NEW_VERSION],
     instances: 3,
     actions: [{ type: "rollback" }],
@@ -78,7 +110,7 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "large",
-    summary: `web and API tiers of 30 on ${OLD_VERSION}; ${NEW_VERSION} is published`,
+    summary: (n) => `${tiersOf(n)} on ${OLD_VERSION}; ${NEW_VERSION} is published`,
     published: [OLD_VERSION],
     instances: 30,
     actions: [{ type: "publish", version: NEW_VERSION }],
@@ -87,14 +119,15 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "scale-out",
-    summary: `${NEW_VERSION} is published; mid-rollout a scaling alarm takes the web tier from 3 to 6 instances`,
+    summary: (n) =>
+      `${NEW_VERSION} is published; half a boot later, mid-rollout, a scaling alarm asks for web ${n} → ${2 * n}`,
     published: [OLD_VERSION],
     instances: 3,
     actions: [
       { type: "publish", version: NEW_VERSION },
-      { type: "scale", tier: "web", desired: 6, atBoots: 1.25 },
+      { type: "scale", tier: "web", factor: 2, atBoots: 0.5 },
     ],
-    expect: { outcome: "converge", version: NEW_VERSION, imageId: OLD_IMAGE, desired: { web: 6 } },
+    expect: { outcome: "converge", version: NEW_VERSION, imageId: OLD_IMAGE },
     horizon: { boots: 10, minutes: 30 },
   },
   {
@@ -121,7 +154,9 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "surge-abort",
-    summary: `${BAD_VERSION} (broken) is rolled out by surge: it stalls, is aborted, and the old version never lost capacity`,
+    summary:
+      `${BAD_VERSION} (broken) is rolled out by surge: its instances launch beside ${OLD_VERSION}, never become ` +
+      "healthy, and the surge is aborted; no capacity is lost",
     published: [OLD_VERSION],
     instances: 3,
     actions: [{ type: "publish", version: BAD_VERSION, broken: true }],

@@ -2,7 +2,7 @@
 // Scaling's launch and terminate events through EventBridge, the S3 notification for the release manifest, the SQS
 // delay queue's follow-ups, and a target-tracking alarm scaling a group out. Each builds the event AWS would send and
 // hands it to the Lambda's own entry point (rollout-lambda.ts), after the delay AWS would take; none decides anything.
-import { FOLLOW_UP_MESSAGE_TYPE, MANIFEST_KEY } from "../contract";
+import { FOLLOW_UP_MESSAGE_TYPE, MANIFEST_KEY, SURGE_TAGS } from "../contract";
 import type { FollowUpOutcome } from "../core/follow-up";
 import { Prng, SimClock } from "./clock";
 import { DiskObjectStore } from "./disk-store";
@@ -48,6 +48,10 @@ export class Triggers {
   private followUpPending = false;
   /** Tiers whose alarm has already said it waits for a surge, so the log says it once. */
   private readonly alarmDeferred = new Set<string>();
+  /** Event-triggered sweeps queued, by the simulated instant they reach the Lambda. */
+  private readonly eventSweeps = new Set<number>();
+  /** Auto Scaling (and on-healthy) events delivered, whether or not they shared a sweep. */
+  private eventCount = 0;
 
   constructor(private readonly options: TriggerOptions) {}
 
@@ -68,19 +72,24 @@ export class Triggers {
     tick(first);
   }
 
+  /** Events that reached the Lambda; several reaching it at one instant share a sweep (see eventSweep). */
+  get events(): number {
+    return this.eventCount;
+  }
+
   /** Auto Scaling's launch and terminate events, through EventBridge; none in `original` mode. */
   fleetEvent(event: FleetEvent): void {
-    const { clock, mode } = this.options;
+    const { mode } = this.options;
     if (mode !== "original" && (event.type === "launch-successful" || event.type === "terminate-successful")) {
       const what = event.type === "launch-successful" ? "launch" : "terminate";
       const detailType =
         event.type === "launch-successful" ? "EC2 Instance Launch Successful" : "EC2 Instance Terminate Successful";
       const detail = { AutoScalingGroupName: event.instance.group, EC2InstanceId: event.instance.id };
-      clock.after(EVENT_DELAY_MS, `${what} event`, () => this.sweep(`${what} event`, detailType, detail));
+      this.eventSweep(`${what} event`, detailType, detail);
     }
     if (mode === "on-healthy" && event.type === "target-health" && event.instance.target === "healthy") {
       // No such AWS event exists; a direct invocation stands for whatever would deliver it.
-      clock.after(EVENT_DELAY_MS, "healthy event", () => this.sweep("healthy event", "Target Healthy (hypothetical)"));
+      this.eventSweep("healthy event", "Target Healthy (hypothetical)");
     }
   }
 
@@ -125,7 +134,7 @@ export class Triggers {
    * nothing happens, and once resumed the alarm acts at its next evaluation.
    */
   scaleOutByAlarm(tier: string, desired: number, at: number): void {
-    const { clock, fleet, log } = this.options;
+    const { clock, fleet, log, measurement } = this.options;
     clock.at(at, "scaling alarm", async () => {
       const group = fleet.group(tier);
       // The load lasts the whole run: the alarm is evaluated again every period.
@@ -133,6 +142,7 @@ export class Triggers {
       if (group.suspendedProcesses.includes("AlarmNotification")) {
         if (!this.alarmDeferred.has(tier)) {
           log("scaling", `${group.name} alarm wants ${desired}, but AlarmNotification is suspended (surge)`);
+          measurement.alarm(tier, surgeBaseline(group) ?? group.desiredCapacity, desired, true);
         }
         this.alarmDeferred.add(tier);
         return;
@@ -140,7 +150,26 @@ export class Triggers {
       // During a surge, desired capacity may already be high; the alarm acts once the surge gives it back.
       if (group.desiredCapacity >= desired) return;
       log("scaling", `${group.name} desired capacity ${group.desiredCapacity} → ${desired} (target-tracking alarm)`);
+      measurement.alarm(tier, group.desiredCapacity, desired, false);
       await fleet.setDesiredCapacity(tier, desired);
+    });
+  }
+
+  /**
+   * One sweep for every event reaching the Lambda at the same simulated instant (a surge's instances all go InService
+   * together). Deployed, each would run in turn under reserved concurrency 1, and every one after the first would read
+   * the fleet the first left (sweeps take no simulated time here) and decide nothing new; sharing one keeps a fleet of
+   * hundreds from costing hundreds of identical sweeps, each probing every instance.
+   */
+  private eventSweep(trigger: string, detailType: string, detail: Record<string, string> = {}): void {
+    const { clock } = this.options;
+    this.eventCount++;
+    const due = clock.now() + EVENT_DELAY_MS;
+    if (this.eventSweeps.has(due)) return;
+    this.eventSweeps.add(due);
+    clock.at(due, trigger, () => {
+      this.eventSweeps.delete(due);
+      return this.sweep(trigger, detailType, detail);
     });
   }
 
@@ -170,4 +199,10 @@ export class Triggers {
     };
     return this.options.lambda.invoke("release event", "release", event);
   }
+}
+
+/** The desired capacity a surge in progress will return to (its baseline tag), if one is in progress. */
+function surgeBaseline(group: { tags: Record<string, string> }): number | undefined {
+  const tag = group.tags[SURGE_TAGS.baseline];
+  return tag === undefined ? undefined : Number(tag);
 }

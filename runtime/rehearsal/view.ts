@@ -7,6 +7,10 @@ import { isInService, LocalInstance } from "./instance-lifecycle";
 import { LocalFleet } from "./local-fleet";
 import { RehearsalResult } from "./measurement";
 import { RehearsalObserver, RunInfo } from "./rehearsal";
+import { describeScenario } from "./scenarios";
+
+/** Instances per tier drawn one symbol each in the live view; larger tiers show their counts only. */
+const MAX_SYMBOLS = 60;
 
 export interface TerminalViewOptions {
   write: (text: string) => void;
@@ -32,8 +36,8 @@ export class TerminalView implements RehearsalObserver {
     const speed = Number.isFinite(this.options.speed) ? `${this.options.speed}× real time` : "as fast as possible";
     const lines = [
       this.bold(`phoenix rehearsal: ${info.scenario.name}`),
-      `  ${info.scenario.summary}`,
-      `  ${info.tiers.length} tiers × ${info.instances} instances · boot ${info.timing.bootSeconds / 60} min ±${Math.round(
+      `  ${describeScenario(info.scenario, info.instances)}`,
+      `  ${info.tiers.length} tiers × ${info.instances} instances · strategy ${info.strategy} · boot ${info.timing.bootSeconds / 60} min ±${Math.round(
         info.timing.bootJitter * 100,
       )}% · ${triggerText(info.mode, info.followUps)} · ${policyText(info.policy)} · seed ${info.seed} · ${speed}`,
       "",
@@ -112,7 +116,9 @@ export class TerminalView implements RehearsalObserver {
       return `${v}: ${parts.join(", ") || "-"}`;
     });
     const inService = sorted.filter(isInService).length;
-    return `  ${tier.padEnd(4)} ${sorted.map(symbol).join("")}  in service ${inService}/${desired} · ${byVersion.join(" · ")}`;
+    // One symbol per instance while they fit on a line: a wrapped line would break redrawing the block in place.
+    const symbols = sorted.length <= MAX_SYMBOLS ? `${sorted.map(symbol).join("")}  ` : "";
+    return `  ${tier.padEnd(4)} ${symbols}in service ${inService}/${desired} · ${byVersion.join(" · ")}`;
   }
 
   private above(text: string): void {
@@ -173,13 +179,19 @@ function policyText(policy: Policy): string {
 /** The end-of-run summary: outcome, time to converge, and per tier the lowest in-service count and the churn. */
 export function formatSummary(result: RehearsalResult, bold: (s: string) => string = (s) => s): string[] {
   const lines = [bold(result.ok ? `✔ ${result.outcome}` : `✘ ${result.outcome}`)];
-  if (result.convergedAtMinutes !== undefined) {
+  // Ageing has no rollout to time: its findings say how long instances served past their limit.
+  if (result.convergedAtMinutes !== undefined && result.ageing === undefined) {
+    const what = result.scaleOut !== undefined ? "time for the rollout to converge" : "time to converge";
     lines.push(
-      `  time to converge: ${result.convergedAtMinutes.toFixed(1)} simulated minutes = ` +
+      `  ${what}: ${result.convergedAtMinutes.toFixed(1)} simulated minutes = ` +
         `${(result.convergedAtMinutes / result.bootMinutes).toFixed(2)} boots of ${result.bootMinutes} min`,
     );
   }
-  lines.push(`  ${result.sweeps} sweeps over ${result.endedAtMinutes.toFixed(1)} simulated minutes`);
+  for (const finding of result.findings) lines.push(`  ${finding}`);
+  lines.push(
+    `  ${result.sweeps} sweeps over ${result.endedAtMinutes.toFixed(1)} simulated minutes` +
+      (result.events > 0 ? ` (${result.events} instance events; those arriving together share a sweep)` : ""),
+  );
   const header = [
     "tier",
     "desired",

@@ -1,8 +1,14 @@
-// `phoenix rehearse`: its help lists every scenario and knob, follow-ups included, and a bad scenario or follow-up
-// delay is refused before anything runs.
+// `phoenix rehearse`: its help lists every scenario, mode and knob with an example, and bad flags, contradictory
+// flags and paths it cannot write are refused with one line and exit 2 before anything runs.
 import * as assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Command } from "commander";
 import { registerRehearseCommand } from "../../../runtime/cli/rehearse-command";
+import { FleetAdapter } from "../../../runtime/core/types";
+import { runCli } from "../../support/fleets";
 
 describe("phoenix rehearse", () => {
   it("lists every scenario and knob in its help", () => {
@@ -14,6 +20,20 @@ describe("phoenix rehearse", () => {
     for (const flag of ["--scenario", "--boot", "--floor", "--instances", "--speed", "--seed", "--chart", "--mode"]) {
       assert.ok(help.includes(flag), flag);
     }
+  });
+
+  it("explains every mode, on-healthy included, and shows npm start with its --", () => {
+    const program = new Command("phoenix");
+    registerRehearseCommand(program);
+    const command = program.commands.find((c) => c.name() === "rehearse")!;
+    let help = "";
+    command.configureOutput({ writeOut: (text) => (help += text) });
+
+    command.outputHelp();
+
+    assert.match(help.replace(/\s+/g, " "), /on-healthy \(phoenix's plus a sweep the moment a target turns healthy/);
+    assert.match(help, /npm start -- --scenario /);
+    assert.match(help, /Exit codes: 0 .* 1 .* 2 /);
   });
 
   it("refuses an unknown scenario before running anything", async () => {
@@ -44,5 +64,55 @@ describe("phoenix rehearse and follow-ups", () => {
 
   it("refuses a follow-up delay SQS cannot hold before running anything", async () => {
     await assert.rejects(rehearse().parseAsync(["node", "phoenix", "rehearse", "--follow-up", "901"]), /--follow-up/);
+  });
+});
+
+describe("phoenix rehearse refuses, before anything runs, what it could not do", () => {
+  let tmp: string;
+  let file: string;
+  const unusedFleet = {} as FleetAdapter;
+
+  before(() => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-rehearse-command-test-"));
+    file = path.join(tmp, "a-file");
+    fs.writeFileSync(file, "");
+  });
+
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const cases: [string, string[], RegExp][] = [
+    ["a --dir that is a file", ["--dir", "<file>"], /--dir .*a-file is a file, not a directory/],
+    ["a --chart under a file", ["--chart", "<file>/rollout.svg"], /--chart .*a-file is a file, not a directory/],
+    ["a --chart that is a directory", ["--chart", "<tmp>"], /--chart .* is a directory; give a file name/],
+    ["--mode original with --strategy surge", ["--mode", "original", "--strategy", "surge"], /--mode original/],
+    ["--mode original with a surge scenario", ["--mode", "original", "--scenario", "surge"], /surge scenario surges/],
+    ["a floor above the instances", ["--floor", "5"], /--floor 5 is more than the 3 instances per tier/],
+    ["a floor above --instances", ["--instances", "2", "--floor", "3"], /--floor 3 is more than the 2 instances/],
+    ["more instances than it runs", ["--instances", "1001"], /--instances must be a whole number from 1 to 1000/],
+  ];
+  for (const [what, flags, pattern] of cases) {
+    it(`refuses ${what} with one line and exit 2`, async () => {
+      const dir = path.join(tmp, what.replace(/\W+/g, "-"));
+      const args = flags.map((f) => f.replace("<file>", file).replace("<tmp>", tmp));
+
+      const { code, out, err } = await runCli(unusedFleet, "rehearse", "--speed", "max", "--dir", dir, ...args);
+
+      assert.equal(code, 2);
+      assert.match(err, pattern);
+      assert.equal(err.trim().split("\n").length, 1, err);
+      assert.equal(out, "");
+      assert.equal(fs.existsSync(path.join(dir, "sweeps.jsonl")), false, "it ran");
+    });
+  }
+
+  it("refuses a --dir under /proc with exit 2 instead of spinning (a child process, so a hang fails the test)", () => {
+    const run = spawnSync(process.execPath, ["bin/phoenix.js", "rehearse", "--dir", "/proc/phoenix-nope/run"], {
+      encoding: "utf8",
+      timeout: 60_000,
+    });
+
+    assert.equal(run.signal, null, "killed after a minute: it hung");
+    assert.equal(run.status, 2, run.stderr);
+    assert.match(run.stderr, /^phoenix: --dir \/proc\/phoenix-nope\/run: cannot create \/proc\/phoenix-nope/);
   });
 });

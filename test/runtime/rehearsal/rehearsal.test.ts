@@ -1,12 +1,20 @@
 // The local rehearsal: every scenario, driven by the real runtime at full clock speed, reaches its outcome without
-// ever going below the floor, the same seed takes the same path, and the run draws its chart.
+// ever going below the floor, reports the figures that fit it, the same seed takes the same path, and the run draws
+// its chart.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { RehearsalResult } from "../../../runtime/rehearsal/measurement";
-import { runRehearsal, RehearsalOptions } from "../../../runtime/rehearsal/rehearsal";
-import { BAD_VERSION, NEW_IMAGE, NEW_VERSION, OLD_VERSION } from "../../../runtime/rehearsal/scenarios";
+import { checkOptions, runRehearsal, RehearsalOptions } from "../../../runtime/rehearsal/rehearsal";
+import {
+  BAD_VERSION,
+  findScenario,
+  NEW_IMAGE,
+  NEW_VERSION,
+  OLD_IMAGE,
+  OLD_VERSION,
+} from "../../../runtime/rehearsal/scenarios";
 
 let tmp: string;
 
@@ -83,24 +91,16 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
     );
   });
 
-  it("bad-release: the rollout stops itself, the old version still serving with capacity intact", async () => {
+  it("bad-release (replace): one instance is lost to the release, and no sweep terminates anything after", async () => {
     const result = await rehearse("bad-release");
 
     assert.equal(result.ok, true, result.outcome);
+    assert.equal(result.strategy, "replace");
     assert.equal(result.convergedAtMinutes, undefined);
     assertFloorHeld(result);
     for (const t of result.tiers) {
       assert.equal(t.desired, 3);
-      assert.ok(t.finalVersions[OLD_VERSION] >= 2);
       assert.equal(t.finalVersions[BAD_VERSION], undefined);
-    }
-  });
-
-  it("bad-release by replace: one instance is lost to the release, and no sweep terminates anything after", async () => {
-    const result = await rehearse("bad-release", { strategy: "replace" });
-
-    assert.equal(result.ok, true, result.outcome);
-    for (const t of result.tiers) {
       assert.equal(t.terminated.release, 1);
       assert.equal(t.terminated.sweep, 0, "no sweep terminates anything in a group that never becomes stable");
       assert.deepEqual(t.finalVersions, { [OLD_VERSION]: 2 });
@@ -124,30 +124,114 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
     assert.doesNotMatch(fs.readFileSync(result.sweepLogPath, "utf8"), /a previous run/);
   });
 
-  it("image: a new base image replaces every instance, the version unchanged", async () => {
+  it("bad-release and surge-abort differ in substance: replace loses an instance per tier, surge loses none", async () => {
+    const replaced = await rehearse("bad-release");
+    const surged = await rehearse("surge-abort");
+
+    assert.deepEqual(
+      replaced.tiers.map((t) => [t.lowestInService, t.terminated.release]),
+      [
+        [2, 1],
+        [2, 1],
+      ],
+    );
+    assert.deepEqual(
+      surged.tiers.map((t) => [t.lowestInService, t.terminated.release]),
+      [
+        [3, 0],
+        [3, 0],
+      ],
+    );
+    assert.notEqual(replaced.outcome, surged.outcome);
+    assert.ok(replaced.findings.some((f) => /release handler terminated/.test(f)));
+    assert.ok(surged.findings.some((f) => /surge was aborted at \+\d\d:\d\d/.test(f)));
+    assert.ok(surged.findings.some((f) => /kept full capacity/.test(f)));
+  });
+
+  it("image: a new base image replaces every instance, the version unchanged, each image its own series", async () => {
     const result = await rehearse("image");
 
     assert.equal(result.ok, true, result.outcome);
     assertFloorHeld(result);
-    assert.ok(result.samples.some((s) => s.series === `${OLD_VERSION} on ${NEW_IMAGE}` && s.inService === 3));
+    const series = result.timeline.samples.filter((s) => s.measure === "in service" && s.tier === "web");
+    assert.ok(series.some((s) => s.series === `${OLD_VERSION} on ${NEW_IMAGE}` && s.count === 3));
+    assert.ok(series.some((s) => s.series === `${OLD_VERSION} on ${OLD_IMAGE}` && s.count === 3));
   });
 
-  for (const strategy of ["surge", "replace"] as const) {
-    it(`scale-out by ${strategy}: the web tier grows from 3 to 6 mid-rollout and still converges`, async () => {
-      const result = await rehearse("scale-out", { strategy });
+  it("scale-out by surge: the alarm comes mid-rollout, is held by the surge, and the rollout's time leaves it out", async () => {
+    const result = await rehearse("scale-out");
 
-      assert.equal(result.ok, true, result.outcome);
-      assertFloorHeld(result);
-      assert.deepEqual(result.tiers.find((t) => t.tier === "web")!.finalVersions, { [NEW_VERSION]: 6 });
-    });
-  }
+    assert.equal(result.ok, true, result.outcome);
+    assertFloorHeld(result);
+    assert.deepEqual(result.tiers.find((t) => t.tier === "web")!.finalVersions, { [NEW_VERSION]: 6 });
+    const [scale] = result.scaleOut!;
+    assert.deepEqual([scale.tier, scale.from, scale.to], ["web", 3, 6]);
+    assert.ok(scale.alarmAtMinutes < result.convergedAtMinutes!, "the alarm fires before the rollout converges");
+    assert.ok(scale.scaledAtMinutes! >= result.convergedAtMinutes!, "the surge holds the alarm until it finishes");
+    assert.ok(scale.reachedAtMinutes! > result.convergedAtMinutes!, "the scale-out's capacity comes after");
+    assert.match(result.findings.join("\n"), /at \+03:00, mid-rollout; it was held while the surge/);
+  });
 
-  it("age: every instance past maxInstanceAgeHours is recycled within the floor", async () => {
+  it("scale-out by replace: the alarm acts at once, mid-rollout, and every tier converges at its new size", async () => {
+    const result = await rehearse("scale-out", { strategy: "replace" });
+
+    assert.equal(result.ok, true, result.outcome);
+    assertFloorHeld(result);
+    const [scale] = result.scaleOut!;
+    assert.equal(scale.scaledAtMinutes, scale.alarmAtMinutes);
+    assert.ok(scale.alarmAtMinutes < result.convergedAtMinutes!);
+    assert.deepEqual(result.tiers.find((t) => t.tier === "web")!.finalVersions, { [NEW_VERSION]: 6 });
+  });
+
+  it("age: every instance past maxInstanceAgeHours is recycled within the floor, oldest first, and says how late", async () => {
     const result = await rehearse("age");
 
     assert.equal(result.ok, true, result.outcome);
     assertFloorHeld(result);
     for (const t of result.tiers) assert.equal(t.terminated.sweep, 3);
+    const ageing = result.ageing!;
+    assert.deepEqual([ageing.limitMinutes, ageing.starting, ageing.recycled, ageing.oldestFirst], [60, 6, 6, true]);
+    // Found by a sweep within one 5-minute schedule, then replaced after one boot (6 min ±10%) plus health checks.
+    for (const late of ageing.pastLimitMinutes) assert.ok(late > 0 && late < 5 + 6.6 + 2, `${late} min past`);
+    assert.ok(ageing.oldestServedMinutes > 60);
+  });
+
+  it("shares one sweep among the events that reach the Lambda together, so a large fleet costs few sweeps", async () => {
+    const result = await rehearse("large");
+
+    assert.equal(result.ok, true, result.outcome);
+    // Two tiers of 30 surge together: 60 launches and 60 terminations, each reported, in a handful of instants.
+    assert.equal(result.events, 120);
+    assert.ok(result.sweeps < result.events / 4, `${result.sweeps} sweeps for ${result.events} events`);
+  });
+
+  it("refuses a floor above the instances per tier before creating anything", async () => {
+    const dir = workDir("refused-floor");
+
+    await assert.rejects(runRehearsal({ scenario: "original", floor: 5, workDir: dir }), (err: Error) => {
+      assert.equal(err.name, "UsageError");
+      assert.match(err.message, /--floor 5 is more than the 3 instances per tier: no instance could ever be replaced/);
+      return true;
+    });
+    assert.equal(fs.existsSync(dir), false);
+  });
+
+  for (const [what, options, pattern] of [
+    ["--strategy surge", { strategy: "surge" }, /--mode original .* but --strategy surge/],
+    ["a surge scenario", { scenario: "surge-abort" }, /--mode original .* but the surge-abort scenario surges/],
+  ] as const) {
+    it(`refuses --mode original with ${what}, which the original system never did`, async () => {
+      await assert.rejects(
+        runRehearsal({ scenario: "original", mode: "original", workDir: workDir("refused-mode"), ...options }),
+        pattern,
+      );
+    });
+  }
+
+  it("lets --mode original replace a surge scenario when --strategy replace says so", () => {
+    assert.doesNotThrow(() =>
+      checkOptions(findScenario("surge")!, { scenario: "surge", mode: "original", strategy: "replace", workDir: "" }),
+    );
   });
 
   it("a larger fleet (6 per tier) replaced in place converges with a floor of half its capacity, never below it", async () => {
@@ -208,14 +292,14 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
     assert.equal(again.convergedAtMinutes, original.convergedAtMinutes);
   });
 
-  it("draws an SVG chart holding each tier and version series", () => {
+  it("draws a well-formed SVG chart holding each tier and version series", () => {
     const svg = fs.readFileSync(chartPath, "utf8");
 
     assert.equal(original.chartPath, chartPath);
     assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
     assert.match(svg, /<\/svg>\s*$/);
     assert.equal(unbalancedTag(svg), undefined);
-    assert.equal(svg.match(/aria-label="floor: 1"/g)?.length, 2, "one floor rule per tier");
+    assert.equal(svg.match(/>floor 1<\/text>/g)?.length, 2, "one floor per tier");
     for (const label of ["web", "api", OLD_VERSION, NEW_VERSION]) assert.ok(svg.includes(`>${label}</text>`), label);
   });
 });

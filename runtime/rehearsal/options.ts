@@ -1,0 +1,101 @@
+// What a rehearsal is asked to do (the scenario, the fleet, the policy, the triggers, where to write), what it tells an
+// observer as it goes, and the checks that refuse, before anything runs, options that contradict themselves or could
+// never do anything.
+import { UsageError } from "../core/errors";
+import { Policy, Strategy } from "../core/types";
+import { FleetTiming } from "./instance-lifecycle";
+import type { LocalFleet } from "./local-fleet";
+import { Scenario } from "./scenarios";
+import type { TriggerMode } from "./triggers";
+
+/** What to rehearse and how: the scenario, the fleet, the policy, the triggers and where to write. */
+export interface RehearsalOptions {
+  scenario: string;
+  /** Instances per tier, 1 to MAX_INSTANCES_PER_TIER. @default the scenario's */
+  instances?: number;
+  /** Minutes from launch until an instance's app answers. @default 6 */
+  bootMinutes?: number;
+  /** The policy's minHealthy. @default 1 */
+  floor?: number;
+  /** The policy's minHealthyPercent. @default 0 */
+  floorPercent?: number;
+  maxPerSweep?: number;
+  /** The policy's strategy; `original` mode always replaces. @default the planner's default (or the group's tag) */
+  strategy?: Strategy;
+  /** @default 1 */
+  seed?: number;
+  /** @default "phoenix" */
+  mode?: TriggerMode;
+  /** Minutes between scheduled sweeps. @default 5 */
+  scheduleMinutes?: number;
+  /** `phoenix` mode: delayed follow-up sweeps through the (simulated) SQS delay queue, as deployed. @default true */
+  followUps?: boolean;
+  /** Seconds from a sweep to the follow-up it schedules (PHOENIX_FOLLOW_UP_DELAY_SECONDS). @default 15 */
+  followUpSeconds?: number;
+  /** Simulated seconds per wall-clock second; Infinity runs as fast as the machine allows. @default Infinity */
+  speed?: number;
+  /** Directory for the release store, the builds, the sweep and metric logs; a previous run's files are replaced. */
+  workDir: string;
+  /** Where to write the SVG chart; none when undefined. */
+  chartPath?: string;
+  /** Overrides of the fleet's timing. */
+  timing?: Partial<FleetTiming>;
+  /** Sees the run as it happens (the terminal view). */
+  observer?: RehearsalObserver;
+}
+
+/** How a run reports as it goes; every method is optional. Times are simulated ms since minute zero. */
+export interface RehearsalObserver {
+  start?(info: RunInfo): void;
+  /** One line of the run's log: a decision, an action, a termination. */
+  log?(atMs: number, source: string, line: string): void;
+  /** The fleet after something happened on it. */
+  fleet?(atMs: number, fleet: LocalFleet): void;
+}
+
+/** What a run is about to do, for its header. */
+export interface RunInfo {
+  scenario: Scenario;
+  mode: TriggerMode;
+  policy: Policy;
+  timing: FleetTiming;
+  instances: number;
+  tiers: string[];
+  seed: number;
+  /** Whether sweeps schedule delayed follow-ups, as the deployed Lambda does. */
+  followUps: boolean;
+  /** The strategy the run uses and why: "surge (the planner's default)", "replace (--mode original)", ... */
+  strategy: string;
+}
+
+/** The most instances per tier a rehearsal runs: 2000 in all, the fleet the sweep bench measures. */
+export const MAX_INSTANCES_PER_TIER = 1000;
+
+/** Refuses, before anything runs, a combination that contradicts itself or a run that could never do anything. */
+export function checkOptions(scenario: Scenario, options: RehearsalOptions): void {
+  const instances = options.instances ?? scenario.instances;
+  if (!Number.isInteger(instances) || instances < 1 || instances > MAX_INSTANCES_PER_TIER) {
+    throw new UsageError(
+      `--instances must be a whole number from 1 to ${MAX_INSTANCES_PER_TIER} (got ${instances}); ` +
+        `${2 * MAX_INSTANCES_PER_TIER} instances in all is the largest fleet the rehearsal runs`,
+    );
+  }
+  if (options.mode === "original" && options.strategy === "surge") {
+    throw new UsageError(
+      "--mode original rehearses the original system, which only replaced in place, but --strategy surge asks for " +
+        "phoenix's surge; drop one of them",
+    );
+  }
+  if (options.mode === "original" && options.strategy === undefined && scenario.policy?.strategy === "surge") {
+    throw new UsageError(
+      `--mode original rehearses the original system, which only replaced in place, but the ${scenario.name} ` +
+        "scenario surges; drop --mode original, or add --strategy replace to replace in place",
+    );
+  }
+  if (options.floor !== undefined && options.floor > instances) {
+    throw new UsageError(
+      `--floor ${options.floor} is more than the ${instances} instances per tier: no instance could ever be ` +
+        `replaced; give --floor ${instances} or less, or --instances ${options.floor} or more`,
+    );
+  }
+}

@@ -1,0 +1,149 @@
+// The rehearsal's chart, read as a picture would be: the failed version's instances and their terminations, desired
+// capacity and the total in service, the run's labelled moments, a legend that tells every series apart, a floor that
+// hides nothing, and a time axis named after what each scenario does at minute zero.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { laneLabels } from "../../../runtime/rehearsal/chart";
+import { RehearsalResult } from "../../../runtime/rehearsal/measurement";
+import { runRehearsal } from "../../../runtime/rehearsal/rehearsal";
+import { BAD_VERSION, NEW_IMAGE, OLD_IMAGE, OLD_VERSION } from "../../../runtime/rehearsal/scenarios";
+
+const SCENARIOS = ["original", "bad-release", "surge-abort", "scale-out", "age", "image", "rollback"];
+
+describe("the rehearsal's chart", () => {
+  let tmp: string;
+  const runs = new Map<string, { result: RehearsalResult; svg: string }>();
+
+  before(async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-chart-test-"));
+    for (const scenario of SCENARIOS) {
+      const chartPath = path.join(tmp, `${scenario}.svg`);
+      const result = await runRehearsal({ scenario, workDir: path.join(tmp, scenario), chartPath });
+      runs.set(scenario, { result, svg: fs.readFileSync(chartPath, "utf8") });
+    }
+  });
+
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  const run = (scenario: string) => runs.get(scenario)!;
+  /** The text of every text element in the SVG. */
+  const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+
+  for (const scenario of ["bad-release", "surge-abort"]) {
+    it(`${scenario}: draws the failed version's instances booting and failing, and marks each termination`, () => {
+      const { result, svg } = run(scenario);
+
+      assert.ok(
+        svg.includes(`version: ${BAD_VERSION}; line: booting or failing checks`),
+        "no line for the failed version",
+      );
+      assert.ok(texts(svg).includes(BAD_VERSION), "the failed version is not in the legend");
+      const marks = result.timeline.terminations.filter((m) => m.series === BAD_VERSION);
+      assert.ok(marks.length > 0, "no termination of the failed version marked");
+      assert.ok(
+        marks.every((m) => m.measure === "booting"),
+        "a failed instance was drawn as serving",
+      );
+      for (const m of marks) {
+        assert.ok(svg.includes(`instances: ${m.count}; series: ${BAD_VERSION}; what: terminated`), "× not drawn");
+      }
+    });
+  }
+
+  it("surge: desired capacity rises from 3 to 6 and back, and the total in service is drawn reaching 6", () => {
+    const { result, svg } = run("original");
+    const web = result.timeline.samples.filter((s) => s.tier === "web");
+
+    assert.deepEqual(
+      web.filter((s) => s.measure === "desired").map((s) => s.count),
+      [3, 6, 3],
+    );
+    assert.equal(Math.max(...web.filter((s) => s.measure === "total").map((s) => s.count)), 6);
+    assert.ok(svg.includes("line: desired capacity") && svg.includes("line: total in service"));
+    for (const legend of ["in service", "booting or failing checks", "total in service", "desired capacity"]) {
+      assert.ok(texts(svg).includes(legend), legend);
+    }
+  });
+
+  for (const [scenario, labels] of [
+    ["original", ["release 1.0.274", "surge 3 → 6", "surge finish", "converged"]],
+    ["bad-release", ["release 1.0.275 (broken)", "release handler terminates", "Auto Scaling replaces unhealthy"]],
+    ["surge-abort", ["release 1.0.275 (broken)", "surge 3 → 6", "surge ABORT"]],
+    ["scale-out", ["alarm: web 3 → 6 (held: surge)", "scale-out 3 → 6", "rollout converged", "6 in service"]],
+    ["age", ["surge 3 → 4 (age)", "surge finish", "converged"]],
+  ] as const) {
+    it(`${scenario}: labels the moments that matter (${labels.join(", ")})`, () => {
+      const shown = texts(run(scenario).svg).join("\n");
+
+      for (const label of labels) assert.ok(shown.includes(label), `no "${label}" in:\n${shown}`);
+    });
+  }
+
+  it("image: the legend names both series in full, old image and new", () => {
+    const legend = texts(run("image").svg);
+
+    assert.ok(legend.includes(`${OLD_VERSION} on ${OLD_IMAGE}`));
+    assert.ok(legend.includes(`${OLD_VERSION} on ${NEW_IMAGE}`));
+  });
+
+  it("shades below the floor and paints it first, so a line at the floor's height stays on top", () => {
+    const { svg } = run("bad-release");
+    const panel = svg.slice(svg.indexOf("role-scope cell"));
+
+    assert.ok(panel.indexOf("rect mark container") >= 0, "no floor shade");
+    assert.ok(panel.indexOf("rect mark container") < panel.indexOf("line mark container"));
+    assert.ok(!/aria-label="floor: 1"[^>]*aria-roledescription="rule mark"/.test(svg), "a rule drawn at the floor");
+  });
+
+  for (const [scenario, title] of [
+    ["original", "simulated minutes since the release"],
+    ["rollback", "simulated minutes since the rollback"],
+    ["image", "simulated minutes since the new base image"],
+    ["age", "simulated minutes since the start"],
+  ] as const) {
+    it(`${scenario}: names its time axis "${title}"`, () => {
+      assert.ok(texts(run(scenario).svg).includes(title));
+    });
+  }
+});
+
+describe("the chart's moment labels", () => {
+  const at = (minutes: number, label: string, tier?: string) => ({ minutes, label, ...(tier && { tier }) });
+
+  it("stacks moments too close to tell apart under one rule, and keeps each tier's own", () => {
+    const labels = laneLabels([at(0, "release"), at(0.01, "surge 3 → 6", "web"), at(0.01, "x", "api")], "web", 10);
+
+    assert.deepEqual(
+      labels.map((l) => [l.label, l.minutes, l.lane, l.rule]),
+      [
+        ["release", 0, 0, true],
+        ["surge 3 → 6", 0, 1, false],
+      ],
+    );
+  });
+
+  it("puts a label whose rule would cross another label in a lane below it", () => {
+    const labels = laneLabels([at(0, "a long label that runs far to the right"), at(1, "next")], "web", 10);
+
+    assert.deepEqual(
+      labels.map((l) => l.lane),
+      [0, 1],
+    );
+    assert.ok(labels[1].top > labels[0].top);
+  });
+
+  it("keeps labels far apart in the first lane, and ends one at its rule near the right edge", () => {
+    const labels = laneLabels([at(0, "start"), at(5, "middle"), at(9.9, "the very end")], "web", 10);
+
+    assert.deepEqual(
+      labels.map((l) => [l.lane, l.align]),
+      [
+        [0, "left"],
+        [0, "left"],
+        [0, "right"],
+      ],
+    );
+  });
+});
