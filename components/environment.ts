@@ -12,7 +12,15 @@ import { LoadBalancer, LoadBalancerRoute } from "./load-balancer";
 import { Network } from "./network";
 import { PrivateBucket, ReleaseStore } from "./release-store";
 import { Rollout } from "./rollout";
-import { bootLogGroupName, environmentTags, LIMITS, rolloutServices, SERVICE_ENDPOINTS } from "../runtime/contract";
+import {
+  bootLogGroupName,
+  DEFAULT_DESIRED_VERSION_SOURCE,
+  DesiredVersionSource,
+  environmentTags,
+  LIMITS,
+  rolloutServices,
+  SERVICE_ENDPOINTS,
+} from "../runtime/contract";
 
 /** Where the release bucket's server access logs land in the log bucket, beside the load balancer's `<env>-alb/`. */
 export function releaseAccessLogPrefix(environment: string): string {
@@ -277,7 +285,7 @@ export class Environment extends pulumi.ComponentResource {
           desiredCapacity: tier.desiredCapacity,
           healthCheckGracePeriodSeconds: tier.healthCheckGracePeriodSeconds,
           strategy: tier.strategy,
-          rolloutPolicy: tierPolicy(tier),
+          rolloutPolicy: tierPolicy(tier, config.rollout.desiredVersion),
           requestsPerTarget: tier.requestsPerTarget,
           cpuTargetPercent: tier.cpuTargetPercent,
           instanceWarmupSeconds: tier.instanceWarmupSeconds,
@@ -315,7 +323,7 @@ export class Environment extends pulumi.ComponentResource {
           name: t,
           port: config.tiers[t].port,
           autoScalingGroupName: tiers[t].groupName,
-          policy: tierPolicy(config.tiers[t]),
+          policy: tierPolicy(config.tiers[t], config.rollout.desiredVersion),
         })),
         // Every tier carries its own floor; this is the fallback for a group whose tier the policy does not name.
         policy: { minHealthy: LIMITS.minHealthy.fallback, minHealthyPercent: LIMITS.minHealthyPercent.fallback },
@@ -391,12 +399,16 @@ export class Environment extends pulumi.ComponentResource {
   }
 }
 
-/** A tier's rollout policy from its config: what the Lambda runs with, and what its groups are tagged with. */
-function tierPolicy(tier: TierConfig): GroupPolicy {
+/**
+ * A tier's rollout policy from its config: what the Lambda runs with, and what its groups are tagged with. The
+ * version source is written only when it is not the default, so stacks that keep the default keep their tags.
+ */
+function tierPolicy(tier: TierConfig, desiredVersion: DesiredVersionSource): GroupPolicy {
   return {
     minHealthy: tier.minHealthy,
     minHealthyPercent: tier.minHealthyPercent,
     ...(tier.maxPerSweep !== undefined && { maxPerSweep: tier.maxPerSweep }),
     ...(tier.maxInstanceAgeHours !== undefined && { maxInstanceAgeHours: tier.maxInstanceAgeHours }),
+    ...(desiredVersion !== DEFAULT_DESIRED_VERSION_SOURCE && { desiredVersion }),
   };
 }

@@ -5,8 +5,10 @@
 import { PUBLIC_IMAGE_ALIASES } from "../ami/image-source";
 import { DEFAULT_SCHEDULE_EXPRESSION, DEFAULT_START_CONDITION, START_CONDITIONS } from "../ami/schedule";
 import {
+  DEFAULT_DESIRED_VERSION_SOURCE,
   DEFAULT_STRATEGY,
   DEFAULT_SWEEP_SCHEDULE,
+  DESIRED_VERSION_SOURCES,
   Limit,
   LimitName,
   LIMITS,
@@ -253,6 +255,16 @@ const ROLLOUT: ConfigKey[] = [
     type: "boolean",
     default: false,
     description: "Pause rollouts: the Lambda still sweeps, plans and logs, but terminates nothing.",
+  },
+  {
+    key: "desiredVersion",
+    type: "string",
+    default: DEFAULT_DESIRED_VERSION_SOURCE,
+    choices: DESIRED_VERSION_SOURCES,
+    description:
+      "Where a tier's target version comes from when no release manifest names one: manifest (nowhere: nothing is " +
+      "replaced for its version) or highest-observed (the highest version at least two instances answer, for fleets " +
+      "without a release store).",
   },
   {
     key: "rolloutStuckMinutes",

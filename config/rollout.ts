@@ -1,7 +1,7 @@
 // The rollout Lambda's keys (schedule, memory, timeout, probes, pause, alarm) read into a RolloutConfig, with the rule
 // between them: the Lambda must outlive one probe deadline plus a sweep's own work.
-import { SWEEP_OVERHEAD_SECONDS } from "../runtime/contract";
-import { Problems, RawConfig, readBoolean, readInteger, readString } from "./readers";
+import { DesiredVersionSource, SWEEP_OVERHEAD_SECONDS } from "../runtime/contract";
+import { Problems, RawConfig, readBoolean, readChoice, readInteger, readString } from "./readers";
 import { RolloutConfig } from "./types";
 
 /** The rollout Lambda's settings; problems name the key, the value and what is allowed. */
@@ -27,6 +27,7 @@ export function parseRollout(raw: RawConfig, problems: Problems): RolloutConfig 
     );
   }
   const paused = readBoolean(raw, "rolloutPaused", problems);
+  const desiredVersion = readChoice<DesiredVersionSource>(raw, "desiredVersion", problems);
   const stuckMinutes = readInteger(raw, "rolloutStuckMinutes", problems);
   const alarmEmail = readString(raw, "alarmEmail");
   if (alarmEmail !== "" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
@@ -39,6 +40,7 @@ export function parseRollout(raw: RawConfig, problems: Problems): RolloutConfig 
     probeTimeoutMs,
     probeConcurrency,
     paused,
+    desiredVersion,
     stuckMinutes,
     ...(alarmEmail !== "" ? { alarmEmail } : {}),
   };

@@ -2,7 +2,7 @@
 // the raw keys of config/keys.ts; nothing here reads or checks anything.
 import type { ImageSource } from "../ami/image-source";
 import type { StartCondition } from "../ami/schedule";
-import type { Platform, Strategy } from "../runtime/contract";
+import type { DesiredVersionSource, Platform, Strategy } from "../runtime/contract";
 
 /** The Pulumi project name: every key lives in its namespace (`phoenix:webPort`). */
 export const PROJECT = "phoenix";
@@ -72,6 +72,8 @@ export interface RolloutConfig {
   probeConcurrency: number;
   /** Plan and log only, terminate nothing. */
   paused: boolean;
+  /** Where the target version comes from without a manifest: nowhere, or the highest two instances answer. */
+  desiredVersion: DesiredVersionSource;
   /** Stale instances for this long raise the rollout-stuck alarm. */
   stuckMinutes: number;
   /** Address subscribed to the alarm topic; absent subscribes nobody. */

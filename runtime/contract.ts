@@ -19,6 +19,22 @@ export type Strategy = (typeof STRATEGIES)[number];
 /** The strategy of a tier whose config, group tag and policy name none. */
 export const DEFAULT_STRATEGY: Strategy = "surge";
 
+// ---- where the desired version comes from ------------------------------------------------------------------------
+
+/**
+ * `manifest`: only the release manifest names the version; without one nothing is replaced for its version.
+ * `highest-observed`: the manifest's, else the highest version the group's instances answer (the seed's behaviour, for
+ * fleets without a release store), trusted only when at least MIN_OBSERVED_FOR_TARGET instances answer it.
+ */
+export const DESIRED_VERSION_SOURCES = ["manifest", "highest-observed"] as const;
+export type DesiredVersionSource = (typeof DESIRED_VERSION_SOURCES)[number];
+
+/** The source of a policy, stack or flag that names none: a version no release names is never a target. */
+export const DEFAULT_DESIRED_VERSION_SOURCE: DesiredVersionSource = "manifest";
+
+/** Instances that must answer a version before `highest-observed` takes it for the target: one cannot set it. */
+export const MIN_OBSERVED_FOR_TARGET = 2;
+
 // ---- tags ----------------------------------------------------------------------------------------------------------
 
 /** Tag keys on every group (and, propagated, every instance). The CLI and the Lambda find groups by these two. */
@@ -89,6 +105,7 @@ export const POLICY_TAG_FIELDS = [
   "strategy",
   "maxSurgePercent",
   "surgeStallMinutes",
+  "desiredVersion",
 ] as const;
 
 /** A tier's policy as the `phoenix:policy` tag value: JSON of the fields set, in a stable order. */
@@ -132,6 +149,15 @@ export function releaseBucketParameterName(environment: string): string {
 export function baseImageParameterName(environment: string): string {
   return `/phoenix/${environment}/base-image`;
 }
+
+/**
+ * What an AMI id looks like: `ami-` and 8 or 17 lowercase hex digits. The base-image parameter must hold one before
+ * its state is even asked for; anything else fails closed, naming the parameter.
+ */
+export const AMI_ID_PATTERN = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
+
+/** The only image state a sweep acts on: an image still pending, failed or deregistered launches nothing. */
+export const IMAGE_AVAILABLE = "available";
 
 /** Every parameter of an environment lives under this path; roles are scoped to it. */
 export function environmentParameterPath(environment: string): string {
@@ -191,7 +217,15 @@ export const LAMBDA_ENV = {
   followUpQueueUrl: "PHOENIX_FOLLOW_UP_QUEUE_URL",
   /** Seconds from a sweep to its follow-up (LIMITS.followUpDelaySeconds). Optional. */
   followUpDelaySeconds: "PHOENIX_FOLLOW_UP_DELAY_SECONDS",
+  /**
+   * Milliseconds one invocation may spend before it starts no further AWS call (sweepDeadlineMs of the function's
+   * timeout). Optional: sweepDeadlineMs of LIMITS.rolloutTimeoutSeconds.fallback.
+   */
+  sweepDeadlineMs: "PHOENIX_SWEEP_DEADLINE_MS",
 } as const;
+
+/** The CLI's override of LIMITS.awsRequestTimeoutMs, for slow links and for tests. Optional. */
+export const AWS_TIMEOUT_ENV = "PHOENIX_AWS_TIMEOUT_MS";
 
 /** The `type` of a follow-up message's body. */
 export const FOLLOW_UP_MESSAGE_TYPE = "phoenix.follow-up";
@@ -217,6 +251,12 @@ export const SURGE_ACTIONS = [
 
 /** A surge's state in the group's tags: only SURGE_TAG_PATTERN keys. */
 export const SURGE_TAG_ACTIONS = ["autoscaling:CreateOrUpdateTags", "autoscaling:DeleteTags"];
+
+/** Verifying the desired state: the base image's state in this region (no resource-level permissions: "*"). */
+export const IMAGE_READ_ACTIONS = ["ec2:DescribeImages"];
+
+/** Verifying the desired state: the release bucket carries this environment's `phoenix:environment` tag. */
+export const STORE_TAG_READ_ACTIONS = ["s3:GetBucketTagging"];
 
 /** The follow-up queue: the handler sends and counts, the event source receives and deletes. */
 export const FOLLOW_UP_QUEUE_ACTIONS = [
@@ -327,6 +367,8 @@ export const MetricName = {
   InstancesUnknown: "InstancesUnknown",
   Terminations: "Terminations",
   GroupsSkippedUnstable: "GroupsSkippedUnstable",
+  /** Groups left alone because their desired state could not be verified (a missing artifact, a bad image, ...). */
+  GroupsUnverified: "GroupsUnverified",
   /** Surges aborted by this sweep because their new instances never became healthy: a failed release. */
   SurgeAborts: "SurgeAborts",
   /** Instances per answered version (dimension `Version`): the fleet by version during a rollout. */
@@ -394,12 +436,38 @@ export const LIMITS = {
   imageRetainCount: { min: 2, max: 1000, fallback: 6 },
   /** A base image that launched an instance within this many days is never deprecated or deleted. */
   imageInUseDays: { min: 1, max: 365, fallback: 45 },
+  /** Deadline of one attempt of one AWS API call: connect, send, and the first byte of the answer, in milliseconds. */
+  awsRequestTimeoutMs: { min: 100, max: 120_000, fallback: 5000 },
 } as const satisfies Record<string, Limit>;
 
 export type LimitName = keyof typeof LIMITS;
 
 /** Seconds a sweep may need beyond one probe deadline: paginated reads, target health, terminations. */
 export const SWEEP_OVERHEAD_SECONDS = 30;
+
+/** Deadline of the TCP connection of one AWS call, in milliseconds (at most the request timeout). */
+export const AWS_CONNECTION_TIMEOUT_MS = 3000;
+
+/** Attempts of one AWS call (the SDK's standard retry mode, stated so that the bound below holds). */
+export const AWS_MAX_ATTEMPTS = 3;
+
+/**
+ * The longest one AWS call can take with every attempt timing out: attempts × (connection + request timeout), plus
+ * one second for the SDK's backoff between attempts (100 ms × 2^attempt, jittered).
+ */
+export function awsCallBoundMs(requestTimeoutMs: number): number {
+  const connection = Math.min(AWS_CONNECTION_TIMEOUT_MS, requestTimeoutMs);
+  return AWS_MAX_ATTEMPTS * (connection + requestTimeoutMs) + 1000;
+}
+
+/**
+ * The rollout Lambda's whole-sweep deadline for a function timeout: three quarters of it. Past the deadline the sweep
+ * starts no AWS call; the last quarter is for the call in flight and the after-sweep step (metrics, follow-up), so
+ * the sweep ends with its own line instead of Lambda's "Task timed out".
+ */
+export function sweepDeadlineMs(timeoutSeconds: number): number {
+  return Math.floor(timeoutSeconds * 750);
+}
 
 /** When the terminator runs without any event. */
 export const DEFAULT_SWEEP_SCHEDULE = "rate(5 minutes)";

@@ -359,6 +359,24 @@ for (const stack of ["test", "live"]) {
       assert.equal(release.inputs.forceDestroy, stack !== "live");
     });
 
+    it("tags its release bucket with the environment (the provider's default tags), which a sweep checks first", () => {
+      const bucket = mocks.one("aws:s3/bucket:Bucket", `${stack}-releases-bucket`);
+      const provider = mocks.one(T.provider);
+
+      assert.match(bucket.provider ?? "", new RegExp(`::${stack}-aws::`));
+      assert.equal(JSON.parse(provider.inputs.defaultTags).tags["phoenix:environment"], stack);
+      // A tag of its own would override the default one: the bucket sets none with that key.
+      assert.equal(bucket.inputs.tags?.["phoenix:environment"], undefined);
+    });
+
+    it("takes the target version from the release manifest only, unless the stack says otherwise", () => {
+      const fn = mocks.one("aws:lambda/function:Function", `${stack}-rollout-fn`);
+      const policy = JSON.parse(fn.inputs.environment.variables.PHOENIX_POLICY as string);
+
+      assert.equal(policy.desiredVersion, undefined);
+      for (const tier of ["web", "api"]) assert.equal(policy.tiers[tier].desiredVersion, undefined, tier);
+    });
+
     it("publishes the release bucket's name at /phoenix/<env>/release-bucket", async () => {
       const parameter = mocks.one(T.parameter, `${stack}-releases-parameter`);
 
@@ -711,6 +729,27 @@ describe("an environment with a Windows api tier", () => {
       ingressRules(mocks).filter((r) => r.from <= 3389 && 3389 <= r.to),
       [],
     );
+  });
+});
+
+describe("a stack whose fleet has no release store (desiredVersion: highest-observed)", () => {
+  let mocks: PulumiMocks;
+
+  before(async () => {
+    mocks = await setupMocks("test", { config: { "phoenix:desiredVersion": "highest-observed" } });
+    loadProgram<Program>();
+    await settle();
+  });
+
+  it("hands the source to the Lambda and tags it on every group, so `phoenix plan` decides the same", () => {
+    const fn = mocks.one("aws:lambda/function:Function", "test-rollout-fn");
+    const policy = JSON.parse(fn.inputs.environment.variables.PHOENIX_POLICY as string);
+
+    for (const tier of ["web", "api"]) {
+      assert.equal(policy.tiers[tier].desiredVersion, "highest-observed", tier);
+      const group = mocks.one("aws:autoscaling/group:Group", `test-${tier}-asg`);
+      assert.equal(JSON.parse(tagMap(group)["phoenix:policy"].value).desiredVersion, "highest-observed");
+    }
   });
 });
 

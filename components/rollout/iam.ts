@@ -5,7 +5,9 @@ import {
   environmentParameterPath,
   FLEET_READ_ACTIONS,
   FOLLOW_UP_QUEUE_ACTIONS,
+  IMAGE_READ_ACTIONS,
   MANIFEST_KEY,
+  STORE_TAG_READ_ACTIONS,
   SURGE_ACTIONS,
   SURGE_TAG_ACTIONS,
   SURGE_TAG_PATTERN,
@@ -54,8 +56,8 @@ export function rolloutPolicyDocument(p: RolloutPolicyInput): PolicyDocument {
         Resource: `${p.bucketArn}/${MANIFEST_KEY}`,
       },
       {
-        // The release handler checks (HeadObject, which S3 authorizes as GetObject) that every artifact the manifest
-        // names exists before it terminates anything.
+        // The release handler and every sweep check (HeadObject, which S3 authorizes as GetObject) that every artifact
+        // the manifest names exists before anything is terminated.
         Sid: "CheckArtifactsExist",
         Effect: "Allow",
         Action: ["s3:GetObject"],
@@ -68,6 +70,22 @@ export function rolloutPolicyDocument(p: RolloutPolicyInput): PolicyDocument {
         Effect: "Allow",
         Action: ["s3:ListBucket"],
         Resource: p.bucketArn,
+      },
+      {
+        // Before acting on a manifest, a sweep checks that the bucket the parameter names is this environment's own
+        // (its phoenix:environment tag, from the provider's default tags): another bucket is an error, not "no release".
+        Sid: "VerifyReleaseBucketIsOwn",
+        Effect: "Allow",
+        Action: [...STORE_TAG_READ_ACTIONS],
+        Resource: p.bucketArn,
+      },
+      {
+        // ...and that the base image is available in this region. DescribeImages supports no resource-level
+        // permissions: "*" is the only resource AWS accepts for it.
+        Sid: "VerifyBaseImage",
+        Effect: "Allow",
+        Action: [...IMAGE_READ_ACTIONS],
+        Resource: "*",
       },
       {
         Sid: "ReadEnvironmentParameters",

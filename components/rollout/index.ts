@@ -8,7 +8,7 @@
 // can never act on the same stale view of the fleet at once.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { environmentTags, LAMBDA_ENV, MANIFEST_KEY } from "../../runtime/contract";
+import { environmentTags, LAMBDA_ENV, MANIFEST_KEY, sweepDeadlineMs } from "../../runtime/contract";
 import { policyForTiers } from "../../runtime/lambda/env";
 import {
   DEAD_LETTER_RETENTION_SECONDS,
@@ -114,6 +114,7 @@ export class Rollout extends pulumi.ComponentResource {
             [LAMBDA_ENV.releaseBucket]: args.releaseBucketName,
             [LAMBDA_ENV.followUpQueueUrl]: endpointQueueUrl(followUpQueue.url, args.privateEndpoints),
             [LAMBDA_ENV.followUpDelaySeconds]: String(args.followUpDelaySeconds),
+            [LAMBDA_ENV.sweepDeadlineMs]: String(sweepDeadlineMs(args.timeoutSeconds)),
             ...endpointVariables(args.privateEndpoints),
           },
         },

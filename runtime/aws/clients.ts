@@ -2,6 +2,11 @@
 // rehearsal can inject their own. Region, credentials and endpoints come from the SDK's default chains untouched:
 // `AWS_ENDPOINT_URL` (or `AWS_ENDPOINT_URL_<SERVICE>`) points every client at an emulator.
 //
+// Every call is bounded. The SDK's own handler has no connection or request timeout, so an endpoint that accepts the
+// connection and never answers would hang a sweep for ever; here each attempt has both, the request timeout throws
+// (the installed @smithy/node-http-handler only warns unless `throwOnRequestTimeout` is set), an idle socket fails
+// too, and the attempts are counted: awsCallBoundMs in the contract is the longest one call can take.
+//
 // Each client's package is required on first use, not at import: requiring all five takes about 0.8 s on Node 20
 // (client-ec2 alone about 0.35 s), and a sweep's first calls (Auto Scaling, SSM, S3) need only three of them (SQS
 // only when it schedules a follow-up). The CLI thus reaches AWS sooner, and `--help` or the rehearsal never load the
@@ -12,6 +17,7 @@ import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SSMClient } from "@aws-sdk/client-ssm";
+import { AWS_CONNECTION_TIMEOUT_MS, AWS_MAX_ATTEMPTS, LIMITS } from "../contract";
 
 export interface AwsClients {
   autoScaling: AutoScalingClient;
@@ -45,27 +51,53 @@ export const sdk = {
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
+/** How long one attempt of one call may take. @default LIMITS.awsRequestTimeoutMs.fallback */
+export interface ClientTimeouts {
+  requestTimeoutMs?: number;
+}
+
+/**
+ * The settings every client is built with: the bounded handler and the stated number of attempts, then whatever the
+ * caller overrides (a test's fake handler replaces the bounded one; its own timeouts are then the test's business).
+ */
+export function clientSettings(overrides: ClientOverrides = {}, timeouts: ClientTimeouts = {}): ClientOverrides {
+  const requestTimeout = timeouts.requestTimeoutMs ?? LIMITS.awsRequestTimeoutMs.fallback;
+  return {
+    maxAttempts: AWS_MAX_ATTEMPTS,
+    requestHandler: {
+      connectionTimeout: Math.min(AWS_CONNECTION_TIMEOUT_MS, requestTimeout),
+      requestTimeout,
+      throwOnRequestTimeout: true,
+      // An answer that starts and then stalls (a body that never ends) is bounded by the same figure.
+      socketTimeout: requestTimeout,
+    },
+    // An override left undefined keeps the bounded default rather than erasing it.
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
+  };
+}
+
 /** One client per service, each built on first access and the same object on every access after that. */
-export function createClients(overrides: ClientOverrides = {}): AwsClients {
+export function createClients(overrides: ClientOverrides = {}, timeouts: ClientTimeouts = {}): AwsClients {
+  const settings = clientSettings(overrides, timeouts);
   const built: Partial<AwsClients> = {};
   return {
     get autoScaling() {
-      return (built.autoScaling ??= new (sdk.autoScaling().AutoScalingClient)({ ...overrides }));
+      return (built.autoScaling ??= new (sdk.autoScaling().AutoScalingClient)({ ...settings }));
     },
     get ec2() {
-      return (built.ec2 ??= new (sdk.ec2().EC2Client)({ ...overrides }));
+      return (built.ec2 ??= new (sdk.ec2().EC2Client)({ ...settings }));
     },
     get elbv2() {
-      return (built.elbv2 ??= new (sdk.elbv2().ElasticLoadBalancingV2Client)({ ...overrides }));
+      return (built.elbv2 ??= new (sdk.elbv2().ElasticLoadBalancingV2Client)({ ...settings }));
     },
     get s3() {
-      return (built.s3 ??= new (sdk.s3().S3Client)({ ...overrides }));
+      return (built.s3 ??= new (sdk.s3().S3Client)({ ...settings }));
     },
     get ssm() {
-      return (built.ssm ??= new (sdk.ssm().SSMClient)({ ...overrides }));
+      return (built.ssm ??= new (sdk.ssm().SSMClient)({ ...settings }));
     },
     get sqs() {
-      return (built.sqs ??= new (sdk.sqs().SQSClient)({ ...overrides }));
+      return (built.sqs ??= new (sdk.sqs().SQSClient)({ ...settings }));
     },
   };
 }

@@ -1,5 +1,9 @@
 // How the AWS SDK's errors are told apart where its typed exceptions do not reach (Auto Scaling's ValidationError
-// covers many cases; only its message says which).
+// covers many cases; only its message says which), and how any failed read becomes one FleetReadError line.
+import { ContractError, FleetReadError } from "../core/errors";
+
+/** The operation that reads the release manifest (its AccessDenied gets a hint). */
+export const READ_MANIFEST = "read the release manifest";
 
 /** The error's name (`ValidationError`, `NoSuchKey`, ...), or its type when it is not an Error. */
 export function errorName(err: unknown): string {
@@ -17,4 +21,54 @@ export function isAlreadyGone(err: unknown): boolean {
     errorName(err) === "ValidationError" &&
     /not found|no managed instance|is not part of|not in InService or Standby/i.test(message)
   );
+}
+
+/** Runs one read, turning any failure into FleetReadError naming the operation and the cause. */
+export async function step<T>(operation: string, environment: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw toFleetReadError(operation, environment, err);
+  }
+}
+
+/** Any failure of a read as one FleetReadError line: what was read, for which environment ("" for none), and why. */
+export function toFleetReadError(operation: string, environment: string, err: unknown): FleetReadError {
+  if (err instanceof FleetReadError) {
+    return err;
+  }
+  const name = errorName(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (name === "CredentialsProviderError") {
+    return new FleetReadError(
+      "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run where a role is attached)",
+      { cause: err },
+    );
+  }
+  if (/region is missing/i.test(message)) {
+    return new FleetReadError("no AWS region configured: set AWS_REGION (or a region in your AWS_PROFILE)", {
+      cause: err,
+    });
+  }
+  if (err instanceof ContractError) {
+    return new FleetReadError(`cannot ${operation} of environment "${environment}": ${message}`, { cause: err });
+  }
+  const where = environment === "" ? "" : ` for environment "${environment}"`;
+  if (name === "TimeoutError") {
+    // A hung endpoint: every attempt ran into clients.ts's bounds. Reported like any other failed read.
+    return new FleetReadError(
+      `${operation} timed out${where}: AWS did not answer (${message}); nothing was terminated`,
+      {
+        cause: err,
+      },
+    );
+  }
+  // Without s3:ListBucket, S3 answers a missing key with AccessDenied: say so, since "no manifest yet" is normal.
+  const hint =
+    name === "AccessDenied" && operation === READ_MANIFEST
+      ? ` (if no release is published yet, the caller also needs s3:ListBucket on the bucket to see that)`
+      : "";
+  return new FleetReadError(`${operation} failed${where}: ${name}: ${message}${hint}; nothing was terminated`, {
+    cause: err,
+  });
 }

@@ -14,6 +14,7 @@ import { ContractError, errorText, FleetReadError } from "../core/errors";
 import { DEFAULT_PORT, MANIFEST_KEY, TAGS } from "../contract";
 import { parseManifest } from "../core/manifest";
 import {
+  DesiredStateChecks,
   FleetAdapter,
   FleetState,
   GroupState,
@@ -23,9 +24,11 @@ import {
   TargetHealthState,
   TerminationOutcome,
 } from "../core/types";
-import { errorName, isAlreadyGone } from "./errors";
+import { isAlreadyGone, READ_MANIFEST, step } from "./errors";
 import { AwsClients, sdk } from "./clients";
 import { readBaseImage, readReleaseBucket } from "./parameters";
+import { AwsDesiredStateChecks } from "./desired-state";
+import { errorName } from "./errors";
 import { AwsSurge } from "./surge";
 
 /** DescribeAutoScalingGroups returns at most 100 groups per page. */
@@ -36,7 +39,6 @@ const INSTANCE_PAGE_SIZE = 1000;
 const INSTANCE_ID_BATCH = 200;
 /** Instance states that can belong to a group; terminated instances linger in DescribeInstances for up to an hour. */
 const LIVE_INSTANCE_STATES = ["pending", "running", "shutting-down", "stopping", "stopped"];
-const READ_MANIFEST = "read the release manifest";
 /** Health reported for an instance its target group does not list: ELB's own word for "not registered". */
 export const NOT_REGISTERED: TargetHealthState = "unused";
 
@@ -54,6 +56,7 @@ export class AwsFleet implements FleetAdapter {
   private readonly terminateConcurrency: number;
   private readonly targetHealthConcurrency: number;
   readonly surge: SurgeOperations;
+  readonly checks: DesiredStateChecks;
 
   constructor(
     private readonly clients: AwsClients,
@@ -63,11 +66,12 @@ export class AwsFleet implements FleetAdapter {
     this.terminateConcurrency = Math.max(1, options.terminateConcurrency ?? 4);
     this.targetHealthConcurrency = Math.max(1, options.targetHealthConcurrency ?? 8);
     this.surge = new AwsSurge(clients);
+    this.checks = new AwsDesiredStateChecks(clients);
   }
 
   /**
    * Reads the environment completely or throws FleetReadError: a partial view must never drive a termination.
-   * The desired state (bucket parameter, manifest, base image) is read alongside the groups.
+   * The desired state (bucket parameter, manifest, base image) is read alongside the groups; `checks` verifies it.
    */
   async readFleet(environment: string): Promise<FleetState> {
     const readAt = this.now().toISOString();
@@ -75,7 +79,10 @@ export class AwsFleet implements FleetAdapter {
     return {
       environment,
       readAt,
-      ...(desired.manifest ? { desiredVersion: desired.manifest.version } : {}),
+      ...(desired.manifest
+        ? { desiredVersion: desired.manifest.version, desiredArtifacts: { ...desired.manifest.artifacts } }
+        : {}),
+      releaseStore: desired.bucket,
       ...(desired.imageId !== undefined ? { desiredImageId: desired.imageId } : {}),
       groups,
     };
@@ -101,16 +108,18 @@ export class AwsFleet implements FleetAdapter {
     });
   }
 
-  private async readDesired(environment: string): Promise<{ manifest?: ReleaseManifest; imageId?: string }> {
+  private async readDesired(
+    environment: string,
+  ): Promise<{ bucket: string; manifest?: ReleaseManifest; imageId?: string }> {
     const manifest = step(READ_MANIFEST, environment, async () => {
       const bucket = await readReleaseBucket(this.clients.ssm, environment);
-      return readCurrentManifest(this.clients.s3, bucket);
+      return { bucket, manifest: await readCurrentManifest(this.clients.s3, bucket) };
     });
     const imageId = step("read the base-image parameter", environment, () =>
       readBaseImage(this.clients.ssm, environment),
     );
     const [m, i] = await Promise.all([manifest, imageId]);
-    return { manifest: m, imageId: i };
+    return { bucket: m.bucket, manifest: m.manifest, imageId: i };
   }
 
   private async readGroups(environment: string, readAt: string): Promise<GroupState[]> {
@@ -304,44 +313,4 @@ export function parsePort(group: string, value: string | undefined): number {
 /** Lifecycle states in which Auto Scaling is still moving the instance: Pending*, Terminating*, Detaching, ... */
 function isTransitional(state: string): boolean {
   return /^(Warmed:)?(Pending|Terminating)|^Detaching$|^EnteringStandby$/.test(state);
-}
-
-/** Runs one read, turning any failure into FleetReadError naming the operation and the cause. */
-async function step<T>(operation: string, environment: string, run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (err) {
-    throw toFleetReadError(operation, environment, err);
-  }
-}
-
-function toFleetReadError(operation: string, environment: string, err: unknown): FleetReadError {
-  if (err instanceof FleetReadError) {
-    return err;
-  }
-  const name = errorName(err);
-  const message = err instanceof Error ? err.message : String(err);
-  if (name === "CredentialsProviderError") {
-    return new FleetReadError(
-      "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run where a role is attached)",
-      { cause: err },
-    );
-  }
-  if (/region is missing/i.test(message)) {
-    return new FleetReadError("no AWS region configured: set AWS_REGION (or a region in your AWS_PROFILE)", {
-      cause: err,
-    });
-  }
-  if (err instanceof ContractError) {
-    return new FleetReadError(`cannot ${operation} of environment "${environment}": ${message}`, { cause: err });
-  }
-  // Without s3:ListBucket, S3 answers a missing key with AccessDenied: say so, since "no manifest yet" is normal.
-  const hint =
-    name === "AccessDenied" && operation === READ_MANIFEST
-      ? ` (if no release is published yet, the caller also needs s3:ListBucket on the bucket to see that)`
-      : "";
-  return new FleetReadError(
-    `${operation} failed for environment "${environment}": ${name}: ${message}${hint}; nothing was terminated`,
-    { cause: err },
-  );
 }

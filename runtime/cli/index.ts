@@ -5,12 +5,14 @@ import { Command, CommanderError, Option } from "commander";
 import * as fs from "node:fs";
 import { UsageError } from "../core/errors";
 import { wholeNumber } from "./flags";
-import { decodePolicyTag, TAGS } from "../contract";
+import { DESIRED_VERSION_SOURCES, DesiredVersionSource, decodePolicyTag, TAGS } from "../contract";
+import { awsTimeouts } from "./aws-settings";
+import { EXIT, exitCodeOf, exitCodesHelp, IncompleteError, UnverifiedError } from "./exit-codes";
 import { plan as planFleet, validatePolicy } from "../core/planner";
 import { formatPlan } from "./plan-text";
 import { registerRehearseCommand } from "./rehearse-command";
 import { registerReleaseCommands } from "./release-commands";
-import { readSnapshot, sweep, SweepRecord } from "../ops/sweep";
+import { readVerifiedSnapshot, sweep, SweepRecord, SweepStatus, sweepStatus } from "../ops/sweep";
 import {
   DEFAULT_POLICY,
   FleetAdapter,
@@ -38,7 +40,7 @@ const defaultContext: CliContext = {
   fleet: async () => {
     const { createClients } = await import("../aws/clients");
     const { AwsFleet } = await import("../aws/fleet");
-    return new AwsFleet(createClients());
+    return new AwsFleet(createClients({}, awsTimeouts(process.env)));
   },
 };
 
@@ -50,6 +52,7 @@ interface PolicyFlags {
   maxInstanceAgeHours?: number;
   probeTimeoutMs?: number;
   probeConcurrency?: number;
+  desiredVersion?: DesiredVersionSource;
 }
 
 /** The policy fields the flags set; each overrides the tagged value of every tier. */
@@ -60,6 +63,7 @@ function flagOverrides(flags: PolicyFlags): Partial<GroupPolicy> {
     ...(flags.maxPerSweep !== undefined && { maxPerSweep: flags.maxPerSweep }),
     ...(flags.maxInstanceAgeHours !== undefined && { maxInstanceAgeHours: flags.maxInstanceAgeHours }),
     ...(flags.strategy !== undefined && { strategy: flags.strategy }),
+    ...(flags.desiredVersion !== undefined && { desiredVersion: flags.desiredVersion }),
   };
 }
 
@@ -82,6 +86,26 @@ export function policyFor(groups: Pick<GroupState, "name" | "tier" | "tags">[], 
   const policy: Policy = { ...DEFAULT_POLICY, ...overrides, ...(Object.keys(tiers).length > 0 && { tiers }) };
   validatePolicy(policy);
   return policy;
+}
+
+/** Parses --desired-version, or says what was given and what is allowed. */
+export function desiredVersionFlag(value: string): DesiredVersionSource {
+  const source = DESIRED_VERSION_SOURCES.find((s) => s === value);
+  if (source === undefined) {
+    throw new UsageError(`--desired-version must be ${DESIRED_VERSION_SOURCES.join(" or ")} (got '${value}')`);
+  }
+  return source;
+}
+
+/** `--desired-version`, for every command that decides what is stale. */
+function addDesiredVersionOption(command: Command): Command {
+  return command.addOption(
+    new Option(
+      `--desired-version <${DESIRED_VERSION_SOURCES.join("|")}>`,
+      "where the target version comes from without a release manifest: nowhere (manifest), or the highest version " +
+        "at least two instances answer (highest-observed) (default: each group's phoenix:policy tag, else manifest)",
+    ).argParser(desiredVersionFlag),
+  );
 }
 
 /** Parses --strategy, or says what was given and what is allowed. */
@@ -115,7 +139,7 @@ function addProbeOptions(command: Command): Command {
 }
 
 function addPolicyOptions(command: Command): Command {
-  return command
+  return addDesiredVersionOption(command)
     .addOption(
       new Option(
         "--strategy <surge|replace>",
@@ -166,6 +190,7 @@ export function planJson(plan: Plan) {
       desiredVersion: g.desiredVersion ?? null,
       versionSource: g.versionSource,
       desiredImageId: g.desiredImageId ?? null,
+      ...(g.unverified !== undefined && { unverified: g.unverified }),
       terminate: g.terminate,
       // Only when a surge starts, finishes or aborts: the desired capacity the sweep sets (the reason says which).
       ...(g.setDesired !== undefined && { setDesired: g.setDesired }),
@@ -193,6 +218,24 @@ export function readSweepRecords(text: string): SweepRecord[] {
   return records;
 }
 
+/**
+ * Ends a plan or sweep with the exit code its result deserves: 3 when a write failed or was skipped, 5 when a group
+ * was left alone unverified. The message is one line naming each problem and where.
+ */
+function failUnlessDone(status: SweepStatus): void {
+  if (status.status === "incomplete") {
+    throw new IncompleteError(
+      `${status.failures.length} of the sweep's writes failed or were skipped: ${status.failures.join("; ")}`,
+    );
+  }
+  if (status.status === "unverified") {
+    const byWhy = new Map<string, string[]>();
+    for (const u of status.unverified) byWhy.set(u.why, [...(byWhy.get(u.why) ?? []), u.group]);
+    const lines = [...byWhy].map(([why, groups]) => `${groups.join(", ")} left alone: ${why}`);
+    throw new UnverifiedError(`desired state not verified: ${lines.join("; ")}`);
+  }
+}
+
 /** Builds the program; exported so tests can drive it with an injected context. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("phoenix")
@@ -201,8 +244,9 @@ export function buildProgram(ctx: CliContext): Command {
     .showSuggestionAfterError()
     .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) });
 
-  addProbeOptions(program.command("status"))
+  addDesiredVersionOption(addProbeOptions(program.command("status")))
     .description("show every instance of an environment: state, health, version, image, age")
+    .addHelpText("after", exitCodesHelp([EXIT.ok, EXIT.failed, EXIT.usage]))
     .requiredOption("--env <env>", "environment (stack) name, e.g. live")
     .addOption(
       new Option("--max-instance-age-hours <h>", "mark instances older than this").argParser(
@@ -211,9 +255,12 @@ export function buildProgram(ctx: CliContext): Command {
     )
     .option("--json", "print the snapshot as JSON")
     .action(async (opts: PolicyFlags & { env: string; json?: boolean }) => {
-      const snapshot = await readSnapshot(await ctx.fleet(), opts.env, probeFromFlags(opts));
+      const { snapshot, policy } = await readVerifiedSnapshot(await ctx.fleet(), opts.env, {
+        policy: (read) => policyFor(read.groups, opts),
+        probe: probeFromFlags(opts),
+      });
       requireGroups(snapshot);
-      const plan = planFleet(snapshot, policyFor(snapshot.groups, opts));
+      const plan = planFleet(snapshot, policy);
       if (opts.json) {
         ctx.out(`${JSON.stringify({ snapshot, plan: planJson(plan) })}\n`);
       } else {
@@ -231,7 +278,15 @@ export function buildProgram(ctx: CliContext): Command {
       )
       .requiredOption("--env <env>", "environment (stack) name, e.g. live")
       .option("--json", "print the plan as JSON (the last JSON object on stdout)")
-      .option("--record <file>", "append the sweep's snapshot and plan as JSON lines (replay with `phoenix explain`)");
+      .option("--record <file>", "append the sweep's snapshot and plan as JSON lines (replay with `phoenix explain`)")
+      .addHelpText(
+        "after",
+        exitCodesHelp(
+          dry
+            ? [EXIT.ok, EXIT.failed, EXIT.usage, EXIT.unverified]
+            : [EXIT.ok, EXIT.failed, EXIT.usage, EXIT.incomplete, EXIT.unverified],
+        ),
+      );
     addProbeOptions(addPolicyOptions(command)).action(
       async (opts: PolicyFlags & { env: string; json?: boolean; record?: string }) => {
         const records: string[] = [];
@@ -248,9 +303,10 @@ export function buildProgram(ctx: CliContext): Command {
         for (const a of result.actions ?? []) {
           ctx.err(`${a.group}: ${a.action} ${a.status}${a.error ? ` (${a.error})` : ""}\n`);
         }
+        const status = sweepStatus(result);
         if (opts.json) {
           const executed = dry ? {} : { outcomes: result.outcomes, ...(result.actions && { actions: result.actions }) };
-          ctx.out(`${JSON.stringify({ ...planJson(result.plan), ...executed })}\n`);
+          ctx.out(`${JSON.stringify({ ...planJson(result.plan), ...executed, ...status })}\n`);
         } else if (!dry) {
           const done = result.outcomes.filter((o) => o.status === "terminated").length;
           ctx.out(`terminated ${done} instance${done === 1 ? "" : "s"}\n`);
@@ -267,6 +323,7 @@ export function buildProgram(ctx: CliContext): Command {
             ctx.out(`would set ${g.name} desired capacity to ${g.setDesired} (surge ${g.surge?.phase})\n`);
           }
         }
+        failUnlessDone(status);
       },
     );
   }
@@ -321,6 +378,6 @@ export async function main(argv: string[], ctx: CliContext = defaultContext): Pr
     }
     const message = err instanceof Error ? err.message : String(err);
     ctx.err(`phoenix: ${message}\n`);
-    return err instanceof UsageError ? 2 : 1;
+    return exitCodeOf(err);
   }
 }

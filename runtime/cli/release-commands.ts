@@ -2,6 +2,8 @@
 // `releases`. They publish through runtime/ops/releases.ts and, with --wait, follow the rollout through runtime/ops/watch.ts,
 // drawing one progress line per tier on stderr and exiting non-zero unless every tier converged.
 import { MANIFEST_KEY } from "../contract";
+import { awsTimeouts } from "./aws-settings";
+import { EXIT, exitCodesHelp, IncompleteError } from "./exit-codes";
 import { Command, Option } from "commander";
 import { UsageError } from "../core/errors";
 import { Clock, DEFAULT_FOLLOW, followRollout, FollowResult, realClock, RolloutProgress } from "../ops/watch";
@@ -22,8 +24,11 @@ export interface ReleaseCliContext {
   probe?: Partial<ProbeOptions>;
 }
 
-/** The rollout did not converge (timeout or stall); the lines above it on stderr say which instances and why. */
-export class RolloutNotConvergedError extends Error {
+/**
+ * The rollout did not converge (timeout, stall, aborted surge): the release was written, but what it decided did not
+ * complete, so the command exits 3 (incomplete). The lines above it on stderr say which instances and why.
+ */
+export class RolloutNotConvergedError extends IncompleteError {
   override name = "RolloutNotConvergedError";
   constructor(
     message: string,
@@ -46,7 +51,7 @@ async function awsStore(environment: string): Promise<ObjectStore> {
   const { createClients } = await import("../aws/clients");
   const { S3ObjectStore } = await import("../aws/s3-object-store");
   const { readReleaseBucket } = await import("../aws/parameters");
-  const clients = createClients();
+  const clients = createClients({}, awsTimeouts(process.env));
   return new S3ObjectStore(clients.s3, await readReleaseBucket(clients.ssm, environment));
 }
 
@@ -93,7 +98,8 @@ function addWaitOptions(command: Command): Command {
         .default(DEFAULT_FOLLOW.pollMs, "15s")
         .argParser(parseDuration("--poll")),
     )
-    .option("--json", "print the result as JSON (the last JSON object on stdout)");
+    .option("--json", "print the result as JSON (the last JSON object on stdout)")
+    .addHelpText("after", exitCodesHelp([EXIT.ok, EXIT.failed, EXIT.usage, EXIT.incomplete]));
 }
 
 /** Adds `release`, `rollback` and `releases` to the program. */
@@ -214,6 +220,7 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
     .description("list published versions, newest first, which one is current and when each was published")
     .requiredOption("--env <env>", "environment (stack) name, e.g. live")
     .option("--json", "print the list as JSON")
+    .addHelpText("after", exitCodesHelp([EXIT.ok, EXIT.failed, EXIT.usage]))
     .action(async (opts: { env: string; json?: boolean }) => {
       const releases = await listReleases(await openStore(opts.env));
       if (opts.json) {

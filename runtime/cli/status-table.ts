@@ -38,9 +38,13 @@ export function formatStatus(snapshot: FleetSnapshot, plan: Plan): string {
   const sections = snapshot.groups.map((group) => {
     const decided = byName.get(group.name);
     const wanted = decided?.desiredVersion
-      ? `${decided.desiredVersion} (${decided.versionSource === "manifest" ? "manifest" : "highest observed"})`
-      : "none published";
-    const image = snapshot.desiredImageId ?? "any (no base-image parameter)";
+      ? `${decided.desiredVersion} (${decided.versionSource === "manifest" ? "manifest" : "highest observed, no manifest"})`
+      : "none (no release manifest names one)";
+    const imageVerified = snapshot.verification?.image === undefined;
+    const image =
+      snapshot.desiredImageId === undefined
+        ? "any (no base-image parameter)"
+        : `${snapshot.desiredImageId}${imageVerified ? "" : " (not verified)"}`;
     const header =
       `${group.tier} — ${group.name}: desired ${group.desiredCapacity} (min ${group.minSize}, max ${group.maxSize}), ` +
       `version ${wanted}, image ${image}`;
@@ -50,7 +54,11 @@ export function formatStatus(snapshot: FleetSnapshot, plan: Plan): string {
       const ageMs = now - Date.parse(instance.launchTime);
       const pastLimit = decision?.reasons.includes("age") ?? false;
       const imageMark =
-        snapshot.desiredImageId === undefined ? "" : decision?.reasons.includes("image") ? " (drift)" : " (current)";
+        snapshot.desiredImageId === undefined || !imageVerified
+          ? ""
+          : decision?.reasons.includes("image")
+            ? " (drift)"
+            : " (current)";
       rows.push([
         instance.id,
         instance.lifecycleState,

@@ -48,6 +48,8 @@ export interface TierCounts {
   unknown: number;
   terminations: number;
   skippedUnstable: number;
+  /** Groups left alone because their desired state is not verified. */
+  unverified: number;
   surgeAborts: number;
   byVersion: Record<string, number>;
 }
@@ -73,6 +75,7 @@ export function countByTier(
         unknown: 0,
         terminations: 0,
         skippedUnstable: 0,
+        unverified: 0,
         surgeAborts: 0,
         byVersion: {},
       };
@@ -83,6 +86,7 @@ export function countByTier(
   for (const group of plan.groups) {
     const counts = tierCounts(group.tier);
     if (!group.stable) counts.skippedUnstable += 1;
+    if (group.unverified !== undefined) counts.unverified += 1;
     const tagged = actions.some((a) => a.group === group.name && a.action === "set-tags" && a.status === "done");
     if (group.surge?.phase === "abort" && tagged) counts.surgeAborts += 1;
     for (const instance of group.instances) {
@@ -103,7 +107,7 @@ export function countByTier(
 }
 
 /**
- * The EMF documents for one sweep: per tier the instance states, terminations and unstable groups; per tier and
+ * The EMF documents for one sweep: per tier the instance states, terminations, unstable and unverified groups; per tier and
  * version the instance count; per environment the sweep's duration.
  */
 export function sweepMetrics(input: {
@@ -125,6 +129,7 @@ export function sweepMetrics(input: {
         { name: MetricName.InstancesUnknown, unit: "Count", value: c.unknown },
         { name: MetricName.Terminations, unit: "Count", value: c.terminations },
         { name: MetricName.GroupsSkippedUnstable, unit: "Count", value: c.skippedUnstable },
+        { name: MetricName.GroupsUnverified, unit: "Count", value: c.unverified },
         { name: MetricName.SurgeAborts, unit: "Count", value: c.surgeAborts },
       ]),
     );

@@ -1,7 +1,7 @@
 // The runtime's shared vocabulary: what a fleet looks like (snapshot), what the operator allows (policy),
 // and what a sweep decides (plan). Plain data only, JSON-serializable, so that any sweep can be logged and
 // replayed by `phoenix explain`.
-import { LIMITS, Strategy } from "../contract";
+import { DesiredVersionSource, LIMITS, Strategy } from "../contract";
 
 /** The answer an instance gave (or did not give) to `GET /version`. */
 export type ProbeResult = { ok: true; version: string } | { ok: false; error: string };
@@ -57,9 +57,49 @@ export interface FleetState<G extends GroupState<InstanceState> = GroupState> {
   readAt: string;
   /** The release manifest's version; absent when no manifest is published. */
   desiredVersion?: string;
+  /** The manifest's object key of each tier's artifact; present whenever desiredVersion came from a manifest. */
+  desiredArtifacts?: Record<string, string>;
+  /** The release store the manifest was read from (the bucket's name; the rehearsal's directory): checked and named. */
+  releaseStore?: string;
   /** The base-image parameter's AMI id; absent when the parameter does not exist. */
   desiredImageId?: string;
+  /** Versions published in the release store, when a sweep needed them (highest-observed without a manifest). */
+  publishedVersions?: string[];
+  /**
+   * What the verification step found about the desired state before planning (runtime/ops/verify.ts). Absent only
+   * in snapshots logged before verification existed; the planner then decides as it did then.
+   */
+  verification?: Verification;
   groups: G[];
+}
+
+/**
+ * Why parts of the desired state cannot be acted on. Each entry is one line naming what is wrong and where; an
+ * absent entry is verified. A tier with any problem (its own, the store's or the image's) is left alone.
+ */
+export interface Verification {
+  /** The release store is not this environment's (its bucket lacks the environment's tag): every tier. */
+  store?: string;
+  /** The base image is not an AMI id, or not available in this region: every tier. */
+  image?: string;
+  /** Per tier: the manifest names no artifact for it, or the artifact it names does not exist. */
+  tiers?: Record<string, string>;
+}
+
+/**
+ * What verifying the desired state asks of the world, answered by the AWS adapter from S3 and EC2, by the rehearsal
+ * from its disk store, and by tests from memory. A question that cannot be answered (access denied, a timeout)
+ * throws: the sweep then stops like any failed read, acting on nothing.
+ */
+export interface DesiredStateChecks {
+  /** Why the release store is not this environment's own, or undefined when it is. */
+  storeProblem(environment: string, store: string): Promise<string | undefined>;
+  /** True when the object exists in the release store (`store` as the fleet read it: FleetState.releaseStore). */
+  artifactExists(store: string, key: string): Promise<boolean>;
+  /** The image's state in this region (`available`, `pending`, `failed`, ...), or undefined when there is none. */
+  imageState(imageId: string): Promise<string | undefined>;
+  /** Versions published in the release store (`releases/<version>/release.json`), in any order. */
+  publishedVersions(store: string): Promise<string[]>;
 }
 
 export type FleetSnapshot = FleetState<GroupSnapshot>;
@@ -97,6 +137,8 @@ export interface GroupPolicy {
   maxSurgePercent?: number;
   /** A surge whose new instances are not all healthy this long after it started is aborted. @default 20 */
   surgeStallMinutes?: number;
+  /** Where the desired version comes from when no manifest names one. @default "manifest" (nowhere) */
+  desiredVersion?: DesiredVersionSource;
 }
 
 export interface Policy extends GroupPolicy {
@@ -170,6 +212,8 @@ export interface GroupPlan {
   decrement?: boolean;
   /** Desired capacity to set: raised at a surge's start, back to the baseline at its finish or abort. */
   setDesired?: number;
+  /** Why the group's desired state is not verified: the group is left alone (set only then). */
+  unverified?: string;
   /** Group tags to write and to delete (the surge's state lives in tags, so a later sweep can pick it up). */
   tags?: { set?: Record<string, string>; remove?: string[] };
   /** Scaling processes to suspend (surge start) and to resume (surge finish or abort). */
@@ -187,7 +231,8 @@ export interface Plan {
 export interface TerminationOutcome {
   group: string;
   instanceId: string;
-  status: "terminated" | "already-gone" | "failed";
+  /** `skipped`: never attempted (the sweep's deadline had passed). */
+  status: "terminated" | "already-gone" | "failed" | "skipped";
   error?: string;
 }
 
@@ -223,6 +268,8 @@ export interface FleetAdapter {
   terminate(requests: { group: string; instanceId: string }[]): Promise<TerminationOutcome[]>;
   /** Present when the fleet can surge; without it a sweep replaces in place and leaves surge actions undone. */
   surge?: SurgeOperations;
+  /** How this fleet's desired state is verified; without it nothing a manifest or image names counts as verified. */
+  checks?: DesiredStateChecks;
 }
 
 /** `releases/current.json`: the only pointer to what the fleet must run. */

@@ -31,7 +31,13 @@ export interface AfterSweepDeps {
  */
 export async function afterSweep(
   deps: AfterSweepDeps,
-  context: { environment: string; dryRun: boolean; followUpDelaySeconds: number },
+  context: {
+    environment: string;
+    dryRun: boolean;
+    followUpDelaySeconds: number;
+    /** Past it no follow-up is sent: the call could outlive the function (the schedule still sweeps). */
+    deadline?: { atMs: number };
+  },
   sweep: SweepOutcome,
 ): Promise<number | undefined> {
   const finished = deps.now();
@@ -49,6 +55,10 @@ export async function afterSweep(
   try {
     const decision = decideFollowUp(sweep.plan, sweep.snapshot, context.followUpDelaySeconds);
     if (!decision.schedule) return undefined;
+    if (context.deadline !== undefined && deps.now() >= context.deadline.atMs) {
+      deps.log(JSON.stringify({ type: "followUp", status: "skipped", reason: "the sweep's deadline had passed" }));
+      return undefined;
+    }
     const outcome = await deps.followUp.schedule(decision.delaySeconds);
     deps.log(
       JSON.stringify({

@@ -1,6 +1,6 @@
 // The rollout Lambda's environment, read in one place: every variable the stack sets (runtime/contract LAMBDA_ENV),
 // validated against the contract's LIMITS. A missing or malformed variable fails at start, naming it.
-import { LAMBDA_ENV, LIMITS, LimitName } from "../contract";
+import { LAMBDA_ENV, LIMITS, LimitName, sweepDeadlineMs } from "../contract";
 import { UsageError } from "../core/errors";
 import { validatePolicy } from "../core/planner";
 import type { GroupPolicy, Policy, ProbeOptions } from "../core/types";
@@ -17,6 +17,8 @@ export interface HandlerConfig {
   releaseBucket?: string;
   /** The follow-up delay queue; absent, no follow-ups are scheduled (the schedule still sweeps). */
   followUpQueueUrl?: string;
+  /** Milliseconds from an invocation's start past which it starts no AWS call. */
+  sweepDeadlineMs: number;
 }
 
 function optional(env: NodeJS.ProcessEnv, name: string): string | undefined {
@@ -84,6 +86,15 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
   }
   const releaseBucket = optional(env, LAMBDA_ENV.releaseBucket);
   const followUpQueueUrl = optional(env, LAMBDA_ENV.followUpQueueUrl);
+  const deadlineText = optional(env, LAMBDA_ENV.sweepDeadlineMs);
+  const deadlineMax = sweepDeadlineMs(LIMITS.rolloutTimeoutSeconds.max);
+  const deadline =
+    deadlineText === undefined ? sweepDeadlineMs(LIMITS.rolloutTimeoutSeconds.fallback) : Number(deadlineText);
+  if (deadlineText !== undefined && (!/^\d+$/.test(deadlineText) || deadline < 1 || deadline > deadlineMax)) {
+    throw new UsageError(
+      `${LAMBDA_ENV.sweepDeadlineMs} is "${deadlineText}"; it must be a whole number of milliseconds from 1 to ${deadlineMax}`,
+    );
+  }
   return {
     environment,
     policy,
@@ -97,6 +108,7 @@ export function readHandlerConfig(env: NodeJS.ProcessEnv): HandlerConfig {
     followUpDelaySeconds: wholeNumber(env, LAMBDA_ENV.followUpDelaySeconds, "followUpDelaySeconds"),
     ...(releaseBucket !== undefined && { releaseBucket }),
     ...(followUpQueueUrl !== undefined && { followUpQueueUrl }),
+    sweepDeadlineMs: deadline,
   };
 }
 

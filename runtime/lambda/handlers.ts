@@ -13,7 +13,8 @@ import type { FollowUpScheduler } from "../core/follow-up";
 import type { FleetAdapter, ObjectStore } from "../core/types";
 import { handleReleaseEvent } from "../ops/release-event";
 import type { ReleaseHandlerResult, S3NotificationEvent } from "../ops/release-event";
-import { sweep } from "../ops/sweep";
+import { Deadline, sweep, sweepStatus } from "../ops/sweep";
+import { DesiredStateVerifier } from "../ops/verify";
 import { afterSweep } from "./after-sweep";
 import { HandlerConfig, readHandlerConfig, required } from "./env";
 import { isS3Event, nativeError, triggerOf } from "./events";
@@ -34,6 +35,11 @@ export interface HandlerDeps {
   now: () => number;
   /** Where follow-up sweeps are scheduled. @default an SQS delay queue when PHOENIX_FOLLOW_UP_QUEUE_URL is set, else none */
   followUp?: FollowUpScheduler;
+  /**
+   * Verifies each sweep's desired state; built once per execution environment, so an artifact, an image and the
+   * store are checked once per version and id, not once per invocation. @default one over the fleet's checks
+   */
+  verifier?: DesiredStateVerifier;
 }
 
 function stdoutLine(line: string): void {
@@ -61,6 +67,16 @@ function resolveDeps(overrides: Partial<HandlerDeps>, config: HandlerConfig): Ha
     metrics: overrides.metrics ?? stdoutLine,
     now,
     ...(followUp !== undefined && { followUp }),
+    verifier: overrides.verifier ?? new DesiredStateVerifier(fleet.checks),
+  };
+}
+
+/** The invocation's whole-sweep deadline: no AWS call starts after it, inside the function's timeout. */
+function deadlineOf(config: HandlerConfig, deps: HandlerDeps, startedMs: number): Deadline {
+  return {
+    atMs: startedMs + config.sweepDeadlineMs,
+    now: deps.now,
+    describe: `${config.sweepDeadlineMs / 1000} s after the invocation started, inside the function's timeout`,
   };
 }
 
@@ -83,9 +99,14 @@ export interface SweepSummary {
   /** The EventBridge detail-type that triggered it (`Scheduled Event`, `EC2 Instance Launch Successful`, ...). */
   trigger: string;
   terminated: string[];
+  /** Instances whose termination failed or was never attempted (the deadline had passed). */
   failed: string[];
   /** Groups left alone because they were not stable. */
   skipped: string[];
+  /** Groups left alone because their desired state is not verified (the sweep's log says why, one line each). */
+  unverified: string[];
+  /** `ok`: everything decided was done; `incomplete`: a write failed or was skipped; `unverified`: see above. */
+  status: "ok" | "incomplete" | "unverified";
   /** Seconds until the follow-up sweep this one scheduled (or found already pending); absent when none. */
   followUpSeconds?: number;
 }
@@ -97,18 +118,24 @@ export type RolloutHandler = (event?: unknown) => Promise<SweepSummary | Release
 function sweepHandler(config: HandlerConfig, deps: HandlerDeps): SweepHandler {
   return async (event?: unknown) => {
     const startedMs = deps.now();
+    const deadline = deadlineOf(config, deps, startedMs);
     const result = await sweep(
-      { fleet: deps.fleet, probe: config.probe, log: deps.log },
+      { fleet: deps.fleet, probe: config.probe, log: deps.log, verifier: deps.verifier, deadline },
       { environment: config.environment, policy: config.policy, dryRun: config.dryRun },
     );
-    const followUpSeconds = await afterSweep(deps, config, { ...result, startedMs });
+    const status = sweepStatus(result);
+    if (status.status !== "ok") deps.log(JSON.stringify({ type: "sweep.status", ...status }));
+    const followUpSeconds = await afterSweep(deps, { ...config, deadline }, { ...result, startedMs });
+    const gone = (o: { status: string }) => o.status === "terminated" || o.status === "already-gone";
     return {
       environment: config.environment,
       dryRun: config.dryRun,
       trigger: triggerOf(event),
-      terminated: result.outcomes.filter((o) => o.status !== "failed").map((o) => o.instanceId),
-      failed: result.outcomes.filter((o) => o.status === "failed").map((o) => o.instanceId),
+      terminated: result.outcomes.filter(gone).map((o) => o.instanceId),
+      failed: result.outcomes.filter((o) => !gone(o)).map((o) => o.instanceId),
       skipped: result.plan.groups.filter((g) => !g.stable).map((g) => g.name),
+      unverified: status.unverified.map((u) => u.group),
+      status: status.status,
       ...(followUpSeconds !== undefined && { followUpSeconds }),
     };
   };
@@ -122,6 +149,7 @@ function releaseHandler(config: HandlerConfig, bucket: string, deps: HandlerDeps
       return { acted: [], ignored };
     }
     const startedMs = deps.now();
+    const deadline = deadlineOf(config, deps, startedMs);
     const { snapshot, ...result } = await handleReleaseEvent(event as S3NotificationEvent, {
       fleet: deps.fleet,
       store: deps.store,
@@ -130,16 +158,22 @@ function releaseHandler(config: HandlerConfig, bucket: string, deps: HandlerDeps
       probe: config.probe,
       log: deps.log,
       bucket,
+      verifier: deps.verifier,
+      deadline,
     });
     // After a surge starts (or a replacement is terminated), the group waits on boots a follow-up sees finish.
     if (snapshot !== undefined && result.plan !== undefined) {
-      await afterSweep(deps, config, {
-        snapshot,
-        plan: result.plan,
-        outcomes: result.outcomes ?? [],
-        actions: result.actions,
-        startedMs,
-      });
+      await afterSweep(
+        deps,
+        { ...config, deadline },
+        {
+          snapshot,
+          plan: result.plan,
+          outcomes: result.outcomes ?? [],
+          actions: result.actions,
+          startedMs,
+        },
+      );
     }
     return result;
   };

@@ -7,7 +7,8 @@ import { ContractError } from "../core/errors";
 import { MANIFEST_KEY } from "../contract";
 import { parseManifest } from "../core/manifest";
 import { plan as planFleet } from "../core/planner";
-import { executePlan, readSnapshot, SweepRecord, withoutSurge } from "./sweep";
+import { beforeDeadline, Deadline, executePlan, readSnapshot, SweepRecord, withoutSurge } from "./sweep";
+import { DesiredStateVerifier } from "./verify";
 import {
   FleetAdapter,
   FleetSnapshot,
@@ -39,6 +40,10 @@ export interface ReleaseHandlerDeps {
   log: (line: string) => void;
   /** When set, events from any other bucket are ignored. */
   bucket?: string;
+  /** Verifies the desired state before planning. @default one over fleet.checks */
+  verifier?: DesiredStateVerifier;
+  /** Past this no AWS call is started (see SweepDeps.deadline). @default none */
+  deadline?: Deadline;
 }
 
 export interface ReleaseHandlerResult {
@@ -92,11 +97,22 @@ export async function handleReleaseEvent(
   }
   record({ type: "release.manifest", manifest });
 
-  const snapshot = {
-    ...(await readSnapshot(deps.fleet, deps.environment, deps.probe)),
-    desiredVersion: manifest.version,
-  };
   const policy = oneAtATime(deps.fleet.surge === undefined ? withoutSurge(deps.policy) : deps.policy);
+  const verifier = deps.verifier ?? new DesiredStateVerifier(deps.fleet.checks);
+  const snapshot = await beforeDeadline(deps.deadline, "reading and verifying the fleet", async () => {
+    // The event's manifest, not whatever the fleet read raced to: this handler acts on the release it was told of.
+    const read = {
+      ...(await readSnapshot(deps.fleet, deps.environment, deps.probe)),
+      desiredVersion: manifest.version,
+      desiredArtifacts: { ...manifest.artifacts },
+    };
+    // readValidManifest has just seen every artifact in the event's bucket: when the fleet's parameter names the same
+    // bucket, the verifier need not ask again.
+    if (deps.bucket !== undefined && read.releaseStore === deps.bucket) {
+      verifier.artifactsExist(deps.bucket, Object.values(manifest.artifacts));
+    }
+    return verifier.verify(read, policy);
+  });
   record({ type: "sweep.snapshot", snapshot, policy });
   const plan = planFleet(snapshot, policy);
   record({ type: "sweep.plan", plan });
@@ -121,7 +137,7 @@ export async function handleReleaseEvent(
   if (toExecute.length === 0) {
     return { acted, ...surgeFields, version: manifest.version, skipped, outcomes: [], plan, snapshot };
   }
-  const { outcomes, actions } = await executePlan(deps.fleet, toExecute);
+  const { outcomes, actions } = await executePlan(deps.fleet, toExecute, deps.deadline);
   if (outcomes.length > 0) record({ type: "sweep.terminated", outcomes });
   if (actions.length > 0) record({ type: "sweep.actions", actions });
   return {
@@ -184,6 +200,7 @@ function oneAtATime(policy: Policy): Policy {
  * first): from then on the terminator carries on, never a second release-triggered termination.
  */
 function whySkip(g: Plan["groups"][number], manifest: ReleaseManifest): string | undefined {
+  if (g.unverified !== undefined) return g.reason;
   if (!(g.tier in manifest.artifacts)) {
     return `the manifest has no artifact for tier ${g.tier}; a replacement could not install anything`;
   }

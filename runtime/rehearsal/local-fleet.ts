@@ -2,9 +2,17 @@
 // oldest first, replacing instances the load balancer finds unhealthy), a load balancer view, and the base-image
 // parameter — behind the same FleetAdapter the AWS adapter implements, so the real sweep and release handler drive it
 // unchanged. How one instance boots, passes its checks and drains is instance-lifecycle.ts.
-import { MANIFEST_KEY, TAGS } from "../contract";
+import { IMAGE_AVAILABLE, MANIFEST_KEY, RELEASES_PREFIX, releaseRecordKey, TAGS } from "../contract";
 import { parseManifest } from "../core/manifest";
-import { FleetAdapter, FleetState, GroupState, InstanceState, ObjectStore, TerminationOutcome } from "../core/types";
+import {
+  DesiredStateChecks,
+  FleetAdapter,
+  FleetState,
+  GroupState,
+  InstanceState,
+  ObjectStore,
+  TerminationOutcome,
+} from "../core/types";
 import { Prng, SimClock } from "./clock";
 import {
   FleetEvent,
@@ -40,6 +48,8 @@ export interface LocalFleetOptions {
   /** The port every app listens on (the groups' `phoenix:port` tag). */
   port: number;
   addresses?: LoopbackAddresses;
+  /** The store's name in snapshots and messages (the bucket the Lambda is told of). @default "local-releases" */
+  storeName?: string;
 }
 
 const ACCOUNT = "000000000000";
@@ -49,6 +59,10 @@ export class LocalFleet implements FleetAdapter {
   readonly environment: string;
   readonly groups: LocalGroup[] = [];
   baseImageId: string;
+  /** Images that exist here and are available: the base image and every one set with setBaseImage unless told not. */
+  private readonly images = new Set<string>();
+  /** Verifying a desired state against the disk store and the images above (the store is this fleet's own). */
+  readonly checks: DesiredStateChecks;
   private readonly listeners: ((event: FleetEvent) => void)[] = [];
   private readonly lifecycle: InstanceLifecycle;
   private closed = false;
@@ -56,6 +70,17 @@ export class LocalFleet implements FleetAdapter {
   constructor(private readonly options: LocalFleetOptions) {
     this.environment = options.environment;
     this.baseImageId = options.baseImageId;
+    this.images.add(options.baseImageId);
+    this.checks = {
+      storeProblem: () => Promise.resolve(undefined),
+      artifactExists: async (_store, key) => (await options.store.head(key)) !== undefined,
+      imageState: (id) => Promise.resolve(this.images.has(id) ? IMAGE_AVAILABLE : undefined),
+      publishedVersions: async () =>
+        (await options.store.list(RELEASES_PREFIX)).flatMap((key) => {
+          const version = key.split("/")[1] ?? "";
+          return releaseRecordKey(version) === key ? [version] : [];
+        }),
+    };
     this.lifecycle = new InstanceLifecycle({
       clock: options.clock,
       random: options.random,
@@ -134,6 +159,7 @@ export class LocalFleet implements FleetAdapter {
       readFleet: (environment: string) => this.readFleet(environment),
       terminate: (requests: { group: string; instanceId: string }[]) => this.terminateAs(causeNow(), requests),
       surge: this.surgeOperations(causeNow),
+      checks: this.checks,
     };
     return adapter;
   }
@@ -183,9 +209,13 @@ export class LocalFleet implements FleetAdapter {
     await this.reconcile(group);
   }
 
-  /** Sets the base-image parameter; instances launched from now on use it. */
-  setBaseImage(imageId: string): void {
+  /**
+   * Sets the base-image parameter; instances launched from now on use it. `available: false` writes an id no image
+   * here answers to (a typo, an image of another region) without registering it.
+   */
+  setBaseImage(imageId: string, options: { available?: boolean } = {}): void {
     this.baseImageId = imageId;
+    if (options.available !== false) this.images.add(imageId);
   }
 
   /** The load balancer's view: per tier, the instances receiving traffic (healthy targets). */
@@ -213,10 +243,15 @@ export class LocalFleet implements FleetAdapter {
     const state: FleetState = {
       environment: this.environment,
       readAt: this.options.clock.iso(),
+      releaseStore: this.options.storeName ?? "local-releases",
       desiredImageId: this.baseImageId,
       groups: this.groups.map((g) => this.describeGroup(g)),
     };
-    if (manifest !== undefined) state.desiredVersion = parseManifest(manifest.body.toString("utf8")).version;
+    if (manifest !== undefined) {
+      const parsed = parseManifest(manifest.body.toString("utf8"));
+      state.desiredVersion = parsed.version;
+      state.desiredArtifacts = { ...parsed.artifacts };
+    }
     return state;
   }
 

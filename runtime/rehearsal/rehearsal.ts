@@ -109,6 +109,7 @@ class Run {
       timing: this.timing,
       baseImageId: OLD_IMAGE,
       port: 8080,
+      storeName: BUCKET,
       addresses: new LoopbackAddresses(process.pid + this.seed * 7),
     });
     this.measurement = new Measurement({

@@ -14,6 +14,7 @@ describe("the rollout's stack config", () => {
       probeTimeoutMs: 2000,
       probeConcurrency: 64,
       paused: false,
+      desiredVersion: "manifest",
       stuckMinutes: 60,
     });
     assert.deepEqual(
@@ -55,6 +56,7 @@ describe("the rollout's stack config", () => {
     [{ apiMaxInstanceAgeHours: "9000" }, /phoenix:apiMaxInstanceAgeHours = 9000: must be from 0 to 8760/],
     [{ probeConcurrency: "0" }, /phoenix:probeConcurrency = 0: must be from 1 to 1024/],
     [{ alarmEmail: "ops" }, /phoenix:alarmEmail = "ops": must be an email address or empty/],
+    [{ desiredVersion: "newest" }, /phoenix:desiredVersion = "newest": must be one of manifest, highest-observed/],
   ] as const) {
     it(`rejects ${JSON.stringify(raw)} naming the key`, () => {
       assert.throws(() => parseConfig({ ...raw }, "scratch", "eu-west-1"), pattern);

@@ -1,7 +1,15 @@
 // fast-check arbitraries for random fleets (snapshots and policies) and small builders for hand-written fleets, so
 // every spec that reasons about plans draws from the same, realistic distribution: mostly healthy, often not.
 import fc from "fast-check";
-import { FleetSnapshot, GroupSnapshot, InstanceSnapshot, Policy, ProbeResult } from "../../runtime/core/types";
+import { DESIRED_VERSION_SOURCES } from "../../runtime/contract";
+import {
+  FleetSnapshot,
+  GroupSnapshot,
+  InstanceSnapshot,
+  Policy,
+  ProbeResult,
+  Verification,
+} from "../../runtime/core/types";
 
 /** The "now" of generated snapshots. Launch times fall up to 1200 hours before it. */
 export const READ_AT = "2026-11-26T04:00:00.000Z";
@@ -143,9 +151,42 @@ export function instanceIdsArb(n: number): fc.Arbitrary<string[]> {
   return fc.uniqueArray(id, { minLength: n, maxLength: n });
 }
 
+/** Lines a verification step might write: what is wrong with a store, an image, or one tier's artifact. */
+export const VERIFICATION_PROBLEMS = {
+  store: 'release bucket other-releases, named by /phoenix/live/release-bucket, is not environment "live"\'s',
+  image: "/phoenix/live/base-image names ami-0ddd4444, which is no image in this region",
+  tier: "the manifest names version 1.0.274, whose web artifact releases/1.0.274/web.zip does not exist",
+};
+
+/**
+ * What verifying a desired state found: absent (a snapshot logged before verification existed), all verified, or
+ * a bad store, a bad image, or some tiers' artifacts missing, in any mix.
+ */
+export function verificationArb(tiers: string[]): fc.Arbitrary<Verification | undefined> {
+  const found = fc
+    .record({
+      store: fc.option(fc.constant(VERIFICATION_PROBLEMS.store), { nil: undefined, freq: 6 }),
+      image: fc.option(fc.constant(VERIFICATION_PROBLEMS.image), { nil: undefined, freq: 5 }),
+      tiers: fc.subarray(tiers),
+    })
+    .map(({ store, image, tiers: missing }): Verification => {
+      const v: Verification = {};
+      if (store !== undefined) v.store = store;
+      if (image !== undefined) v.image = image;
+      if (missing.length > 0) v.tiers = Object.fromEntries(missing.map((t) => [t, VERIFICATION_PROBLEMS.tier]));
+      return v;
+    });
+  return fc.oneof(
+    { arbitrary: fc.constant(undefined), weight: 2 },
+    { arbitrary: fc.constant({}), weight: 3 },
+    { arbitrary: found, weight: 3 },
+  );
+}
+
 /**
  * A whole environment: 0 to `maxGroups` groups of distinct tiers, a manifest version and a base image each present
- * or absent, every instance with a unique id.
+ * or absent, a verification of any outcome (or none), sometimes the published versions, every instance with a
+ * unique id.
  */
 export function fleetSnapshotArb(
   options: { maxGroups?: number; maxInstances?: number; readAt?: string } = {},
@@ -158,9 +199,11 @@ export function fleetSnapshotArb(
         groups: fc.tuple(...tiers.map((t) => groupArb(t, { maxInstances: options.maxInstances, readAt }))),
         desiredVersion: fc.option(versionArb(), { nil: undefined, freq: 2 }),
         desiredImageId: fc.option(fc.constantFrom(...IMAGES), { nil: undefined, freq: 2 }),
+        verification: verificationArb(tiers),
+        publishedVersions: fc.option(fc.array(versionArb(), { minLength: 1, maxLength: 3 }), { nil: undefined }),
       }),
     )
-    .chain(({ groups, desiredVersion, desiredImageId }) => {
+    .chain(({ groups, desiredVersion, desiredImageId, verification, publishedVersions }) => {
       const total = groups.reduce((n, g) => n + g.instances.length, 0);
       return instanceIdsArb(total).map((ids): FleetSnapshot => {
         let next = 0;
@@ -171,6 +214,8 @@ export function fleetSnapshotArb(
         };
         if (desiredVersion !== undefined) snapshot.desiredVersion = desiredVersion;
         if (desiredImageId !== undefined) snapshot.desiredImageId = desiredImageId;
+        if (verification !== undefined) snapshot.verification = verification;
+        if (publishedVersions !== undefined) snapshot.publishedVersions = publishedVersions;
         return snapshot;
       });
     });
@@ -185,7 +230,10 @@ function groupPolicyFields() {
   };
 }
 
-/** Policies the CLI could be given: any floor, percent, per-sweep cap and age limit, and per-tier overrides. */
+/**
+ * Policies the CLI could be given: any floor, percent, per-sweep cap, age limit and version source, and per-tier
+ * overrides.
+ */
 export function policyArb(): fc.Arbitrary<Policy> {
   const { minHealthy, minHealthyPercent, maxPerSweep, maxInstanceAgeHours } = groupPolicyFields();
   return fc
@@ -194,6 +242,7 @@ export function policyArb(): fc.Arbitrary<Policy> {
       minHealthyPercent,
       maxPerSweep: fc.option(maxPerSweep, { nil: undefined }),
       maxInstanceAgeHours: fc.option(maxInstanceAgeHours, { nil: undefined }),
+      desiredVersion: fc.option(fc.constantFrom(...DESIRED_VERSION_SOURCES), { nil: undefined }),
       tiers: fc.option(
         fc.dictionary(fc.constantFrom(...TIERS), fc.record(groupPolicyFields(), { requiredKeys: [] }), {
           maxKeys: 2,
@@ -206,6 +255,7 @@ export function policyArb(): fc.Arbitrary<Policy> {
       const policy: Policy = { minHealthy: p.minHealthy, minHealthyPercent: p.minHealthyPercent };
       if (p.maxPerSweep !== undefined) policy.maxPerSweep = p.maxPerSweep;
       if (p.maxInstanceAgeHours !== undefined) policy.maxInstanceAgeHours = p.maxInstanceAgeHours;
+      if (p.desiredVersion !== undefined) policy.desiredVersion = p.desiredVersion;
       if (p.tiers !== undefined) policy.tiers = p.tiers;
       return policy;
     });

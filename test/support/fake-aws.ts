@@ -1,5 +1,6 @@
 // A stand-in AWS endpoint on loopback: just enough of SSM and SQS (JSON), S3 (REST, path-style), Auto Scaling, EC2 and
-// ELBv2 (query protocol, XML) for one sweep or one release event over a tiny fleet, surge steps and follow-ups included. Point the SDK at it with
+// ELBv2 (query protocol, XML) for one sweep or one release event over a tiny fleet, surge steps, follow-ups and the
+// desired state's verification (bucket tags, image states) included. Point the SDK at it with
 // `AWS_ENDPOINT_URL=<fake.url>` and dummy credentials; it routes each request by the service named in its SigV4
 // credential scope (it does not check signatures) and records every call, so a test can assert what a handler asked
 // AWS to do — above all, which instances it terminated.
@@ -44,6 +45,10 @@ export interface FakeAwsState {
   groups: FakeGroup[];
   /** The follow-up queue's approximate counts (GetQueueAttributes). @default none pending */
   queue?: { delayed?: number; visible?: number };
+  /** Each bucket's own tags (GetBucketTagging). @default none: the bucket has no tag set */
+  bucketTags?: Record<string, Record<string, string>>;
+  /** Images that exist here, by id, with their state (DescribeImages). @default none */
+  images?: Record<string, string>;
 }
 
 /** One request as the fake understood it. */
@@ -174,6 +179,18 @@ export class FakeAws {
     const url = new URL(req.url ?? "/", "http://fake");
     const [, bucket = "", ...rest] = url.pathname.split("/");
     const key = decodeURIComponent(rest.join("/"));
+    if (req.method === "GET" && key === "" && url.searchParams.has("tagging")) {
+      this.log.push({ service: "s3", action: "GetBucketTagging", params: { Bucket: bucket } });
+      const tags = Object.entries(this.state.bucketTags?.[bucket] ?? {});
+      const xml =
+        tags.length === 0
+          ? `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchTagSet</Code><Message>The TagSet does not exist</Message></Error>`
+          : `<?xml version="1.0" encoding="UTF-8"?><Tagging><TagSet>${tags
+              .map(([k, v]) => `<Tag><Key>${escape(k)}</Key><Value>${escape(v)}</Value></Tag>`)
+              .join("")}</TagSet></Tagging>`;
+      res.writeHead(tags.length === 0 ? 404 : 200, { "content-type": "application/xml" }).end(xml);
+      return;
+    }
     const action = req.method === "HEAD" ? "HeadObject" : req.method === "GET" ? "GetObject" : `${req.method}`;
     this.log.push({ service: "s3", action, params: { Bucket: bucket, Key: key } });
     if (action !== "GetObject" && action !== "HeadObject") return this.refuse(res, `s3 ${req.method} ${req.url}`);
@@ -239,6 +256,26 @@ export class FakeAws {
           xml(
             "http://ec2.amazonaws.com/doc/2016-11-15/",
             `<requestId>fake</requestId><reservationSet><item><reservationId>r-fake</reservationId><instancesSet>${items}</instancesSet></item></reservationSet>`,
+            false,
+          ).replace("<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata>", ""),
+        );
+      }
+      case "ec2:DescribeImages": {
+        const id = params.get("ImageId.1") ?? "";
+        const state = this.state.images?.[id];
+        if (state === undefined) {
+          res
+            .writeHead(400, { "content-type": "text/xml" })
+            .end(
+              `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>InvalidAMIID.NotFound</Code>` +
+                `<Message>The image id '[${escape(id)}]' does not exist</Message></Error></Errors><RequestID>fake</RequestID></Response>`,
+            );
+          return;
+        }
+        return send(
+          xml(
+            "http://ec2.amazonaws.com/doc/2016-11-15/",
+            `<requestId>fake</requestId><imagesSet><item><imageId>${escape(id)}</imageId><imageState>${escape(state)}</imageState></item></imagesSet>`,
             false,
           ).replace("<ResponseMetadata><RequestId>fake</RequestId></ResponseMetadata>", ""),
         );

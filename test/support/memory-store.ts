@@ -4,9 +4,10 @@
 // a FleetAdapter whose terminations behave like an Auto Scaling group's (the instance leaves, desired stays); built
 // with `{ surge: true }` it also changes desired capacity, tags and suspended processes like a group does, and
 // `failOn` makes any one of those calls fail, to stage a crash between two steps of a surge.
-// emulateS3 answers an aws-sdk-client-mock S3 stub from a MemoryObjectStore, with S3's error names and statuses, so
+// emulateS3 answers an aws-sdk-client-mock S3 stub from a MemoryObjectStore (and its bucket's tags), with S3's error names and statuses, so
 // the real S3ObjectStore can be tested end to end.
 import {
+  GetBucketTaggingCommand,
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
@@ -18,6 +19,7 @@ import { zipSync } from "fflate";
 import { createHash } from "node:crypto";
 import { ContractError, PreconditionFailedError } from "../../runtime/core/errors";
 import {
+  DesiredStateChecks,
   FleetAdapter,
   FleetState,
   GroupState,
@@ -25,7 +27,7 @@ import {
   SurgeOperations,
   TerminationOutcome,
 } from "../../runtime/core/types";
-import { MANIFEST_KEY } from "../../runtime/contract";
+import { artifactKey, MANIFEST_KEY } from "../../runtime/contract";
 
 interface StoredObject {
   body: Buffer;
@@ -40,6 +42,8 @@ export class MemoryObjectStore implements ObjectStore {
   readonly objects = new Map<string, StoredObject>();
   /** Every successful write, in order: what a test asserts "nothing was written" against. */
   readonly writes: string[] = [];
+  /** The bucket's own tags (GetBucketTagging through emulateS3); none, as a bucket nobody tagged. */
+  bucketTags: Record<string, string> = {};
   private readonly gates = new Map<string, (key: string) => Promise<void>>();
 
   /** Seeds an object as if some earlier writer had stored it (no conditions, recorded sha256). */
@@ -130,6 +134,34 @@ export class MemoryFleet implements FleetAdapter {
   /** Return an error to make that call fail before it changes anything (a crash or an AWS refusal). */
   failOn?: (call: string) => Error | undefined;
   readonly surge?: SurgeOperations;
+  /** Artifact keys that do not exist; every other key does (a test names what is missing). */
+  readonly missingArtifacts = new Set<string>();
+  /** Image states by id; an id not listed is available. */
+  readonly imageStates: Record<string, string | undefined> = {};
+  /** What the store check answers: undefined, the store is the environment's own. */
+  storeProblem?: string;
+  /** Versions the store has published (highest-observed asks). */
+  published: string[] = [];
+  /** Every verification question asked, in order: `artifact <key>`, `image <id>`, `store <name>`, `published`. */
+  readonly asked: string[] = [];
+  readonly checks: DesiredStateChecks = {
+    storeProblem: (_environment, store) => {
+      this.asked.push(`store ${store}`);
+      return Promise.resolve(this.storeProblem);
+    },
+    artifactExists: (_store, key) => {
+      this.asked.push(`artifact ${key}`);
+      return Promise.resolve(!this.missingArtifacts.has(key));
+    },
+    imageState: (id) => {
+      this.asked.push(`image ${id}`);
+      return Promise.resolve(id in this.imageStates ? this.imageStates[id] : "available");
+    },
+    publishedVersions: () => {
+      this.asked.push("published");
+      return Promise.resolve([...this.published]);
+    },
+  };
 
   constructor(
     public state: FleetState,
@@ -138,10 +170,19 @@ export class MemoryFleet implements FleetAdapter {
     if (options.surge === true) this.surge = this.surgeOperations();
   }
 
+  /**
+   * The state as read. A state with a desired version but no artifacts reads as a manifest naming each group's
+   * tier's artifact at its usual key (a real manifest always names some): tests of a missing tier set them.
+   */
   readFleet(environment: string): Promise<FleetState> {
     this.reads += 1;
     this.onRead?.(this.state, this.reads);
-    return Promise.resolve({ ...structuredClone(this.state), environment });
+    const state = { ...structuredClone(this.state), environment };
+    if (state.desiredVersion !== undefined && state.desiredArtifacts === undefined) {
+      const version = state.desiredVersion;
+      state.desiredArtifacts = Object.fromEntries(state.groups.map((g) => [g.tier, artifactKey(version, g.tier)]));
+    }
+    return Promise.resolve(state);
   }
 
   /** Like TerminateInstanceInAutoScalingGroup without decrementing: the instance goes, desired capacity stays. */
@@ -276,6 +317,11 @@ export function emulateS3(mock: AwsClientStub<S3Client>, backing: MemoryObjectSt
       ContentLength: head.size,
       ...(input.ChecksumMode === "ENABLED" && head.sha256 !== undefined && { ChecksumSHA256: head.sha256 }),
     };
+  });
+  mock.on(GetBucketTaggingCommand).callsFake(() => {
+    const tags = Object.entries(backing.bucketTags);
+    if (tags.length === 0) throw s3Error("NoSuchTagSet", 404, "The TagSet does not exist");
+    return { TagSet: tags.map(([Key, Value]) => ({ Key, Value })) };
   });
   mock.on(ListObjectsV2Command).callsFake(async (input: ListObjectsV2Command["input"]) => ({
     Contents: (await backing.list(input.Prefix ?? "")).map((Key) => ({ Key })),

@@ -46,7 +46,7 @@ export function explain(e: Explanation): string {
     return `converged: all ${count(e.group.instances.length, "instance")} run ${target || "the same version"}`;
   }
   const head = limitClause(e);
-  return `${head}. Stale: ${staleBreakdown(e.stale, e.p)}. Target: ${target}.`;
+  return `${head}. Stale: ${staleBreakdown(e.stale, e.p)}. Target: ${target || "the same version"}.`;
 }
 
 /** "2 stale: terminating i-1, i-2", or why fewer: the floor, or the per-sweep cap. */
@@ -78,8 +78,14 @@ export function staleBreakdown(stale: InstanceDecision[], p: GroupPolicy): strin
     .join(", ");
 }
 
-/** A group's one-line summary for the sweep's log: versions seen, stability, how many go. */
-export function logLine(group: GroupSnapshot, instances: InstanceSnapshot[], stable: boolean, n: number): string {
+/** A group's one-line summary for the sweep's log: versions seen, stability, verification, how many go. */
+export function logLine(
+  group: GroupSnapshot,
+  instances: InstanceSnapshot[],
+  stable: boolean,
+  n: number,
+  unverified = false,
+): string {
   const versions = instances.map(versionOf).filter((v): v is string => v !== undefined);
   versions.sort(compareVersions);
   const seen =
@@ -88,7 +94,8 @@ export function logLine(group: GroupSnapshot, instances: InstanceSnapshot[], sta
       : versions.length === 0
         ? "no version answered"
         : `lowest version ${versions[0]}, highest version ${versions[versions.length - 1]}`;
-  return `${group.name} => ${seen}${stable ? "" : ", unstable"}, ${count(n, "instance")} to terminate`;
+  const marks = `${stable ? "" : ", unstable"}${unverified ? ", unverified" : ""}`;
+  return `${group.name} => ${seen}${marks}, ${count(n, "instance")} to terminate`;
 }
 
 /** Why one instance is stale, in words: `version 1.0.266 (want 1.0.274), image drift ami-1 (want ami-2), age`. */

@@ -1,25 +1,78 @@
 // What a sweep makes of one instance: whether it counts as healthy (and if not, why), the version it answered, its
 // age at the snapshot's read time, and why it is stale against the version and image its group must run.
+import { DEFAULT_DESIRED_VERSION_SOURCE, MIN_OBSERVED_FOR_TARGET } from "../../contract";
 import { compareVersions, normalizeVersion } from "../version";
 import { FleetSnapshot, GroupPolicy, GroupSnapshot, InstanceSnapshot, StaleReason, VersionSource } from "../types";
 
 const HOUR_MS = 3_600_000;
 
-/** The version a group must run: the manifest's, else the highest any instance answered, else none. */
+/** The version a group must run, where it came from, and, when no version can be trusted, why not. */
+export interface DesiredVersion {
+  version?: string;
+  source: VersionSource;
+  /** Instances disagree on their version and nothing trustworthy decides between them: the group is left alone. */
+  untrusted?: string;
+}
+
+/**
+ * The version a group must run. The manifest's when there is one. Without one, under the `manifest` policy (the
+ * default) none; under `highest-observed` the highest version an instance answers, but only when at least
+ * MIN_OBSERVED_FOR_TARGET instances answer it and it is not above every published release: one instance cannot set
+ * the target. Either way, instances that disagree with no trusted target make the group untrusted (left alone).
+ */
 export function desiredVersionFor(
   group: Pick<GroupSnapshot, "instances">,
-  snapshot: Pick<FleetSnapshot, "desiredVersion">,
-): { version?: string; source: VersionSource } {
+  snapshot: Pick<FleetSnapshot, "desiredVersion" | "publishedVersions">,
+  p: Pick<GroupPolicy, "desiredVersion"> = {},
+): DesiredVersion {
   if (snapshot.desiredVersion !== undefined) {
     return { version: snapshot.desiredVersion, source: "manifest" };
   }
-  const observed = group.instances.map(versionOf).filter((v): v is string => v !== undefined);
-  if (observed.length === 0) return { source: "none" };
-  // Ties (equal precedence and build) fall to the larger string, so input order never picks the answer.
-  const highest = observed.reduce((a, b) => {
-    const c = compareVersions(b, a);
-    return c > 0 || (c === 0 && b > a) ? b : a;
+  const answered = group.instances.flatMap((i) => {
+    const version = versionOf(i);
+    return version === undefined ? [] : [{ id: i.id, version }];
   });
+  if (answered.length === 0) return { source: "none" };
+  // Ties (equal precedence and build) fall to the larger string, so input order never picks the answer.
+  const highest = answered
+    .map((a) => a.version)
+    .reduce((a, b) => {
+      const c = compareVersions(b, a);
+      return c > 0 || (c === 0 && b > a) ? b : a;
+    });
+  const onHighest = answered.filter((a) => a.version === highest);
+  const distinct = [...new Set(answered.map((a) => a.version))].sort(compareVersions);
+  // Every instance answers the same version: nothing can be replaced for its version, so nothing needs trusting.
+  const agreed = distinct.length === 1;
+  if ((p.desiredVersion ?? DEFAULT_DESIRED_VERSION_SOURCE) === "manifest") {
+    return agreed
+      ? { source: "none" }
+      : {
+          source: "none",
+          untrusted:
+            `no release manifest names the version and the instances answer ${distinct.join(", ")} ` +
+            "(policy desiredVersion: manifest): publish a release, or set desiredVersion to highest-observed",
+        };
+  }
+  if (agreed) return { version: highest, source: "highest-observed" };
+  if (onHighest.length < MIN_OBSERVED_FOR_TARGET) {
+    return {
+      source: "none",
+      untrusted:
+        `one instance cannot set the target: only ${onHighest.map((a) => a.id).join(", ")} answers ${highest}, ` +
+        `the highest observed (at least ${MIN_OBSERVED_FOR_TARGET} must)`,
+    };
+  }
+  const published = (snapshot.publishedVersions ?? []).flatMap((v) => normalizeVersion(v) ?? []).sort(compareVersions);
+  const newest = published.at(-1);
+  if (newest !== undefined && compareVersions(highest, newest) > 0) {
+    return {
+      source: "none",
+      untrusted:
+        `${highest}, the highest observed (on ${onHighest.map((a) => a.id).join(", ")}), is above every ` +
+        `published release (the newest is ${newest}): it cannot be the target`,
+    };
+  }
   return { version: highest, source: "highest-observed" };
 }
 

@@ -8,14 +8,14 @@ import { normalizeVersion } from "../version";
 import { FleetSnapshot, GroupPlan, GroupPolicy, GroupSnapshot, InstanceDecision, Plan, Policy } from "../types";
 import { GroupContext } from "./context";
 import { count, logLine } from "./explain";
-import { desiredVersionFor, staleReasons, unhealthyWhy, versionOf } from "./health";
+import { DesiredVersion, desiredVersionFor, staleReasons, unhealthyWhy, versionOf } from "./health";
 import { byString, compareStaleness } from "./order";
 import { effectivePolicy, floorFor, strategyFor, validatePolicy } from "./policy";
 import { planReplace } from "./replace";
 import { planSurge, readSurgeTags } from "./surge";
 
 export { effectivePolicy, floorFor, strategyFor, validatePolicy } from "./policy";
-export { desiredVersionFor, instanceAgeHours, isHealthy, unhealthyWhy } from "./health";
+export { DesiredVersion, desiredVersionFor, instanceAgeHours, isHealthy, unhealthyWhy } from "./health";
 export { instanceWhy } from "./explain";
 export { readSurgeTags, surgeTarget } from "./surge";
 
@@ -37,14 +37,19 @@ export function plan(snapshot: FleetSnapshot, policy: Policy): Plan {
 }
 
 function validateDesired(snapshot: FleetSnapshot): void {
-  const { desiredVersion, desiredImageId } = snapshot;
+  const { desiredVersion, desiredImageId, verification } = snapshot;
   if (desiredVersion !== undefined && normalizeVersion(desiredVersion) === undefined) {
     throw new ContractError(
       `the desired version ${JSON.stringify(desiredVersion)} is not a semantic version (e.g. 1.0.274); ` +
         `republish ${MANIFEST_KEY} with a valid version`,
     );
   }
-  if (desiredImageId !== undefined && (desiredImageId.length === 0 || /\s/.test(desiredImageId))) {
+  // A verified snapshot has had its image judged already: a bad one leaves its groups alone instead of failing all.
+  if (
+    verification === undefined &&
+    desiredImageId !== undefined &&
+    (desiredImageId.length === 0 || /\s/.test(desiredImageId))
+  ) {
     throw new ContractError(
       `the desired image ${JSON.stringify(desiredImageId)} is not an image id (ami-...); ` +
         `fix the base-image parameter ${baseImageParameterName(snapshot.environment)}`,
@@ -54,8 +59,10 @@ function validateDesired(snapshot: FleetSnapshot): void {
 
 function planGroup(group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy): GroupPlan {
   const instances = [...group.instances].sort((a, b) => byString(a.id, b.id));
-  const desired = desiredVersionFor({ instances }, snapshot);
-  const desiredImageId = snapshot.desiredImageId;
+  const desired = desiredVersionFor({ instances }, snapshot, p);
+  const problems = unverifiedWhy(group, snapshot, desired);
+  // An image that is not verified is no yardstick: against "garbage" every instance would count as drifted.
+  const desiredImageId = snapshot.verification?.image === undefined ? snapshot.desiredImageId : undefined;
   const surgeTags = readSurgeTags(group.tags ?? {});
   // During a surge the baseline is the group's real size: a floor in percent of the raised capacity would forbid
   // the very terminations that bring the group back down.
@@ -111,6 +118,7 @@ function planGroup(group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy
   };
 
   const strategy = strategyFor(group, p);
+  if (problems.length > 0) return leftAlone(ctx, problems, strategy);
   const surge = surgeTags.baseline !== undefined || strategy === "surge" ? planSurge(ctx) : undefined;
   if (surge !== undefined && surge.kind === "surge") {
     for (const id of surge.terminate) decisions.get(id)!.terminate = true;
@@ -142,13 +150,40 @@ function planGroup(group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy
   };
 }
 
+/** What keeps a group's desired state from being verified: the store's, the image's, its tier's, its version's. */
+function unverifiedWhy(group: GroupSnapshot, snapshot: FleetSnapshot, desired: DesiredVersion): string[] {
+  const v = snapshot.verification;
+  return [v?.store, v?.image, v?.tiers?.[group.tier], desired.untrusted].filter((w): w is string => w !== undefined);
+}
+
+/** An unverified group: nothing terminated, no capacity, tag or process change, and a reason naming each problem. */
+function leftAlone(ctx: GroupContext, problems: string[], strategy: GroupPlan["strategy"]): GroupPlan {
+  const surge =
+    ctx.surgeTags.baseline !== undefined
+      ? `; the surge in progress (baseline ${ctx.surgeTags.baseline}) waits too`
+      : "";
+  const base = groupPlanOf(
+    ctx,
+    [],
+    `left alone, desired state not verified: ${problems.join("; ")}. Nothing is terminated and desired capacity ` +
+      `is not changed here until it is${surge}`,
+  );
+  return {
+    ...base,
+    log: logLine(ctx.group, ctx.instances, ctx.stable, 0, true),
+    strategy,
+    unverified: problems.join("; "),
+  };
+}
+
 function groupPlanOf(ctx: GroupContext, terminate: string[], reason: string): GroupPlan {
   return {
     name: ctx.group.name,
     tier: ctx.group.tier,
     desiredVersion: ctx.desired.version,
     versionSource: ctx.desired.source,
-    desiredImageId: ctx.desiredImageId,
+    // What the parameter holds, verified or not: the operator sees the value a group was left alone for.
+    desiredImageId: ctx.snapshot.desiredImageId,
     floor: ctx.floor,
     healthy: ctx.healthy,
     stable: ctx.stable,

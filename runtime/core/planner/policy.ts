@@ -1,6 +1,6 @@
 // The policy a sweep runs under: the fleet-wide policy with a tier's overrides, checked against the contract's
 // LIMITS before any sweep uses it, and what it makes of one group (its healthy floor, its strategy).
-import { DEFAULT_STRATEGY, LIMITS, TAGS } from "../../contract";
+import { DEFAULT_STRATEGY, DESIRED_VERSION_SOURCES, LIMITS, TAGS } from "../../contract";
 import { UsageError } from "../errors";
 import { DEFAULT_POLICY, GroupPolicy, GroupSnapshot, Policy, Strategy } from "../types";
 
@@ -16,6 +16,7 @@ export function effectivePolicy(policy: Policy, tier: string): GroupPolicy {
   if (policy.strategy !== undefined) merged.strategy = policy.strategy;
   if (policy.maxSurgePercent !== undefined) merged.maxSurgePercent = policy.maxSurgePercent;
   if (policy.surgeStallMinutes !== undefined) merged.surgeStallMinutes = policy.surgeStallMinutes;
+  if (policy.desiredVersion !== undefined) merged.desiredVersion = policy.desiredVersion;
   const override = policy.tiers?.[tier] ?? {};
   // Only defined keys override: a JSON round trip drops undefined, and a replayed sweep must decide the same.
   for (const key of ["minHealthy", "minHealthyPercent", "maxPerSweep", "maxInstanceAgeHours"] as const) {
@@ -24,6 +25,7 @@ export function effectivePolicy(policy: Policy, tier: string): GroupPolicy {
   if (override.strategy !== undefined) merged.strategy = override.strategy;
   if (override.maxSurgePercent !== undefined) merged.maxSurgePercent = override.maxSurgePercent;
   if (override.surgeStallMinutes !== undefined) merged.surgeStallMinutes = override.surgeStallMinutes;
+  if (override.desiredVersion !== undefined) merged.desiredVersion = override.desiredVersion;
   return merged;
 }
 
@@ -49,6 +51,12 @@ export function validatePolicy(policy: Policy): void {
     }
     if (p.strategy !== undefined && p.strategy !== "surge" && p.strategy !== "replace") {
       throw new UsageError(`${where}strategy is ${JSON.stringify(p.strategy)}; it must be "surge" or "replace"`);
+    }
+    if (p.desiredVersion !== undefined && !(DESIRED_VERSION_SOURCES as readonly string[]).includes(p.desiredVersion)) {
+      throw new UsageError(
+        `${where}desiredVersion is ${JSON.stringify(p.desiredVersion)}; it must be ` +
+          `${DESIRED_VERSION_SOURCES.map((s) => JSON.stringify(s)).join(" or ")}`,
+      );
     }
     for (const [key, unit] of [
       ["surgeStallMinutes", "minutes"],

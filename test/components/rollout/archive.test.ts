@@ -230,6 +230,8 @@ describe("the rollout Lambda's archive", function () {
         [`${BUCKET}/releases/1.0.274/api.zip`]: "PK",
       },
       groups: fleet(releasedJustNow),
+      // The stack's provider tags every resource with its environment, the release bucket included.
+      bucketTags: { [BUCKET]: { "phoenix:environment": "test" } },
     });
   }
 
@@ -292,8 +294,31 @@ describe("the rollout Lambda's archive", function () {
         terminated: ["i-old"],
         failed: [],
         skipped: [],
+        unverified: [],
+        status: "ok",
       });
       assert.match(run.stdout, /"_aws":\{"Timestamp":\d+,"CloudWatchMetrics":\[\{"Namespace":"Phoenix"/);
+    } finally {
+      await aws.close();
+    }
+  });
+
+  it("leaves every tier alone from its archive when the manifest names a missing artifact or the image is garbage", async () => {
+    const aws = await startAws("127.62.0.7");
+    delete aws.state.objects[`${BUCKET}/releases/1.0.274/web.zip`];
+    aws.state.parameters["/phoenix/test/base-image"] = "garbage";
+    try {
+      const run = await invoke(dir, lambdaEnv(aws), { "detail-type": "Scheduled Event" });
+
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(aws.unanswered, []);
+      assert.deepEqual(aws.calls("autoscaling", "TerminateInstanceInAutoScalingGroup"), []);
+      assert.deepEqual(aws.calls("autoscaling", "SetDesiredCapacity"), []);
+      const result = resultOf(run.stdout);
+      assert.equal(result.status, "unverified");
+      assert.deepEqual(result.unverified, ["test-api", "test-web"]);
+      const status = run.stdout.split("\n").find((l) => l.includes('"type":"sweep.status"'));
+      assert.match(status ?? "", /\/phoenix\/test\/base-image holds \\"garbage\\", which is not an AMI id/);
     } finally {
       await aws.close();
     }

@@ -87,6 +87,8 @@ describe("the rollout component", () => {
       [LAMBDA_ENV.releaseBucket]: BUCKET,
       [LAMBDA_ENV.followUpQueueUrl]: mocks.one("aws:sqs/queue:Queue", "test-rollout-follow-up").state.url,
       [LAMBDA_ENV.followUpDelaySeconds]: "15",
+      // Three quarters of the 90 s timeout: the sweep ends with its own line, never Lambda's "Task timed out".
+      [LAMBDA_ENV.sweepDeadlineMs]: "67500",
     });
   });
 
@@ -136,6 +138,21 @@ describe("the rollout component", () => {
     assert.equal(sid("CheckArtifactsExist").Resource, `${BUCKET_ARN}/releases/*.zip`);
     assert.deepEqual(sid("TellMissingManifestApart").Action, ["s3:ListBucket"]);
     assert.equal(sid("TellMissingManifestApart").Resource, BUCKET_ARN);
+  });
+
+  it("may check that the bucket is this environment's and the base image available, and nothing more", () => {
+    assert.deepEqual(sid("VerifyReleaseBucketIsOwn"), {
+      Sid: "VerifyReleaseBucketIsOwn",
+      Effect: "Allow",
+      Action: ["s3:GetBucketTagging"],
+      Resource: BUCKET_ARN,
+    });
+    assert.deepEqual(sid("VerifyBaseImage"), {
+      Sid: "VerifyBaseImage",
+      Effect: "Allow",
+      Action: ["ec2:DescribeImages"],
+      Resource: "*",
+    });
   });
 
   it("reads parameters under /phoenix/<env>/ only", () => {

@@ -364,6 +364,9 @@ describe("AWS fleet adapter", () => {
       const state = await fleet().readFleet(ENV);
 
       assert.equal(state.desiredVersion, "1.0.274");
+      // What verification checks before anything acts on it: each tier's artifact, in the bucket it was read from.
+      assert.deepEqual(state.desiredArtifacts, { web: "releases/1.0.274/web.zip" });
+      assert.equal(state.releaseStore, BUCKET);
       assert.deepEqual(
         inputs(ssm, GetParameterCommand)
           .map((i) => i.Name)
@@ -380,6 +383,8 @@ describe("AWS fleet adapter", () => {
       const state = await fleet().readFleet(ENV);
 
       assert.equal("desiredVersion" in state, false);
+      assert.equal("desiredArtifacts" in state, false);
+      assert.equal(state.releaseStore, BUCKET, "the bucket is still named, so that it can be checked");
     });
 
     it("fails the read on a malformed manifest rather than treating it as unpublished", async () => {
@@ -481,6 +486,23 @@ describe("AWS fleet adapter", () => {
       await assert.rejects(
         fleet().readFleet(ENV),
         /read the release manifest failed for environment "live": AccessDenied: Access Denied \(if no release is published yet, the caller also needs s3:ListBucket/,
+      );
+    });
+
+    it("reports an AWS call that timed out like any other failed read, in one line", async () => {
+      deployed([]);
+      asg
+        .on(DescribeAutoScalingGroupsCommand)
+        .rejects(
+          error(
+            "TimeoutError",
+            "@smithy/node-http-handler - [ERROR] a request has exceeded the configured 5000 ms requestTimeout.",
+          ),
+        );
+
+      await assert.rejects(
+        fleet().readFleet(ENV),
+        /^FleetReadError: DescribeAutoScalingGroups timed out for environment "live": AWS did not answer \(@smithy\/node-http-handler - \[ERROR\] a request has exceeded the configured 5000 ms requestTimeout\.\); nothing was terminated$/,
       );
     });
 

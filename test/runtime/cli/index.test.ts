@@ -13,15 +13,20 @@ const loopback = new Loopback("127.40");
 
 const phoenix = runCli;
 
-function instance(id: string, version: string, launchTime: string, imageId = "ami-new"): Promise<InstanceState> {
+const OLD_IMAGE = "ami-0a0a0a0a";
+const NEW_IMAGE = "ami-0b0b0b0b";
+
+function instance(id: string, version: string, launchTime: string, imageId = NEW_IMAGE): Promise<InstanceState> {
   return answering(loopback, id, version, { launchTime, imageId });
 }
 
-/** The original's scenario in one group: two instances on 1.0.266, one already on 1.0.274, no manifest. */
+/** The original's scenario in one group: two instances on 1.0.266, one already on 1.0.274, the manifest's version. */
 async function midRollout(): Promise<FleetState> {
   return {
     environment: "test",
     readAt: "2026-11-26T04:00:00.000Z",
+    desiredVersion: "1.0.274",
+    releaseStore: "test-releases",
     groups: [
       groupOf(loopback, "web", [
         await instance("i-old1", "1.0.266", "2026-11-20T00:00:00.000Z"),
@@ -49,12 +54,15 @@ describe("the phoenix CLI", () => {
             name: "test-web",
             tier: "web",
             desiredVersion: "1.0.274",
-            versionSource: "highest-observed",
+            versionSource: "manifest",
             desiredImageId: null,
             terminate: ["i-old1", "i-old2"],
             reason: result.json().groups[0].reason,
           },
         ],
+        status: "ok",
+        failures: [],
+        unverified: [],
       });
       assert.match(
         result.err,
@@ -149,15 +157,28 @@ describe("the phoenix CLI", () => {
   describe("status", () => {
     it("shows each instance's version, image drift and age in a table per tier", async () => {
       const state = await midRollout();
-      state.desiredImageId = "ami-new";
-      state.groups[0].instances[0].imageId = "ami-old";
+      state.desiredImageId = NEW_IMAGE;
+      state.groups[0].instances[0].imageId = OLD_IMAGE;
 
       const result = await phoenix(new MemoryFleet(state), "status", "--env", "test", "--max-instance-age-hours", "24");
 
       assert.equal(result.code, 0);
       const row = (id: string) => result.out.split("\n").find((l) => l.startsWith(id)) ?? "";
-      assert.match(row("i-old1"), /1\.0\.266\s+ami-old \(drift\)\s+6d 4h \(past limit\)/);
-      assert.match(row("i-new1"), /1\.0\.274\s+ami-new \(current\)\s+10m$/);
+      assert.match(row("i-old1"), /1\.0\.266\s+ami-0a0a0a0a \(drift\)\s+6d 4h \(past limit\)/);
+      assert.match(row("i-new1"), /1\.0\.274\s+ami-0b0b0b0b \(current\)\s+10m$/);
+      assert.match(result.out, /version 1\.0\.274 \(manifest\), image ami-0b0b0b0b\n/);
+    });
+
+    it("marks no drift against an image it could not verify, and says why the tier is left alone", async () => {
+      const state = await midRollout();
+      state.desiredImageId = "garbage";
+
+      const result = await phoenix(new MemoryFleet(state), "status", "--env", "test");
+
+      assert.equal(result.code, 0, "status shows; plan and sweep are the ones that exit 5");
+      assert.match(result.out, /image garbage \(not verified\)/);
+      assert.doesNotMatch(result.out, /\(drift\)/);
+      assert.match(result.out, /left alone, desired state not verified: \/phoenix\/test\/base-image holds "garbage"/);
     });
   });
 

@@ -15,7 +15,14 @@ import { countByTier, sweepMetrics } from "../../../runtime/core/metrics";
 import type { FleetState, GroupState, Plan } from "../../../runtime/core/types";
 import { Loopback, LoopbackServer } from "../../support/loopback";
 import { MemoryFleet, MemoryObjectStore } from "../../support/memory-store";
-import { LAMBDA_ENV, LIMITS, MANIFEST_KEY, METRICS_NAMESPACE, MetricName } from "../../../runtime/contract";
+import {
+  LAMBDA_ENV,
+  LIMITS,
+  MANIFEST_KEY,
+  METRICS_NAMESPACE,
+  MetricName,
+  sweepDeadlineMs,
+} from "../../../runtime/contract";
 
 const BASE_ENV = {
   [LAMBDA_ENV.environment]: "test",
@@ -112,7 +119,18 @@ describe("handler configuration", () => {
       dryRun: true,
       followUpDelaySeconds: LIMITS.followUpDelaySeconds.fallback,
       releaseBucket: "phoenix-test-releases",
+      sweepDeadlineMs: sweepDeadlineMs(LIMITS.rolloutTimeoutSeconds.fallback),
     });
+  });
+
+  it("reads the whole-sweep deadline the stack sets, and rejects one that is not a number of milliseconds", () => {
+    const config = readHandlerConfig({ ...BASE_ENV, [LAMBDA_ENV.sweepDeadlineMs]: "45000" });
+
+    assert.equal(config.sweepDeadlineMs, 45_000);
+    assert.throws(
+      () => readHandlerConfig({ ...BASE_ENV, [LAMBDA_ENV.sweepDeadlineMs]: "90s" }),
+      /PHOENIX_SWEEP_DEADLINE_MS is "90s"; it must be a whole number of milliseconds/,
+    );
   });
 });
 
@@ -137,6 +155,7 @@ describe("the sweep handler", () => {
       environment: "test",
       readAt: "2026-11-26T00:00:00.000Z",
       desiredVersion: "1.0.274",
+      releaseStore: "test-releases",
       groups: [
         group("test-web", "web", loopback.port, [
           { id: "i-old", ip: old.ip },
@@ -164,6 +183,8 @@ describe("the sweep handler", () => {
       terminated: ["i-old"],
       failed: [],
       skipped: [],
+      unverified: [],
+      status: "ok",
     });
     assert.deepEqual(
       log.json().map((r) => r.type),
@@ -171,14 +192,87 @@ describe("the sweep handler", () => {
     );
   });
 
+  it("leaves a tier alone whose artifact is missing, says so in one line, and counts it", async () => {
+    const memory = fleet();
+    memory.missingArtifacts.add("releases/1.0.274/web.zip");
+    const log = lines();
+    const metrics = lines();
+    const handler = createSweepHandler(BASE_ENV, { fleet: memory, log: log.write, metrics: metrics.write });
+
+    const summary = await handler({ "detail-type": "Scheduled Event" });
+
+    assert.deepEqual(memory.terminated, []);
+    assert.deepEqual([summary.status, summary.unverified, summary.terminated], ["unverified", ["test-web"], []]);
+    const status = log.json().filter((r) => r.type === "sweep.status");
+    assert.equal(status.length, 1);
+    assert.deepEqual(status[0].unverified, [
+      {
+        group: "test-web",
+        why:
+          "the manifest names version 1.0.274, whose web artifact releases/1.0.274/web.zip does not exist in " +
+          "test-releases: re-run `phoenix release` for 1.0.274, or roll back",
+      },
+    ]);
+    const web = metrics.json().find((d) => d.Tier === "web" && d.Version === undefined)!;
+    assert.equal(web[MetricName.GroupsUnverified], 1);
+  });
+
+  it("asks for each artifact once per version across invocations, not once per sweep", async () => {
+    const memory = fleet();
+    const handler = createSweepHandler(BASE_ENV, { fleet: memory, log: () => {}, metrics: () => {} });
+
+    await handler({});
+    await handler({});
+
+    assert.deepEqual(memory.asked.filter((q) => q.startsWith("artifact")).sort(), [
+      "artifact releases/1.0.274/api.zip",
+      "artifact releases/1.0.274/web.zip",
+    ]);
+    assert.equal(memory.asked.filter((q) => q.startsWith("store")).length, 1);
+  });
+
+  it("fails the invocation in one line when its deadline passes while the fleet is read, acting on nothing", async () => {
+    const memory = fleet();
+    const read = memory.readFleet.bind(memory);
+    memory.readFleet = (env) => new Promise((resolve) => setTimeout(() => resolve(read(env)), 1_000));
+    const handler = createSweepHandler(
+      { ...BASE_ENV, [LAMBDA_ENV.sweepDeadlineMs]: "20" },
+      { fleet: memory, log: () => {}, metrics: () => {} },
+    );
+
+    await assert.rejects(
+      handler({}),
+      /^FleetReadError: the sweep's deadline \(0\.02 s after the invocation started, inside the function's timeout\) passed while reading and verifying the fleet; nothing was terminated/,
+    );
+    assert.deepEqual(memory.terminated, []);
+  });
+
+  it("starts no termination once its deadline has passed, and reports the sweep incomplete", async () => {
+    const memory = fleet();
+    let clock = 0;
+    // The read (and its probes) take the whole budget: by the time the plan is made, the deadline is behind it.
+    memory.onRead = () => (clock += 60_000);
+    const handler = createSweepHandler(
+      { ...BASE_ENV, [LAMBDA_ENV.sweepDeadlineMs]: "45000" },
+      { fleet: memory, log: () => {}, metrics: () => {}, now: () => clock },
+    );
+
+    const summary = await handler({});
+
+    assert.deepEqual(memory.terminated, []);
+    assert.deepEqual([summary.status, summary.failed, summary.terminated], ["incomplete", ["i-old"], []]);
+  });
+
   it("emits EMF metrics per tier, per version and for the sweep's duration", async () => {
     const metrics = lines();
     let clock = 1_000;
+    const memory = fleet();
+    memory.onRead = () => (clock += 250);
     const handler = createSweepHandler(BASE_ENV, {
-      fleet: fleet(),
+      fleet: memory,
       log: () => {},
       metrics: metrics.write,
-      now: () => (clock += 250),
+      now: () => clock,
     });
 
     await handler({});
@@ -188,8 +282,15 @@ describe("the sweep handler", () => {
     assert.equal(web._aws.CloudWatchMetrics[0].Namespace, METRICS_NAMESPACE);
     assert.deepEqual(web._aws.CloudWatchMetrics[0].Dimensions, [["Environment", "Tier"]]);
     assert.deepEqual(
-      [web.InstancesCurrent, web.InstancesStale, web.InstancesUnknown, web.Terminations, web.GroupsSkippedUnstable],
-      [2, 1, 0, 1, 0],
+      [
+        web.InstancesCurrent,
+        web.InstancesStale,
+        web.InstancesUnknown,
+        web.Terminations,
+        web.GroupsSkippedUnstable,
+        web.GroupsUnverified,
+      ],
+      [2, 1, 0, 1, 0, 0],
     );
     const byVersion = docs.filter((d) => d.Tier === "web" && d.Version !== undefined);
     assert.deepEqual(byVersion.map((d) => [d.Version, d[MetricName.InstancesByVersion]]).sort(), [
@@ -301,6 +402,7 @@ describe("EMF metrics", () => {
       unknown: 1,
       terminations: 0,
       skippedUnstable: 1,
+      unverified: 0,
       surgeAborts: 0,
       byVersion: { "1.0.0": 1 },
     });

@@ -234,6 +234,8 @@ describe("the release handler", () => {
     beforeEach(async () => {
       for (const m of [asg, ec2, s3, ssm]) m.reset();
       emulateS3(s3, store);
+      // The provider's default tags put the environment on its release bucket.
+      store.bucketTags = { "phoenix:environment": "test" };
       ssm.on(GetParameterCommand, { Name: "/phoenix/test/release-bucket" }).resolves({
         Parameter: { Value: "test-releases" },
       });

@@ -7,6 +7,7 @@ import { aGroup, anInstance, aSnapshot, IMAGES, READ_AT, TARGET_GROUP_ARNS } fro
 import { only, planReplacing as plan } from "../../../support/plans";
 
 const [OLD_AMI, NEW_AMI] = IMAGES;
+const HIGHEST = { desiredVersion: "highest-observed" as const };
 const [WEB_TG, API_TG] = TARGET_GROUP_ARNS;
 
 describe("planner health", () => {
@@ -20,21 +21,73 @@ describe("planner health", () => {
       });
     });
 
-    it("falls back to the highest version observed, comparing prereleases per semver", () => {
+    it("under highest-observed, falls back to the highest version observed, comparing prereleases per semver", () => {
       const group = aGroup("live-web", [
         anInstance("i-1", "1.0.274"),
         anInstance("i-2", "1.0.274-rc.1"),
         anInstance("i-3", "1.0.99"),
         anInstance("i-4", "1.0.275-rc.1", { probe: { ok: false, error: "timeout" } }),
+        anInstance("i-5", "1.0.274"),
       ]);
 
-      assert.deepEqual(desiredVersionFor(group, {}), { version: "1.0.274", source: "highest-observed" });
+      assert.deepEqual(desiredVersionFor(group, {}, HIGHEST), { version: "1.0.274", source: "highest-observed" });
     });
 
     it("says none when no manifest exists and no instance answered", () => {
       const group = aGroup("live-web", [anInstance("i-1", "x", { probe: { ok: false, error: "timeout" } })]);
 
       assert.deepEqual(desiredVersionFor(group, {}), { source: "none" });
+      assert.deepEqual(desiredVersionFor(group, {}, HIGHEST), { source: "none" });
+    });
+
+    it("takes no version from the instances without a manifest under the default policy (manifest)", () => {
+      const agreeing = aGroup("live-web", [anInstance("i-1", "1.0.274"), anInstance("i-2", "1.0.274")]);
+      const disagreeing = aGroup("live-web", [anInstance("i-1", "1.0.274"), anInstance("i-2", "999999999.0.0")]);
+
+      assert.deepEqual(desiredVersionFor(agreeing, {}), { source: "none" });
+      assert.deepEqual(desiredVersionFor(disagreeing, {}), {
+        source: "none",
+        untrusted:
+          "no release manifest names the version and the instances answer 1.0.274, 999999999.0.0 (policy " +
+          "desiredVersion: manifest): publish a release, or set desiredVersion to highest-observed",
+      });
+    });
+
+    it("under highest-observed, lets no single instance set the target: one instance cannot", () => {
+      const group = aGroup("live-web", [
+        anInstance("i-1", "1.0.274"),
+        anInstance("i-2", "1.0.274"),
+        anInstance("i-liar", "999999999.0.0"),
+      ]);
+
+      assert.deepEqual(desiredVersionFor(group, {}, HIGHEST), {
+        source: "none",
+        untrusted:
+          "one instance cannot set the target: only i-liar answers 999999999.0.0, the highest observed (at least 2 must)",
+      });
+    });
+
+    it("under highest-observed, trusts no version above every published release", () => {
+      const group = aGroup("live-web", [
+        anInstance("i-1", "1.0.274"),
+        anInstance("i-2", "2.0.0"),
+        anInstance("i-3", "2.0.0"),
+      ]);
+
+      assert.match(
+        desiredVersionFor(group, { publishedVersions: ["1.0.266", "1.0.274"] }, HIGHEST).untrusted ?? "",
+        /^2\.0\.0, the highest observed \(on i-2, i-3\), is above every published release \(the newest is 1\.0\.274\)/,
+      );
+      assert.deepEqual(desiredVersionFor(group, { publishedVersions: ["1.0.274", "2.0.0"] }, HIGHEST), {
+        version: "2.0.0",
+        source: "highest-observed",
+      });
+    });
+
+    it("under highest-observed, takes the one version every instance agrees on, however few they are", () => {
+      const group = aGroup("live-web", [anInstance("i-1", "1.0.274")]);
+
+      assert.deepEqual(desiredVersionFor(group, {}, HIGHEST), { version: "1.0.274", source: "highest-observed" });
     });
   });
 
@@ -93,7 +146,7 @@ describe("planner health", () => {
   });
 
   describe("staleness (rules 2 and 3)", () => {
-    it("replaces older versions than the highest observed when there is no manifest", () => {
+    it("replaces older versions than the highest observed when there is no manifest, under highest-observed", () => {
       const snapshot = aSnapshot([
         aGroup("live-web", [
           anInstance("i-1", "1.0.266"),
@@ -103,7 +156,7 @@ describe("planner health", () => {
         ]),
       ]);
 
-      const g = only(plan(snapshot, DEFAULT_POLICY));
+      const g = only(plan(snapshot, { ...DEFAULT_POLICY, ...HIGHEST }));
 
       assert.equal(g.versionSource, "highest-observed");
       assert.deepEqual(g.terminate, ["i-1", "i-2"]);

@@ -30,6 +30,7 @@ function policyFor(policy: Policy, tier: string): GroupPolicy {
     minHealthyPercent: o.minHealthyPercent ?? policy.minHealthyPercent,
     maxPerSweep: o.maxPerSweep ?? policy.maxPerSweep,
     maxInstanceAgeHours: o.maxInstanceAgeHours ?? policy.maxInstanceAgeHours,
+    desiredVersion: o.desiredVersion ?? policy.desiredVersion,
   };
 }
 
@@ -58,21 +59,51 @@ function groupIsStable(group: GroupSnapshot): boolean {
   );
 }
 
-function desiredVersion(group: GroupSnapshot, snapshot: FleetSnapshot): string | undefined {
-  if (snapshot.desiredVersion !== undefined) return snapshot.desiredVersion;
+/**
+ * The version a group must run and whether it can be trusted: the manifest's; without one, under highest-observed,
+ * the highest answered when every instance agrees, or when two or more answer it and no published release is below
+ * it. Instances that disagree with no trusted target leave the group unverified.
+ */
+function desiredVersion(
+  group: GroupSnapshot,
+  snapshot: FleetSnapshot,
+  p: GroupPolicy,
+): { version?: string; trusted: boolean } {
+  if (snapshot.desiredVersion !== undefined) return { version: snapshot.desiredVersion, trusted: true };
   const versions = group.instances.map(versionOf).filter((v): v is string => v !== undefined);
-  return versions.sort(semver.compareBuild).pop();
+  const distinct = new Set(versions);
+  if (distinct.size === 0) return { trusted: true };
+  const highest = [...versions].sort(semver.compareBuild).pop()!;
+  if ((p.desiredVersion ?? "manifest") === "manifest") return { trusted: distinct.size === 1 };
+  if (distinct.size === 1) return { version: highest, trusted: true };
+  const onHighest = versions.filter((v) => v === highest).length;
+  const newest = [...(snapshot.publishedVersions ?? [])].sort(semver.compareBuild).pop();
+  const aboveReleases = newest !== undefined && semver.compareBuild(highest, newest) > 0;
+  return onHighest >= 2 && !aboveReleases ? { version: highest, trusted: true } : { trusted: false };
+}
+
+/** A group whose desired state is not verified: its store, its image, its tier's artifact, or its version. */
+function unverified(group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy): boolean {
+  const v = snapshot.verification;
+  return (
+    v?.store !== undefined ||
+    v?.image !== undefined ||
+    v?.tiers?.[group.tier] !== undefined ||
+    !desiredVersion(group, snapshot, p).trusted
+  );
 }
 
 type Staleness = { version: boolean; image: boolean; age: boolean };
 
 function staleness(i: InstanceSnapshot, group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy): Staleness {
-  const want = desiredVersion(group, snapshot);
+  const want = desiredVersion(group, snapshot, p).version;
   const have = versionOf(i);
   const ageHours = (Date.parse(snapshot.readAt) - Date.parse(i.launchTime)) / 3_600_000;
+  // An image that failed verification is no yardstick.
+  const image = snapshot.verification?.image === undefined ? snapshot.desiredImageId : undefined;
   return {
     version: want !== undefined && have !== undefined && semver.compareBuild(have, want) !== 0,
-    image: snapshot.desiredImageId !== undefined && i.imageId !== snapshot.desiredImageId,
+    image: image !== undefined && i.imageId !== image,
     age: p.maxInstanceAgeHours !== undefined && ageHours > p.maxInstanceAgeHours,
   };
 }
@@ -138,14 +169,34 @@ describe("planner properties over random fleets", () => {
     );
   });
 
+  it("never terminates anything in a group whose desired state is not verified, and says why", () => {
+    fc.assert(
+      fc.property(fleets, ([snapshot, policy]) => {
+        for (const { group, decided, p } of eachGroup(snapshot, policy)) {
+          assert.equal(decided.unverified !== undefined, unverified(group, snapshot, p), decided.reason);
+          if (decided.unverified === undefined) continue;
+          assert.deepEqual(decided.terminate, []);
+          assert.equal(decided.setDesired, undefined);
+          assert.equal(decided.tags, undefined);
+          assert.match(decided.reason, /^left alone, desired state not verified: /);
+          for (const problem of [snapshot.verification?.store, snapshot.verification?.image]) {
+            if (problem !== undefined) assert.ok(decided.reason.includes(problem), decided.reason);
+          }
+          assert.match(decided.log, /, unverified, 0 instances to terminate$/);
+        }
+      }),
+      RUNS,
+    );
+  });
+
   it("never terminates anything in an unstable group, whatever made it unstable", () => {
     fc.assert(
       fc.property(fleets, ([snapshot, policy]) => {
-        for (const { group, decided } of eachGroup(snapshot, policy)) {
+        for (const { group, decided, p } of eachGroup(snapshot, policy)) {
           assert.equal(decided.stable, groupIsStable(group));
           if (!groupIsStable(group)) {
             assert.deepEqual(decided.terminate, []);
-            assert.match(decided.reason, /^unstable: /);
+            assert.match(decided.reason, unverified(group, snapshot, p) ? /^left alone, / : /^unstable: /);
           }
           const unhealthyIds = group.instances.filter((i) => !healthy(i, group)).map((i) => i.id);
           assert.deepEqual(decided.unstable.map((u) => u.id).sort(), unhealthyIds.sort());
@@ -159,7 +210,7 @@ describe("planner properties over random fleets", () => {
     fc.assert(
       fc.property(fleets, ([snapshot, policy]) => {
         for (const { group, decided, p } of eachGroup(snapshot, policy)) {
-          if (!groupIsStable(group)) continue;
+          if (!groupIsStable(group) || unverified(group, snapshot, p)) continue;
           const stale = group.instances.filter((i) => isStale(staleness(i, group, snapshot, p))).length;
           const expected = Math.max(
             0,
@@ -263,6 +314,7 @@ describe("planner properties over random fleets", () => {
           assert.ok(g.log.startsWith(`${g.name} => `));
           const n = g.terminate.length;
           assert.ok(g.log.endsWith(`, ${n} ${n === 1 ? "instance" : "instances"} to terminate`), g.log);
+          if (g.unverified !== undefined) continue;
           for (const u of g.unstable) assert.ok(g.reason.includes(`${u.id} ${u.why}`), g.reason);
           const stale = g.instances.filter((d) => d.stale);
           if (g.stable && stale.some((d) => d.reasons.includes("image"))) assert.match(g.reason, /image drift/);
