@@ -295,6 +295,11 @@ export const ROLLOUT_CALLS: readonly AwsCall[] = [
   { operation: "GetParameter", action: "ssm:GetParameter", on: "parameter" },
   { operation: "GetObject", action: "s3:GetObject", on: "manifest" },
   { operation: "HeadObject", action: "s3:GetObject", on: "artifact" },
+  // Verifying the desired state (runtime/aws/desired-state.ts): the bucket's tag, the image's state and, under
+  // highest-observed without a manifest, the published versions.
+  { operation: "GetBucketTagging", action: STORE_TAG_READ_ACTIONS[0], on: "release-bucket" },
+  { operation: "DescribeImages", action: IMAGE_READ_ACTIONS[0], on: "any" },
+  { operation: "ListObjectsV2", action: "s3:ListBucket", on: "release-bucket" },
   {
     operation: "TerminateInstanceInAutoScalingGroup",
     action: "autoscaling:TerminateInstanceInAutoScalingGroup",
@@ -318,10 +323,7 @@ export const ROLLOUT_CALLS: readonly AwsCall[] = [
  * Calls in runtime/aws/ that only the CLI makes, with an operator's or a build server's credentials (`phoenix
  * release`, `rollback`, `releases`): no role phoenix creates holds them, and the rollout role must be denied the writes.
  */
-export const OPERATOR_CALLS: readonly AwsCall[] = [
-  { operation: "PutObject", action: "s3:PutObject", on: "manifest" },
-  { operation: "ListObjectsV2", action: "s3:ListBucket", on: "release-bucket" },
-];
+export const OPERATOR_CALLS: readonly AwsCall[] = [{ operation: "PutObject", action: "s3:PutObject", on: "manifest" }];
 
 /** Every AWS call the boot scripts make (userdata/linux.sh and windows.ps1), as the instance role must allow it. */
 export const BOOT_CALLS: readonly AwsCall[] = [
