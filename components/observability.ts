@@ -3,7 +3,15 @@
 // alarms that say a rollout is stuck or the fleet is unhealthy, and the SNS topic they notify.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Dimension, environmentTags, limitProblem, LIMITS, METRICS_NAMESPACE, MetricName } from "../runtime/contract";
+import {
+  Dimension,
+  environmentTags,
+  limitProblem,
+  LIMITS,
+  METRICS_NAMESPACE,
+  MetricName,
+  WEDGED_ALARM_MINUTES,
+} from "../runtime/contract";
 
 export interface AlertsArgs {
   /** Environment (stack) name: the topic's display name and tags. */
@@ -334,6 +342,20 @@ export class Dashboard extends pulumi.ComponentResource {
           statistic: "Sum",
           period: 300,
           evaluationPeriods: 1,
+        }),
+        // A group left wedged: a surge's processes suspended (scaling alarms off) or capacity raised, with no surge
+        // in progress. Minimum over each window: a group a sweep is about to finish never counts.
+        aboveZero(`${t.name}-wedged`, {
+          alarmDescription:
+            `phoenix ${env} ${t.name}: a group has been wedged for ${WEDGED_ALARM_MINUTES} minutes (scaling ` +
+            `processes suspended or capacity raised with no surge in progress). \`phoenix plan --env ${env}\` says ` +
+            `why; \`phoenix sweep --env ${env} --repair\` puts it back`,
+          namespace: METRICS_NAMESPACE,
+          metricName: MetricName.GroupsWedged,
+          dimensions: tier,
+          statistic: "Minimum",
+          period: 300,
+          evaluationPeriods: Math.ceil(WEDGED_ALARM_MINUTES / 5),
         }),
         aboveZero(`${t.name}-unhealthy-hosts`, {
           alarmDescription: `phoenix ${env} ${t.name}: the load balancer has seen an unhealthy instance for ${unhealthyMinutes} minutes`,

@@ -76,6 +76,11 @@ export const SURGE_TAGS = {
   startedAt: "phoenix:surge-started-at",
   /** Left by an abort: this target is not surged again until the desired version or image changes. */
   failed: "phoenix:surge-failed",
+  /**
+   * Left by the end of every surge (finish or abort): `<baseline> <started-at>` of the surge that ended. With no surge
+   * in progress it is how a later sweep knows the capacity a straggling step could have raised the group from.
+   */
+  ended: "phoenix:surge-ended",
 } as const;
 
 /** The only tag keys the rollout role may write or delete: its IAM condition is `aws:TagKeys` like this. */
@@ -190,6 +195,36 @@ export function releaseRecordKey(version: string): string {
   return `${RELEASES_PREFIX}${version}/release.json`;
 }
 
+// ---- the sweep lease -----------------------------------------------------------------------------------------------
+
+/**
+ * `leases/sweep.json` in the release bucket: the one object every mutating sweep of an environment (the Lambda's,
+ * `phoenix sweep`, `--repair`) must hold, taken and handed over with conditional writes. Outside `releases/`, so no
+ * release listing, artifact pattern or build server's grant reaches it, and the manifest notification never fires.
+ */
+export const SWEEP_LEASE_KEY = "leases/sweep.json";
+
+/** The lease document's `kind`: an object at the key without it is foreign, treated as held and never overwritten. */
+export const SWEEP_LEASE_KIND = "phoenix.sweep-lease";
+
+/**
+ * Seconds a lease lasts from its write, unless released first. Longer than any sweep's whole budget (the Lambda's
+ * timeout is at most LIMITS.rolloutTimeoutSeconds.max), so a live holder never loses it and a dead one's lapses.
+ */
+export const LEASE_TTL_SECONDS = 1200;
+
+/**
+ * Seconds before its lease would lapse that a holder stops starting new steps: a step begun earlier lands before the
+ * lease can pass to anyone else, unless the call itself takes longer than this.
+ */
+export const LEASE_SAFETY_SECONDS = 120;
+
+/**
+ * Seconds of clock difference tolerated when the store does not report its own clock and a reader has to compare
+ * its clock with the holder's `expiresAt` (S3 reports both Last-Modified and Date, so it never has to).
+ */
+export const LEASE_CLOCK_SKEW_SECONDS = 60;
+
 // ---- logs ----------------------------------------------------------------------------------------------------------
 
 /** The CloudWatch Logs group the boot scripts of an environment write to. */
@@ -232,9 +267,13 @@ export const FOLLOW_UP_MESSAGE_TYPE = "phoenix.follow-up";
 
 // ---- IAM: what the runtime's AWS calls need ------------------------------------------------------------------------
 
-/** Read the fleet: these describe calls support no resource-level permissions ("*" is the only resource). */
+/**
+ * Read the fleet: these describe calls support no resource-level permissions ("*" is the only resource). Scaling
+ * activities are read only for a group that may be wedged (see needsCapacityHistory), to tell who raised it.
+ */
 export const FLEET_READ_ACTIONS = [
   "autoscaling:DescribeAutoScalingGroups",
+  "autoscaling:DescribeScalingActivities",
   "ec2:DescribeInstances",
   "elasticloadbalancing:DescribeTargetHealth",
 ];
@@ -257,6 +296,9 @@ export const IMAGE_READ_ACTIONS = ["ec2:DescribeImages"];
 
 /** Verifying the desired state: the release bucket carries this environment's `phoenix:environment` tag. */
 export const STORE_TAG_READ_ACTIONS = ["s3:GetBucketTagging"];
+
+/** The sweep lease (SWEEP_LEASE_KEY only): read it, and write it with a condition to take, hand over or release it. */
+export const LEASE_ACTIONS = ["s3:GetObject", "s3:PutObject"];
 
 /** The follow-up queue: the handler sends and counts, the event source receives and deletes. */
 export const FOLLOW_UP_QUEUE_ACTIONS = [
@@ -373,10 +415,15 @@ export const MetricName = {
   GroupsUnverified: "GroupsUnverified",
   /** Surges aborted by this sweep because their new instances never became healthy: a failed release. */
   SurgeAborts: "SurgeAborts",
+  /** Groups left wedged (surge processes suspended or capacity raised with no surge in progress): `sweep --repair`. */
+  GroupsWedged: "GroupsWedged",
   /** Instances per answered version (dimension `Version`): the fleet by version during a rollout. */
   InstancesByVersion: "Instances",
   SweepDuration: "SweepDuration",
 } as const;
+
+/** Minutes a group may stay wedged before its alarm fires (a sweep that is just finishing a surge never trips it). */
+export const WEDGED_ALARM_MINUTES = 15;
 
 /** Dimension names. `Environment` and `Tier` match the `phoenix:environment` / `phoenix:tier` tags. */
 export const Dimension = { Environment: "Environment", Tier: "Tier", Version: "Version" } as const;

@@ -61,7 +61,7 @@ const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
     "phoenix:observability:Dashboard": 1,
     "aws:cloudwatch/dashboard:Dashboard": 1,
     // Rollout stuck, surge aborted and unhealthy hosts per tier, and the Lambda's errors.
-    "aws:cloudwatch/metricAlarm:MetricAlarm": 7,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": 9,
     "aws:sns/topic:Topic": 1,
     [T.vpc]: 1,
     [T.endpoint]: 1,
@@ -102,7 +102,7 @@ const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
     "phoenix:observability:Dashboard": 1,
     "aws:cloudwatch/dashboard:Dashboard": 1,
     // Rollout stuck, surge aborted and unhealthy hosts per tier, and the Lambda's errors.
-    "aws:cloudwatch/metricAlarm:MetricAlarm": 7,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": 9,
     "aws:sns/topic:Topic": 1,
     [T.vpc]: 1,
     // The S3 gateway endpoint, and an interface endpoint per service the rollout Lambda calls but S3 (issue 16).

@@ -2,7 +2,7 @@
 // what the archive leaves out. Everything the closure reaches is plain TypeScript in runtime/, tested without Pulumi.
 import * as pulumi from "@pulumi/pulumi";
 import { createRolloutHandler } from "../../runtime/lambda/handlers";
-import type { RolloutHandler } from "../../runtime/lambda/handlers";
+import type { InvocationContext, RolloutHandler } from "../../runtime/lambda/handlers";
 
 /** Packages the handler never loads: the Lambda runtime ships @aws-sdk v3; the rest serve the CLI or Pulumi. */
 export const EXCLUDED_PACKAGES = [
@@ -24,11 +24,12 @@ export const EXCLUDED_PACKAGES = [
  * handler is built once per execution environment, on the first invocation, so a missing variable fails that
  * invocation with its name.
  */
-export function rolloutCallback(): (event: unknown) => Promise<unknown> {
+export function rolloutCallback(): (event: unknown, context?: InvocationContext) => Promise<unknown> {
   const lazy: { handler?: RolloutHandler } = {};
-  return async (event: unknown) => {
+  return async (event: unknown, context?: InvocationContext) => {
     lazy.handler = lazy.handler ?? createRolloutHandler();
-    return lazy.handler(event);
+    // The context names the function and the request: who holds the sweep lease while this invocation sweeps.
+    return lazy.handler(event, context);
   };
 }
 

@@ -6,11 +6,13 @@ import {
   FLEET_READ_ACTIONS,
   FOLLOW_UP_QUEUE_ACTIONS,
   IMAGE_READ_ACTIONS,
+  LEASE_ACTIONS,
   MANIFEST_KEY,
   STORE_TAG_READ_ACTIONS,
   SURGE_ACTIONS,
   SURGE_TAG_ACTIONS,
   SURGE_TAG_PATTERN,
+  SWEEP_LEASE_KEY,
   TAGS,
   TERMINATE_ACTIONS,
 } from "../../runtime/contract";
@@ -62,6 +64,14 @@ export function rolloutPolicyDocument(p: RolloutPolicyInput): PolicyDocument {
         Effect: "Allow",
         Action: ["s3:GetObject"],
         Resource: `${p.bucketArn}/${ARTIFACT_PATTERN}`,
+      },
+      {
+        // One sweeper per environment (runtime/ops/lease.ts): every mutating sweep reads the lease and writes it, with
+        // If-None-Match or If-Match, to take, hand over or release it. That one key and nothing else of the bucket.
+        Sid: "SweepLease",
+        Effect: "Allow",
+        Action: [...LEASE_ACTIONS],
+        Resource: `${p.bucketArn}/${SWEEP_LEASE_KEY}`,
       },
       {
         // Without it S3 answers a missing manifest with AccessDenied instead of NoSuchKey, and a fresh environment

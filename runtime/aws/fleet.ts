@@ -4,11 +4,13 @@
 // This is the only code that reads or changes the fleet in AWS; everything else sees the FleetAdapter interface.
 import {
   AutoScalingGroup,
+  DescribeScalingActivitiesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
   paginateDescribeAutoScalingGroups,
 } from "@aws-sdk/client-auto-scaling";
 import type { Instance as Ec2Instance } from "@aws-sdk/client-ec2";
 import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
+import { capacityHistory, needsCapacityHistory } from "../core/capacity-history";
 import { mapBounded } from "../core/concurrency";
 import { ContractError, errorText, FleetReadError } from "../core/errors";
 import { DEFAULT_PORT, MANIFEST_KEY, TAGS } from "../contract";
@@ -37,6 +39,8 @@ const GROUP_PAGE_SIZE = 100;
 const INSTANCE_PAGE_SIZE = 1000;
 /** Values per instance-id filter: EC2 documents no limit, but callers have hit one at about 200 in practice. */
 const INSTANCE_ID_BATCH = 200;
+/** Scaling activities read for a group that may be wedged: the newest are the ones that tell. */
+const HISTORY_RECORDS = 20;
 /** Instance states that can belong to a group; terminated instances linger in DescribeInstances for up to an hour. */
 const LIVE_INSTANCE_STATES = ["pending", "running", "shutting-down", "stopping", "stopped"];
 /** Health reported for an instance its target group does not list: ELB's own word for "not registered". */
@@ -133,9 +137,21 @@ export class AwsFleet implements FleetAdapter {
       step("DescribeInstances", environment, () => this.describeInstances(environment, ids)),
       step("DescribeTargetHealth", environment, () => this.describeTargetHealth(arns)),
     ]);
-    return asgs
+    const groups = asgs
       .map((g) => toGroup(g, ec2, health, readAt))
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const group of groups.filter(needsCapacityHistory)) {
+      group.capacityHistory = await step("DescribeScalingActivities", environment, () => this.history(group.name));
+    }
+    return groups;
+  }
+
+  /** The group's recent desired-capacity changes, newest first (the API lists activities newest first). */
+  private async history(group: string) {
+    const out = await this.clients.autoScaling.send(
+      new DescribeScalingActivitiesCommand({ AutoScalingGroupName: group, MaxRecords: HISTORY_RECORDS }),
+    );
+    return capacityHistory((out.Activities ?? []).map((a) => a.Cause ?? ""));
   }
 
   /** Every group tagged with the environment and some tier, 100 per page. */

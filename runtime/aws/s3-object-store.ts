@@ -11,7 +11,7 @@ import {
   paginateListObjectsV2,
 } from "@aws-sdk/client-s3";
 import { PreconditionFailedError } from "../core/errors";
-import { ObjectStore } from "../core/types";
+import { ObjectStore, StoredObject } from "../core/types";
 
 export class S3ObjectStore implements ObjectStore {
   constructor(
@@ -19,11 +19,30 @@ export class S3ObjectStore implements ObjectStore {
     readonly bucket: string,
   ) {}
 
-  async get(key: string): Promise<{ body: Buffer; etag: string } | undefined> {
+  async get(key: string): Promise<StoredObject | undefined> {
     try {
-      const out = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+      const command = new GetObjectCommand({ Bucket: this.bucket, Key: key });
+      // S3's own clock, from the answer's Date header (the SDK keeps no copy of it): with Last-Modified, also S3's, it
+      // gives an object's age with no reader's clock involved, which is how the sweep lease is timed.
+      const answered: { date?: string } = {};
+      command.middlewareStack.add(
+        (next) => async (args) => {
+          const result = await next(args);
+          const headers = (result.response as { headers?: Record<string, string> } | undefined)?.headers;
+          answered.date = headers?.date ?? headers?.Date;
+          return result;
+        },
+        { step: "deserialize", name: "phoenixStoreClock" },
+      );
+      const out = await this.s3.send(command);
       const bytes = out.Body ? await out.Body.transformToByteArray() : new Uint8Array();
-      return { body: Buffer.from(bytes), etag: out.ETag ?? "" };
+      const readAt = answered.date !== undefined ? Date.parse(answered.date) : NaN;
+      return {
+        body: Buffer.from(bytes),
+        etag: out.ETag ?? "",
+        ...(out.LastModified !== undefined && { lastModified: out.LastModified.toISOString() }),
+        ...(!Number.isNaN(readAt) && { readAt: new Date(readAt).toISOString() }),
+      };
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw err;

@@ -4,13 +4,14 @@
 import {
   CreateOrUpdateTagsCommand,
   DeleteTagsCommand,
+  DescribeAutoScalingGroupsCommand,
   ResumeProcessesCommand,
   SetDesiredCapacityCommand,
   SuspendProcessesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
 import { errorText } from "../core/errors";
-import { SurgeOperations, TerminationOutcome } from "../core/types";
+import { GroupControl, SurgeOperations, TerminationOutcome } from "../core/types";
 import { errorName, isAlreadyGone } from "./errors";
 import { AwsClients } from "./clients";
 
@@ -26,6 +27,28 @@ export class SurgeStepError extends Error {
 
 export class AwsSurge implements SurgeOperations {
   constructor(private readonly clients: Pick<AwsClients, "autoScaling">) {}
+
+  /** One DescribeAutoScalingGroups by name: what a surge step checks right before it acts. */
+  async readGroup(group: string): Promise<GroupControl> {
+    let found: GroupControl | undefined;
+    await this.send(group, "DescribeAutoScalingGroups", async () => {
+      const out = await this.clients.autoScaling.send(
+        new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [group] }),
+      );
+      const g = (out.AutoScalingGroups ?? []).find((x) => x.AutoScalingGroupName === group);
+      if (g === undefined) {
+        throw Object.assign(new Error(`group ${group} does not exist (any more)`), { name: "ValidationError" });
+      }
+      const tags: Record<string, string> = {};
+      for (const t of g.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+      found = {
+        desiredCapacity: g.DesiredCapacity ?? 0,
+        tags,
+        suspendedProcesses: (g.SuspendedProcesses ?? []).flatMap((p) => (p.ProcessName ? [p.ProcessName] : [])).sort(),
+      };
+    });
+    return found!;
+  }
 
   async setDesiredCapacity(group: string, desiredCapacity: number): Promise<void> {
     // HonorCooldown false: the surge is phoenix's own decision, not a scaling policy's, and must not wait behind one.

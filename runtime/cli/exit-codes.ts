@@ -51,10 +51,19 @@ export class UnverifiedError extends Error {
   }
 }
 
+/** Another sweeper holds the environment's sweep lease; nothing was read or changed: exit 4. */
+export class HeldError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "HeldError";
+  }
+}
+
 /** The exit code for an error a command ended with (anything unknown is a failed read or write). */
 export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof IncompleteError) return EXIT.incomplete;
   if (err instanceof UnverifiedError) return EXIT.unverified;
+  if (err instanceof HeldError) return EXIT.held;
   return EXIT.failed;
 }

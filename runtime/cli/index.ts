@@ -7,18 +7,19 @@ import { UsageError } from "../core/errors";
 import { wholeNumber } from "./flags";
 import { DESIRED_VERSION_SOURCES, DesiredVersionSource, decodePolicyTag, TAGS } from "../contract";
 import { awsTimeouts } from "./aws-settings";
-import { EXIT, exitCodeOf, exitCodesHelp, IncompleteError, UnverifiedError } from "./exit-codes";
+import { EXIT, exitCodeOf, exitCodesHelp } from "./exit-codes";
 import { plan as planFleet, validatePolicy } from "../core/planner";
-import { formatPlan } from "./plan-text";
+import { formatPlan, planJson } from "./plan-text";
 import { registerRehearseCommand } from "./rehearse-command";
-import { registerReleaseCommands } from "./release-commands";
-import { readVerifiedSnapshot, sweep, SweepRecord, SweepStatus, sweepStatus } from "../ops/sweep";
+import { awsStore, registerReleaseCommands } from "./release-commands";
+import { leaseStatus, requireGroups, runSweep, SweepCliContext, SweepFlags } from "./sweep-command";
+import { readVerifiedSnapshot, SweepRecord } from "../ops/sweep";
 import {
   DEFAULT_POLICY,
   FleetAdapter,
-  FleetSnapshot,
   GroupPolicy,
   GroupState,
+  ObjectStore,
   Plan,
   Policy,
   ProbeOptions,
@@ -26,12 +27,16 @@ import {
 } from "../core/types";
 import { formatStatus } from "./status-table";
 
+export { planJson } from "./plan-text";
+
 /** Where the CLI writes and what it talks to; tests inject their own. */
-export interface CliContext {
+export interface CliContext extends Omit<SweepCliContext, "store"> {
   out(text: string): void;
   err(text: string): void;
   /** The fleet adapter for AWS (or a stand-in). Built lazily so that `--help` never loads the SDK. */
   fleet(): Promise<FleetAdapter>;
+  /** The environment's release bucket (releases and the sweep lease). @default S3, named by SSM */
+  store?(environment: string): Promise<ObjectStore>;
 }
 
 const defaultContext: CliContext = {
@@ -170,36 +175,6 @@ function addPolicyOptions(command: Command): Command {
     );
 }
 
-/** Fails with a clear line when an environment has no groups: a typo in --env or the wrong account/region. */
-function requireGroups(snapshot: FleetSnapshot): void {
-  if (snapshot.groups.length === 0) {
-    throw new UsageError(
-      `no Auto Scaling groups are tagged phoenix:environment=${snapshot.environment}: check --env, AWS_REGION and ` +
-        `AWS_PROFILE, or deploy the environment with \`pulumi up --stack ${snapshot.environment}\``,
-    );
-  }
-}
-
-/** The `--json` shape of a plan: stable, small, for scripts. */
-export function planJson(plan: Plan) {
-  return {
-    environment: plan.environment,
-    groups: plan.groups.map((g) => ({
-      name: g.name,
-      tier: g.tier,
-      desiredVersion: g.desiredVersion ?? null,
-      versionSource: g.versionSource,
-      desiredImageId: g.desiredImageId ?? null,
-      ...(g.unverified !== undefined && { unverified: g.unverified }),
-      terminate: g.terminate,
-      // Only when a surge starts, finishes or aborts: the desired capacity the sweep sets (the reason says which).
-      ...(g.setDesired !== undefined && { setDesired: g.setDesired }),
-      ...(g.surge !== undefined && { surge: g.surge.phase }),
-      reason: g.reason,
-    })),
-  };
-}
-
 /** Reads sweep records from a log file: JSON lines, possibly prefixed (CloudWatch exports add a timestamp). */
 export function readSweepRecords(text: string): SweepRecord[] {
   const records: SweepRecord[] = [];
@@ -216,24 +191,6 @@ export function readSweepRecords(text: string): SweepRecord[] {
     }
   }
   return records;
-}
-
-/**
- * Ends a plan or sweep with the exit code its result deserves: 3 when a write failed or was skipped, 5 when a group
- * was left alone unverified. The message is one line naming each problem and where.
- */
-function failUnlessDone(status: SweepStatus): void {
-  if (status.status === "incomplete") {
-    throw new IncompleteError(
-      `${status.failures.length} of the sweep's writes failed or were skipped: ${status.failures.join("; ")}`,
-    );
-  }
-  if (status.status === "unverified") {
-    const byWhy = new Map<string, string[]>();
-    for (const u of status.unverified) byWhy.set(u.why, [...(byWhy.get(u.why) ?? []), u.group]);
-    const lines = [...byWhy].map(([why, groups]) => `${groups.join(", ")} left alone: ${why}`);
-    throw new UnverifiedError(`desired state not verified: ${lines.join("; ")}`);
-  }
 }
 
 /** Builds the program; exported so tests can drive it with an injected context. */
@@ -258,13 +215,16 @@ export function buildProgram(ctx: CliContext): Command {
       const { snapshot, policy } = await readVerifiedSnapshot(await ctx.fleet(), opts.env, {
         policy: (read) => policyFor(read.groups, opts),
         probe: probeFromFlags(opts),
+        prober: ctx.prober,
       });
       requireGroups(snapshot);
       const plan = planFleet(snapshot, policy);
+      // Lock-free: the lease is only read, to say who is sweeping now.
+      const lease = await leaseStatus({ store: (env) => (ctx.store ?? awsStore)(env), now: ctx.now }, opts.env);
       if (opts.json) {
-        ctx.out(`${JSON.stringify({ snapshot, plan: planJson(plan) })}\n`);
+        ctx.out(`${JSON.stringify({ snapshot, plan: planJson(plan), lease: lease.json })}\n`);
       } else {
-        ctx.out(formatStatus(snapshot, plan));
+        ctx.out(`${formatStatus(snapshot, plan)}\n${lease.line}\n`);
       }
     });
 
@@ -273,58 +233,38 @@ export function buildProgram(ctx: CliContext): Command {
       .command(dry ? "plan" : "sweep")
       .description(
         dry
-          ? "dry run: what the next sweep would terminate, and why"
-          : "one real sweep, the same code the Lambda runs: terminate stale instances within the floor",
+          ? "dry run: what the next sweep would terminate, and why (takes no lease)"
+          : "one real sweep, the same code the Lambda runs, holding the environment's sweep lease: terminate stale " +
+              "instances within the floor",
       )
       .requiredOption("--env <env>", "environment (stack) name, e.g. live")
       .option("--json", "print the plan as JSON (the last JSON object on stdout)")
-      .option("--record <file>", "append the sweep's snapshot and plan as JSON lines (replay with `phoenix explain`)")
-      .addHelpText(
-        "after",
-        exitCodesHelp(
-          dry
-            ? [EXIT.ok, EXIT.failed, EXIT.usage, EXIT.unverified]
-            : [EXIT.ok, EXIT.failed, EXIT.usage, EXIT.incomplete, EXIT.unverified],
-        ),
-      );
-    addProbeOptions(addPolicyOptions(command)).action(
-      async (opts: PolicyFlags & { env: string; json?: boolean; record?: string }) => {
-        const records: string[] = [];
-        const result = await sweep(
-          { fleet: await ctx.fleet(), probe: probeFromFlags(opts), log: (line) => records.push(line) },
-          { environment: opts.env, policy: (snapshot) => policyFor(snapshot.groups, opts), dryRun: dry },
+      .option("--record <file>", "append the sweep's snapshot and plan as JSON lines (replay with `phoenix explain`)");
+    if (!dry) {
+      command
+        .option(
+          "--repair",
+          "put wedged groups back (desired capacity to its baseline, processes resumed), nothing else",
+        )
+        .option(
+          "--break-lease <holder-id>",
+          "take the sweep lease even from this holder (the id a refused sweep printed): only when it is dead",
         );
-        if (opts.record) fs.appendFileSync(opts.record, records.map((r) => `${r}\n`).join(""));
-        requireGroups(result.snapshot);
-        for (const line of formatPlan(result.plan)) ctx.err(`${line}\n`);
-        for (const o of result.outcomes) {
-          ctx.err(`${o.group}: ${o.instanceId} ${o.status}${o.error ? ` (${o.error})` : ""}\n`);
-        }
-        for (const a of result.actions ?? []) {
-          ctx.err(`${a.group}: ${a.action} ${a.status}${a.error ? ` (${a.error})` : ""}\n`);
-        }
-        const status = sweepStatus(result);
-        if (opts.json) {
-          const executed = dry ? {} : { outcomes: result.outcomes, ...(result.actions && { actions: result.actions }) };
-          ctx.out(`${JSON.stringify({ ...planJson(result.plan), ...executed, ...status })}\n`);
-        } else if (!dry) {
-          const done = result.outcomes.filter((o) => o.status === "terminated").length;
-          ctx.out(`terminated ${done} instance${done === 1 ? "" : "s"}\n`);
-          const failed = (result.actions ?? []).filter((a) => a.status !== "done").length;
-          for (const g of result.plan.groups.filter((x) => x.setDesired !== undefined)) {
-            ctx.out(
-              `${failed > 0 ? "tried to set" : "set"} ${g.name} desired capacity to ${g.setDesired} (surge ${g.surge?.phase})\n`,
-            );
-          }
-        } else {
-          const n = result.plan.groups.reduce((sum, g) => sum + g.terminate.length, 0);
-          ctx.out(`would terminate ${n} instance${n === 1 ? "" : "s"}\n`);
-          for (const g of result.plan.groups.filter((x) => x.setDesired !== undefined)) {
-            ctx.out(`would set ${g.name} desired capacity to ${g.setDesired} (surge ${g.surge?.phase})\n`);
-          }
-        }
-        failUnlessDone(status);
-      },
+    }
+    command.addHelpText(
+      "after",
+      exitCodesHelp(
+        dry
+          ? [EXIT.ok, EXIT.failed, EXIT.usage, EXIT.unverified]
+          : [EXIT.ok, EXIT.failed, EXIT.usage, EXIT.incomplete, EXIT.held, EXIT.unverified],
+      ),
+    );
+    addProbeOptions(addPolicyOptions(command)).action((opts: PolicyFlags & SweepFlags) =>
+      runSweep({ ...ctx, store: (env) => (ctx.store ?? awsStore)(env) }, opts, {
+        dry,
+        policy: (snapshot) => policyFor(snapshot.groups, opts),
+        probe: probeFromFlags(opts),
+      }),
     );
   }
 

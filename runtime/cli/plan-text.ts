@@ -28,3 +28,23 @@ function terminationWhy(id: string, d: InstanceDecision | undefined, g: GroupPla
   if (g.surge?.phase === "finish") return `surplus over the baseline of ${g.surge.baseline} (newest current first)`;
   return unhealthy ?? "stale";
 }
+
+/** The `--json` shape of a plan: stable, small, for scripts. */
+export function planJson(plan: Plan) {
+  return {
+    environment: plan.environment,
+    groups: plan.groups.map((g) => ({
+      name: g.name,
+      tier: g.tier,
+      desiredVersion: g.desiredVersion ?? null,
+      versionSource: g.versionSource,
+      desiredImageId: g.desiredImageId ?? null,
+      ...(g.unverified !== undefined && { unverified: g.unverified }),
+      terminate: g.terminate,
+      // Only when a surge starts, finishes or aborts: the desired capacity the sweep sets (the reason says which).
+      ...(g.setDesired !== undefined && { setDesired: g.setDesired }),
+      ...(g.surge !== undefined && { surge: g.surge.phase }),
+      reason: g.reason,
+    })),
+  };
+}

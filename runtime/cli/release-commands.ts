@@ -46,7 +46,8 @@ interface WaitFlags {
   json?: boolean;
 }
 
-async function awsStore(environment: string): Promise<ObjectStore> {
+/** The environment's release bucket in S3, named by its SSM parameter. */
+export async function awsStore(environment: string): Promise<ObjectStore> {
   // Loaded on use so that `--help` and the tests never load the SDK.
   const { createClients } = await import("../aws/clients");
   const { S3ObjectStore } = await import("../aws/s3-object-store");

@@ -37,7 +37,7 @@ export interface FollowUpDecision {
 /** Surge phases in which the group is waiting for its new instances to boot and pass their health checks. */
 const WAITING_PHASES: readonly SurgePhase[] = ["start", "waiting"];
 /** Surge phases after which nothing progresses without an operator: a follow-up would only plan the same again. */
-const DEAD_END_PHASES: readonly SurgePhase[] = ["abort", "blocked"];
+const DEAD_END_PHASES: readonly SurgePhase[] = ["abort", "blocked", "wedged"];
 
 /**
  * The delay as SQS accepts it: a whole number from 0 to 900. The default, half a target-group health-check interval,

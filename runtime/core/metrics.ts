@@ -51,6 +51,8 @@ export interface TierCounts {
   /** Groups left alone because their desired state is not verified. */
   unverified: number;
   surgeAborts: number;
+  /** Groups the planner found wedged (phase `wedged`): what the wedged alarm watches. */
+  wedged: number;
   byVersion: Record<string, number>;
 }
 
@@ -77,6 +79,7 @@ export function countByTier(
         skippedUnstable: 0,
         unverified: 0,
         surgeAborts: 0,
+        wedged: 0,
         byVersion: {},
       };
       tiers.set(tier, counts);
@@ -89,6 +92,7 @@ export function countByTier(
     if (group.unverified !== undefined) counts.unverified += 1;
     const tagged = actions.some((a) => a.group === group.name && a.action === "set-tags" && a.status === "done");
     if (group.surge?.phase === "abort" && tagged) counts.surgeAborts += 1;
+    if (group.surge?.phase === "wedged") counts.wedged += 1;
     for (const instance of group.instances) {
       // Stale wins over unknown: an instance on the wrong image is stale whatever /version said.
       if (instance.stale) counts.stale += 1;
@@ -131,6 +135,7 @@ export function sweepMetrics(input: {
         { name: MetricName.GroupsSkippedUnstable, unit: "Count", value: c.skippedUnstable },
         { name: MetricName.GroupsUnverified, unit: "Count", value: c.unverified },
         { name: MetricName.SurgeAborts, unit: "Count", value: c.surgeAborts },
+        { name: MetricName.GroupsWedged, unit: "Count", value: c.wedged },
       ]),
     );
     for (const [version, count] of Object.entries(c.byVersion)) {

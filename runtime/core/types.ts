@@ -45,7 +45,29 @@ export interface GroupState<I extends InstanceState = InstanceState> {
   activityInProgress?: boolean;
   /** Scaling processes currently suspended on the group (`AlarmNotification`, `ScheduledActions`, ...). */
   suspendedProcesses?: string[];
+  /**
+   * The group's recent desired-capacity changes, newest first, from its scaling activities. Read only for a group
+   * that may be wedged (needsCapacityHistory): who raised it, from what, and when.
+   */
+  capacityHistory?: CapacityChange[];
   instances: I[];
+}
+
+/** One change of a group's desired capacity, as its scaling activity tells it. */
+export interface CapacityChange {
+  /** ISO-8601 time of the change. */
+  at: string;
+  from: number;
+  to: number;
+  /** `request`: an explicit API call (what phoenix and an operator make); `alarm` and `schedule`: scaling did it. */
+  by: "request" | "alarm" | "schedule" | "other";
+}
+
+/** A group's desired capacity, tags and suspended processes read again right before a step changes them. */
+export interface GroupControl {
+  desiredCapacity: number;
+  tags: Record<string, string>;
+  suspendedProcesses: string[];
 }
 
 export type GroupSnapshot = GroupState<InstanceSnapshot>;
@@ -107,7 +129,7 @@ export type FleetSnapshot = FleetState<GroupSnapshot>;
 export type { Strategy } from "../contract";
 
 /** Where a group's surge stands, as the planner decided it this sweep. */
-export type SurgePhase = "start" | "waiting" | "finish" | "abort" | "fallback-replace" | "blocked";
+export type SurgePhase = "start" | "waiting" | "finish" | "abort" | "fallback-replace" | "blocked" | "wedged";
 
 /** A surge decision: the phase, the desired capacity to return to, and the target it launches for. */
 export interface SurgeDecision {
@@ -219,7 +241,25 @@ export interface GroupPlan {
   /** Scaling processes to suspend (surge start) and to resume (surge finish or abort). */
   suspend?: string[];
   resume?: string[];
+  /**
+   * A wedged group only: what `phoenix sweep --repair` would do (its baseline and where it comes from), or why it
+   * would refuse. A normal sweep never acts on it.
+   */
+  repair?: RepairDecision;
 }
+
+/** How `--repair` puts a wedged group back, or why it cannot be sure it would. */
+export type RepairDecision =
+  | {
+      ok: true;
+      /** Desired capacity to return to, when it is above the baseline. */
+      setDesired?: number;
+      /** Surge processes to resume. */
+      resume: string[];
+      /** Where the baseline came from, in words (`tag phoenix:surge-ended`, `the group's history`). */
+      baselineFrom?: string;
+    }
+  | { ok: false; why: string };
 
 export interface Plan {
   environment: string;
@@ -249,6 +289,8 @@ export interface GroupActionOutcome {
  * capacity or suspension twice changes nothing) and throws when AWS (or the local fleet) refuses it.
  */
 export interface SurgeOperations {
+  /** The group's desired capacity, tags and suspended processes now: what a step checks before it changes them. */
+  readGroup(group: string): Promise<GroupControl>;
   setDesiredCapacity(group: string, desiredCapacity: number): Promise<void>;
   setTags(group: string, tags: Record<string, string>): Promise<void>;
   removeTags(group: string, keys: string[]): Promise<void>;
@@ -281,13 +323,25 @@ export interface ReleaseManifest {
   publishedAt: string;
 }
 
+/** An object as a store returns it. */
+export interface StoredObject {
+  body: Buffer;
+  etag: string;
+  lastModified?: string;
+  readAt?: string;
+}
+
 /**
  * The release bucket, as far as releases need it. S3 implements it in `runtime/aws/`; the local rehearsal
  * implements it on disk. Release logic (publish, rollback, list, read the manifest) is written once over this.
  */
 export interface ObjectStore {
-  /** The object and its entity tag, or undefined when the key does not exist. */
-  get(key: string): Promise<{ body: Buffer; etag: string } | undefined>;
+  /**
+   * The object and its entity tag, or undefined when the key does not exist. `lastModified` (when it was written) and
+   * `readAt` (when the store answered), both ISO-8601 by the store's own clock, when the store reports them: a lease's
+   * age is measured with them, free of any reader's clock.
+   */
+  get(key: string): Promise<StoredObject | undefined>;
   /**
    * Writes an object. `ifMatch`: only if the current object has this entity tag; `ifNoneMatch: "*"`: only if no
    * object exists. A failed condition throws PreconditionFailedError and writes nothing. `sha256` (base64) is

@@ -8,12 +8,14 @@ import { AwsFleet } from "../aws/fleet";
 import { S3ObjectStore } from "../aws/s3-object-store";
 import { SqsFollowUp } from "../aws/sqs-follow-up";
 import { LAMBDA_ENV } from "../contract";
-import { UsageError } from "../core/errors";
+import { errorText, UsageError } from "../core/errors";
 import type { FollowUpScheduler } from "../core/follow-up";
 import type { FleetAdapter, ObjectStore } from "../core/types";
+import { describeLease } from "../core/lease";
+import { isLeaseHeld, LeaseClaim, LeaseHeldError, newHolderId } from "../ops/lease";
 import { handleReleaseEvent } from "../ops/release-event";
 import type { ReleaseHandlerResult, S3NotificationEvent } from "../ops/release-event";
-import { Deadline, sweep, sweepStatus } from "../ops/sweep";
+import { Deadline, Prober, sweep, sweepStatus } from "../ops/sweep";
 import { DesiredStateVerifier } from "../ops/verify";
 import { afterSweep } from "./after-sweep";
 import { HandlerConfig, readHandlerConfig, required } from "./env";
@@ -40,6 +42,16 @@ export interface HandlerDeps {
    * store are checked once per version and id, not once per invocation. @default one over the fleet's checks
    */
   verifier?: DesiredStateVerifier;
+  /** Probes the fleet's instances. @default probeFleet over HTTP */
+  prober?: Prober;
+  /** A fresh id for each holding of the sweep lease. @default newHolderId (random) */
+  holderId?: () => string;
+}
+
+/** The parts of the Lambda context the handlers read: who this invocation is, for the sweep lease. */
+export interface InvocationContext {
+  functionName?: string;
+  awsRequestId?: string;
 }
 
 function stdoutLine(line: string): void {
@@ -68,6 +80,8 @@ function resolveDeps(overrides: Partial<HandlerDeps>, config: HandlerConfig): Ha
     now,
     ...(followUp !== undefined && { followUp }),
     verifier: overrides.verifier ?? new DesiredStateVerifier(fleet.checks),
+    ...(overrides.prober !== undefined && { prober: overrides.prober }),
+    ...(overrides.holderId !== undefined && { holderId: overrides.holderId }),
   };
 }
 
@@ -87,7 +101,7 @@ function lazySqs(aws: () => ReturnType<typeof createClients>): Pick<ReturnType<t
 
 const unavailable = (): never => {
   throw new UsageError(
-    `the sweep handler has no release store; use createReleaseHandler (needs ${LAMBDA_ENV.releaseBucket})`,
+    `the handler has no release store for the manifest and the sweep lease: set ${LAMBDA_ENV.releaseBucket}`,
   );
 };
 const unavailableStore: ObjectStore = { get: unavailable, put: unavailable, head: unavailable, list: unavailable };
@@ -109,20 +123,88 @@ export interface SweepSummary {
   status: "ok" | "incomplete" | "unverified";
   /** Seconds until the follow-up sweep this one scheduled (or found already pending); absent when none. */
   followUpSeconds?: number;
+  /** Another sweep held the environment's lease: who, since when. Nothing was read or changed. */
+  stoodDown?: string;
 }
 
-export type SweepHandler = (event?: unknown) => Promise<SweepSummary>;
-export type ReleaseHandler = (event: unknown) => Promise<ReleaseHandlerResult>;
-export type RolloutHandler = (event?: unknown) => Promise<SweepSummary | ReleaseHandlerResult>;
+export type SweepHandler = (event?: unknown, context?: InvocationContext) => Promise<SweepSummary>;
+export type ReleaseHandler = (event: unknown, context?: InvocationContext) => Promise<ReleaseHandlerResult>;
+export type RolloutHandler = (
+  event?: unknown,
+  context?: InvocationContext,
+) => Promise<SweepSummary | ReleaseHandlerResult>;
+
+/** The lease this invocation asks for: a fresh holder id, the function and request, and what triggered it. */
+function claimFor(deps: HandlerDeps, context: InvocationContext | undefined, purpose: string): LeaseClaim {
+  const name = context?.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? "rollout lambda";
+  const request = context?.awsRequestId !== undefined ? ` request ${context.awsRequestId}` : "";
+  return { holder: (deps.holderId ?? newHolderId)(), who: `lambda ${name}${request}`, purpose };
+}
+
+/**
+ * Another sweeper holds the lease: not an error. One log line says who, and a follow-up is scheduled so the rollout
+ * keeps moving once that sweep is done (the schedule would pick it up anyway). Resolves to the follow-up's delay.
+ */
+async function standDown(
+  deps: HandlerDeps,
+  config: HandlerConfig,
+  err: LeaseHeldError,
+  trigger: string,
+): Promise<number | undefined> {
+  let outcome: Awaited<ReturnType<FollowUpScheduler["schedule"]>> | undefined;
+  try {
+    outcome = deps.followUp !== undefined ? await deps.followUp.schedule(config.followUpDelaySeconds) : undefined;
+  } catch (e) {
+    // A follow-up is an optimisation; the schedule still sweeps.
+    outcome = { status: "failed", error: errorText(e) };
+  }
+  deps.log(
+    JSON.stringify({
+      type: "sweep.stood-down",
+      trigger,
+      lease: describeLease(err.view),
+      ...(outcome !== undefined && { followUp: { ...outcome, delaySeconds: config.followUpDelaySeconds } }),
+    }),
+  );
+  return outcome !== undefined && outcome.status !== "failed" ? config.followUpDelaySeconds : undefined;
+}
 
 function sweepHandler(config: HandlerConfig, deps: HandlerDeps): SweepHandler {
-  return async (event?: unknown) => {
+  return async (event?: unknown, context?: InvocationContext) => {
     const startedMs = deps.now();
     const deadline = deadlineOf(config, deps, startedMs);
-    const result = await sweep(
-      { fleet: deps.fleet, probe: config.probe, log: deps.log, verifier: deps.verifier, deadline },
-      { environment: config.environment, policy: config.policy, dryRun: config.dryRun },
-    );
+    const trigger = triggerOf(event);
+    const lease = { deps: { store: deps.store, now: deps.now }, claim: claimFor(deps, context, trigger) };
+    let result: Awaited<ReturnType<typeof sweep>>;
+    try {
+      result = await sweep(
+        {
+          fleet: deps.fleet,
+          probe: config.probe,
+          log: deps.log,
+          verifier: deps.verifier,
+          deadline,
+          lease,
+          prober: deps.prober,
+        },
+        { environment: config.environment, policy: config.policy, dryRun: config.dryRun },
+      );
+    } catch (err) {
+      if (!isLeaseHeld(err)) throw err;
+      const followUpSeconds = await standDown(deps, config, err, trigger);
+      return {
+        environment: config.environment,
+        dryRun: config.dryRun,
+        trigger,
+        terminated: [],
+        failed: [],
+        skipped: [],
+        unverified: [],
+        status: "ok",
+        stoodDown: describeLease(err.view),
+        ...(followUpSeconds !== undefined && { followUpSeconds }),
+      };
+    }
     const status = sweepStatus(result);
     if (status.status !== "ok") deps.log(JSON.stringify({ type: "sweep.status", ...status }));
     const followUpSeconds = await afterSweep(deps, { ...config, deadline }, { ...result, startedMs });
@@ -130,7 +212,7 @@ function sweepHandler(config: HandlerConfig, deps: HandlerDeps): SweepHandler {
     return {
       environment: config.environment,
       dryRun: config.dryRun,
-      trigger: triggerOf(event),
+      trigger,
       terminated: result.outcomes.filter(gone).map((o) => o.instanceId),
       failed: result.outcomes.filter((o) => !gone(o)).map((o) => o.instanceId),
       skipped: result.plan.groups.filter((g) => !g.stable).map((g) => g.name),
@@ -142,7 +224,7 @@ function sweepHandler(config: HandlerConfig, deps: HandlerDeps): SweepHandler {
 }
 
 function releaseHandler(config: HandlerConfig, bucket: string, deps: HandlerDeps): ReleaseHandler {
-  return async (event: unknown) => {
+  return async (event: unknown, context?: InvocationContext) => {
     if (config.dryRun) {
       const ignored = `${LAMBDA_ENV.dryRun} is true: the rollout is paused, the next sweep will plan only`;
       deps.log(JSON.stringify({ type: "release.ignored", reason: ignored }));
@@ -150,17 +232,29 @@ function releaseHandler(config: HandlerConfig, bucket: string, deps: HandlerDeps
     }
     const startedMs = deps.now();
     const deadline = deadlineOf(config, deps, startedMs);
-    const { snapshot, ...result } = await handleReleaseEvent(event as S3NotificationEvent, {
-      fleet: deps.fleet,
-      store: deps.store,
-      environment: config.environment,
-      policy: config.policy,
-      probe: config.probe,
-      log: deps.log,
-      bucket,
-      verifier: deps.verifier,
-      deadline,
-    });
+    const purpose = "release event";
+    let released: ReleaseHandlerResult;
+    try {
+      released = await handleReleaseEvent(event as S3NotificationEvent, {
+        fleet: deps.fleet,
+        store: deps.store,
+        environment: config.environment,
+        policy: config.policy,
+        probe: config.probe,
+        log: deps.log,
+        bucket,
+        verifier: deps.verifier,
+        deadline,
+        lease: { deps: { store: deps.store, now: deps.now }, claim: claimFor(deps, context, purpose) },
+        prober: deps.prober,
+      });
+    } catch (err) {
+      if (!isLeaseHeld(err)) throw err;
+      // The follow-up sweep starts the rollout: the terminator starts a surge (or replaces) as the release would.
+      await standDown(deps, config, err, purpose);
+      return { acted: [], stoodDown: describeLease(err.view) };
+    }
+    const { snapshot, ...result } = released;
     // After a surge starts (or a replacement is terminated), the group waits on boots a follow-up sees finish.
     if (snapshot !== undefined && result.plan !== undefined) {
       await afterSweep(
@@ -188,6 +282,8 @@ export function createSweepHandler(
   overrides: Partial<HandlerDeps> = {},
 ): SweepHandler {
   const config = readHandlerConfig(env);
+  // Every mutating sweep takes the lease in the release bucket: without the bucket there is none to take.
+  if (overrides.store === undefined && !config.dryRun) required(env, LAMBDA_ENV.releaseBucket);
   return sweepHandler(config, resolveDeps(overrides, config));
 }
 
@@ -226,9 +322,9 @@ export function createRolloutHandler(
   } catch (err) {
     throw nativeError(err);
   }
-  return async (event?: unknown) => {
+  return async (event?: unknown, context?: InvocationContext) => {
     try {
-      return await (isS3Event(event) ? onRelease(event) : onSchedule(event));
+      return await (isS3Event(event) ? onRelease(event, context) : onSchedule(event, context));
     } catch (err) {
       throw nativeError(err);
     }

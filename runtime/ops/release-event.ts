@@ -7,7 +7,8 @@ import { ContractError } from "../core/errors";
 import { MANIFEST_KEY } from "../contract";
 import { parseManifest } from "../core/manifest";
 import { plan as planFleet } from "../core/planner";
-import { beforeDeadline, Deadline, executePlan, readSnapshot, SweepRecord, withoutSurge } from "./sweep";
+import { acquireLease, HeldLease, LeaseClaim, LeaseDeps } from "./lease";
+import { beforeDeadline, Deadline, executePlan, Prober, readSnapshot, SweepRecord, withoutSurge } from "./sweep";
 import { DesiredStateVerifier } from "./verify";
 import {
   FleetAdapter,
@@ -44,6 +45,10 @@ export interface ReleaseHandlerDeps {
   verifier?: DesiredStateVerifier;
   /** Past this no AWS call is started (see SweepDeps.deadline). @default none */
   deadline?: Deadline;
+  /** The sweep lease, taken first (see SweepDeps.lease): a release event that cannot get it throws LeaseHeldError. */
+  lease?: { deps: LeaseDeps; claim: LeaseClaim };
+  /** @default probeFleet */
+  prober?: Prober;
 }
 
 export interface ReleaseHandlerResult {
@@ -62,6 +67,8 @@ export interface ReleaseHandlerResult {
   plan?: Plan;
   /** What the event's sweep read (absent when the event was ignored): the after-sweep step decides from it. */
   snapshot?: FleetSnapshot;
+  /** Another sweep held the environment's lease (who, since when): nothing was read or changed. */
+  stoodDown?: string;
 }
 
 type ReleaseRecordLine =
@@ -87,6 +94,34 @@ export async function handleReleaseEvent(
     return { acted: [], ignored };
   }
 
+  // The lease first: the manifest, the fleet and the plan are all read by the one sweeper that may act on them.
+  let lease: HeldLease | undefined;
+  if (deps.lease !== undefined) {
+    const { claim } = deps.lease;
+    lease = await acquireLease(deps.lease.deps, claim);
+    record({
+      type: "sweep.lease",
+      holder: lease.holder,
+      who: claim.who,
+      purpose: claim.purpose,
+      ...(lease.tookOver !== undefined && { tookOver: lease.tookOver }),
+    });
+  }
+  try {
+    return await startRollout(deps, record, lease);
+  } finally {
+    if (lease !== undefined) {
+      const problem = await lease.release();
+      record({ type: "sweep.lease-released", holder: lease.holder, ...(problem !== undefined && { problem }) });
+    }
+  }
+}
+
+async function startRollout(
+  deps: ReleaseHandlerDeps,
+  record: (r: ReleaseRecordLine | SweepRecord) => void,
+  lease: HeldLease | undefined,
+): Promise<ReleaseHandlerResult> {
   let manifest: ReleaseManifest;
   try {
     manifest = await readValidManifest(deps.store);
@@ -102,7 +137,7 @@ export async function handleReleaseEvent(
   const snapshot = await beforeDeadline(deps.deadline, "reading and verifying the fleet", async () => {
     // The event's manifest, not whatever the fleet read raced to: this handler acts on the release it was told of.
     const read = {
-      ...(await readSnapshot(deps.fleet, deps.environment, deps.probe)),
+      ...(await readSnapshot(deps.fleet, deps.environment, deps.probe, deps.prober)),
       desiredVersion: manifest.version,
       desiredArtifacts: { ...manifest.artifacts },
     };
@@ -137,7 +172,8 @@ export async function handleReleaseEvent(
   if (toExecute.length === 0) {
     return { acted, ...surgeFields, version: manifest.version, skipped, outcomes: [], plan, snapshot };
   }
-  const { outcomes, actions } = await executePlan(deps.fleet, toExecute, deps.deadline);
+  const guard = lease !== undefined ? () => lease.check() : undefined;
+  const { outcomes, actions } = await executePlan(deps.fleet, toExecute, { guard, snapshot, deadline: deps.deadline });
   if (outcomes.length > 0) record({ type: "sweep.terminated", outcomes });
   if (actions.length > 0) record({ type: "sweep.actions", actions });
   return {

@@ -1,15 +1,19 @@
 // One sweep: read the fleet, probe every instance's /version, verify the desired state, plan, and (unless dry) carry
 // the plan out: terminations, and a surge's group changes in a safe order. The Lambda, the CLI and the local rehearsal
-// all run this same function; only the FleetAdapter behind it differs. What it returns says whether everything it
-// decided was done (the CLI's exit code and the Lambda's summary come from `sweepStatus`).
-import { errorText, FleetReadError } from "../core/errors";
+// all run this same function; only the FleetAdapter behind it differs. A sweep that may change the fleet holds the
+// environment's sweep lease (runtime/ops/lease.ts) from before it reads to after its last step. What it returns says
+// whether everything it decided was done (the CLI's exit code and the Lambda's summary come from `sweepStatus`).
+import { FleetReadError } from "../core/errors";
 import { plan as planFleet } from "../core/planner";
+import { executeGroup, Guard, repairGroup } from "./group-steps";
+import { acquireLease, HeldLease, LeaseClaim, LeaseDeps } from "./lease";
 import { probeFleet } from "./probe";
 import { DesiredStateVerifier } from "./verify";
 import {
   DEFAULT_PROBE_OPTIONS,
   FleetAdapter,
   FleetSnapshot,
+  FleetState,
   GroupActionOutcome,
   GroupPlan,
   Plan,
@@ -17,6 +21,9 @@ import {
   ProbeOptions,
   TerminationOutcome,
 } from "../core/types";
+
+/** Probes every instance of a fleet state: `probeFleet` over HTTP; a test or a bench may answer for the fleet. */
+export type Prober = (state: FleetState, options: ProbeOptions) => Promise<FleetSnapshot>;
 
 export interface SweepDeps {
   fleet: FleetAdapter;
@@ -27,6 +34,16 @@ export interface SweepDeps {
   verifier?: DesiredStateVerifier;
   /** Past this the sweep starts no AWS call: a read still running fails, writes not yet made are skipped. @default none */
   deadline?: Deadline;
+  /**
+   * The environment's sweep lease. A sweep that may change the fleet takes it before it reads anything and gives it
+   * back last; one that cannot get it throws LeaseHeldError having read and changed nothing. Without it no lease is
+   * taken: only for code that is itself the only sweeper (a test's own fleet). A dry run never takes it.
+   */
+  lease?: { deps: LeaseDeps; claim: LeaseClaim };
+  /** Why to stop before the next change besides the lease and the deadline (an operator's Ctrl-C). */
+  interrupted?: () => string | undefined;
+  /** @default probeFleet */
+  prober?: Prober;
 }
 
 /** A point in time by a clock: the rollout Lambda's whole-sweep deadline, inside the function's timeout. */
@@ -44,14 +61,18 @@ export interface SweepRequest {
   policy: Policy | ((snapshot: FleetSnapshot) => Policy);
   /** Plan only: read and decide, terminate nothing. */
   dryRun?: boolean;
+  /** Put wedged groups back (the plan's `repair` of each) and do nothing else. */
+  repair?: boolean;
 }
 
 export interface SweepResult {
   snapshot: FleetSnapshot;
   plan: Plan;
   outcomes: TerminationOutcome[];
-  /** The surge's group changes (tags, processes, desired capacity), when the plan had any. */
+  /** The surge's group changes (tags, processes, desired capacity), or a repair's, when there were any. */
   actions?: GroupActionOutcome[];
+  /** The lease this sweep held (absent for a dry run or a sweep without one). */
+  lease?: { holder: string; tookOver?: { from: string; why: string } };
 }
 
 /** The record a sweep logs, one JSON line each, so that `phoenix explain` can replay it. */
@@ -59,16 +80,19 @@ export type SweepRecord =
   | { type: "sweep.snapshot"; snapshot: FleetSnapshot; policy: Policy }
   | { type: "sweep.plan"; plan: Plan }
   | { type: "sweep.terminated"; outcomes: TerminationOutcome[] }
-  | { type: "sweep.actions"; actions: GroupActionOutcome[] };
+  | { type: "sweep.actions"; actions: GroupActionOutcome[] }
+  | { type: "sweep.lease"; holder: string; who: string; purpose: string; tookOver?: { from: string; why: string } }
+  | { type: "sweep.lease-released"; holder: string; problem?: string };
 
 /** Reads the fleet and probes it: the complete, consistent view a plan is made from (before verification). */
 export async function readSnapshot(
   fleet: FleetAdapter,
   environment: string,
   probe: Partial<ProbeOptions> = {},
+  prober: Prober = probeFleet,
 ): Promise<FleetSnapshot> {
   const state = await fleet.readFleet(environment);
-  return probeFleet(state, { ...DEFAULT_PROBE_OPTIONS, ...probe });
+  return prober(state, { ...DEFAULT_PROBE_OPTIONS, ...probe });
 }
 
 /**
@@ -83,10 +107,11 @@ export async function readVerifiedSnapshot(
     probe?: Partial<ProbeOptions>;
     verifier?: DesiredStateVerifier;
     deadline?: Deadline;
+    prober?: Prober;
   },
 ): Promise<{ snapshot: FleetSnapshot; policy: Policy }> {
   return beforeDeadline(options.deadline, "reading and verifying the fleet", async () => {
-    const read = await readSnapshot(fleet, environment, options.probe);
+    const read = await readSnapshot(fleet, environment, options.probe, options.prober);
     const requested = typeof options.policy === "function" ? options.policy(read) : options.policy;
     const policy = fleet.surge === undefined ? withoutSurge(requested) : requested;
     const snapshot = await (options.verifier ?? new DesiredStateVerifier(fleet.checks)).verify(read, policy);
@@ -94,15 +119,45 @@ export async function readVerifiedSnapshot(
   });
 }
 
+/**
+ * One sweep. Unless dry, it first takes the environment's lease (deps.lease), so the fleet is read, planned and
+ * changed by one sweeper at a time, and every change is preceded by the lease's check: a sweep whose lease is about
+ * to lapse, or was taken over, stops before its next step.
+ */
 export async function sweep(deps: SweepDeps, request: SweepRequest): Promise<SweepResult> {
   const log = deps.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const record = (r: SweepRecord) => log(JSON.stringify(r));
+  if (request.dryRun || deps.lease === undefined) return sweepHolding(deps, request, record, undefined);
 
+  const { claim } = deps.lease;
+  const lease = await acquireLease(deps.lease.deps, claim);
+  record({
+    type: "sweep.lease",
+    holder: lease.holder,
+    who: claim.who,
+    purpose: claim.purpose,
+    ...(lease.tookOver !== undefined && { tookOver: lease.tookOver }),
+  });
+  try {
+    return await sweepHolding(deps, request, record, lease);
+  } finally {
+    const problem = await lease.release();
+    record({ type: "sweep.lease-released", holder: lease.holder, ...(problem !== undefined && { problem }) });
+  }
+}
+
+async function sweepHolding(
+  deps: SweepDeps,
+  request: SweepRequest,
+  record: (r: SweepRecord) => void,
+  lease: HeldLease | undefined,
+): Promise<SweepResult> {
   const { snapshot, policy } = await readVerifiedSnapshot(deps.fleet, request.environment, {
     policy: request.policy,
     probe: deps.probe,
     verifier: deps.verifier,
     deadline: deps.deadline,
+    prober: deps.prober,
   });
   record({ type: "sweep.snapshot", snapshot, policy });
   const plan = planFleet(snapshot, policy);
@@ -111,10 +166,18 @@ export async function sweep(deps: SweepDeps, request: SweepRequest): Promise<Swe
   if (request.dryRun) {
     return { snapshot, plan, outcomes: [] };
   }
-  const executed = await executePlan(deps.fleet, plan.groups, deps.deadline);
+  const held =
+    lease !== undefined ? { lease: { holder: lease.holder, ...(lease.tookOver && { tookOver: lease.tookOver }) } } : {};
+  const guard: Guard = async () => deps.interrupted?.() ?? (await lease?.check());
+  if (request.repair) {
+    const actions = await executeRepairs(deps.fleet, plan, snapshot, { guard, deadline: deps.deadline });
+    if (actions.length > 0) record({ type: "sweep.actions", actions });
+    return { snapshot, plan, outcomes: [], actions, ...held };
+  }
+  const executed = await executePlan(deps.fleet, plan.groups, { guard, snapshot, deadline: deps.deadline });
   if (executed.outcomes.length > 0) record({ type: "sweep.terminated", outcomes: executed.outcomes });
   if (executed.actions.length > 0) record({ type: "sweep.actions", actions: executed.actions });
-  return { snapshot, plan, ...executed };
+  return { snapshot, plan, ...executed, ...held };
 }
 
 /** What a sweep's result means for whoever ran it: the CLI's exit code, the Lambda's summary. */
@@ -192,115 +255,71 @@ export function hasGroupActions(g: GroupPlan): boolean {
   );
 }
 
+/** How a plan is carried out: the guards before each change, and the snapshot the plan was made from. */
+export interface ExecuteOptions {
+  /** Asked before every change; a reason stops the rest (the lease lapsing or taken away, an interrupt). */
+  guard?: Guard;
+  /** Past this no change is started; each not made is reported skipped. */
+  deadline?: Deadline;
+  /** What the plan was made from: each surge step re-reads its group and acts only if it still matches. */
+  snapshot?: FleetSnapshot;
+}
+
 /**
  * Carries out the plan of each group. Plain terminations go in one batch, as before surges existed. A surge group
- * runs in an order where a crash at any step leaves state the next sweep completes: tags first (so a raised
- * capacity is never unexplained), then suspension, terminations (decrementing), and only when every termination
- * went through: desired capacity, resumption, and removing the tags last (so processes are never left suspended
- * without the tags that say phoenix did it). A failed step stops that group's remaining steps; other groups go on.
+ * runs its steps in a crash-safe order, each checked right before it acts (runtime/ops/group-steps.ts). A failed or
+ * refused step stops that group's remaining steps; other groups go on.
  */
 export async function executePlan(
   fleet: FleetAdapter,
   groups: GroupPlan[],
-  deadline?: Deadline,
+  options: ExecuteOptions = {},
 ): Promise<{ outcomes: TerminationOutcome[]; actions: GroupActionOutcome[] }> {
   // Belt and braces: the planner never terminates in an unverified group, and neither does this.
   const acting = groups.filter((g) => g.unverified === undefined);
   const plain = acting.filter((g) => !hasGroupActions(g));
   const requests = plain.flatMap((g) => g.terminate.map((instanceId) => ({ group: g.name, instanceId })));
-  const late = pastDeadline(deadline);
+  const guard = withDeadline(options.guard, options.deadline);
+  const stop = requests.length > 0 ? await guard() : undefined;
   const outcomes: TerminationOutcome[] =
     requests.length === 0
       ? []
-      : late !== undefined
-        ? requests.map((r) => ({ ...r, status: "skipped", error: late }))
+      : stop !== undefined
+        ? requests.map((r) => ({ ...r, status: "skipped", error: stop }))
         : await fleet.terminate(requests);
   const actions: GroupActionOutcome[] = [];
   for (const g of acting.filter(hasGroupActions)) {
-    const result = await executeGroup(fleet, g, deadline);
+    const read = options.snapshot?.groups.find((x) => x.name === g.name);
+    const result = await executeGroup(fleet, g, read, guard);
     outcomes.push(...result.outcomes);
     actions.push(...result.actions);
   }
   return { outcomes, actions };
 }
 
+/** Carries out `--repair` for every wedged group the plan could repair; the others are left as they are. */
+export async function executeRepairs(
+  fleet: FleetAdapter,
+  plan: Plan,
+  snapshot: FleetSnapshot,
+  options: { guard?: Guard; deadline?: Deadline } = {},
+): Promise<GroupActionOutcome[]> {
+  const guard = withDeadline(options.guard, options.deadline);
+  const actions: GroupActionOutcome[] = [];
+  for (const g of plan.groups.filter((x) => x.surge?.phase === "wedged" && x.repair?.ok === true)) {
+    const read = snapshot.groups.find((x) => x.name === g.name);
+    if (read !== undefined) actions.push(...(await repairGroup(fleet, g, read, guard)));
+  }
+  return actions;
+}
+
+/** The guard that also stops once the deadline has passed. */
+function withDeadline(guard: Guard | undefined, deadline: Deadline | undefined): Guard {
+  return async () => pastDeadline(deadline) ?? (await guard?.());
+}
+
 /** Why nothing more may be started, when the deadline has passed. */
 function pastDeadline(deadline: Deadline | undefined): string | undefined {
   if (deadline === undefined || deadline.now() < deadline.atMs) return undefined;
   return `not attempted: the sweep's deadline (${deadline.describe}) had passed`;
-}
-
-async function executeGroup(
-  fleet: FleetAdapter,
-  g: GroupPlan,
-  deadline: Deadline | undefined,
-): Promise<{ outcomes: TerminationOutcome[]; actions: GroupActionOutcome[] }> {
-  const actions: GroupActionOutcome[] = [];
-  const ops = fleet.surge;
-  const steps: { action: GroupActionOutcome["action"]; run: () => Promise<void> }[] = [];
-  const pre = () => {
-    const set = g.tags?.set;
-    if (set && Object.keys(set).length > 0) steps.push({ action: "set-tags", run: () => ops!.setTags(g.name, set) });
-    const suspend = g.suspend ?? [];
-    if (suspend.length > 0) steps.push({ action: "suspend", run: () => ops!.suspendProcesses(g.name, suspend) });
-  };
-  const post = () => {
-    const desired = g.setDesired;
-    if (desired !== undefined) {
-      steps.push({ action: "set-desired", run: () => ops!.setDesiredCapacity(g.name, desired) });
-    }
-    const resume = g.resume ?? [];
-    if (resume.length > 0) steps.push({ action: "resume", run: () => ops!.resumeProcesses(g.name, resume) });
-    const remove = g.tags?.remove ?? [];
-    if (remove.length > 0) steps.push({ action: "remove-tags", run: () => ops!.removeTags(g.name, remove) });
-  };
-  pre();
-  const before = steps.length;
-  post();
-  if (ops === undefined) {
-    const error = "this fleet cannot change desired capacity, tags or scaling processes; nothing was changed";
-    return { outcomes: [], actions: steps.map((s) => ({ group: g.name, action: s.action, status: "skipped", error })) };
-  }
-
-  const runSteps = async (from: number, to: number): Promise<boolean> => {
-    for (let i = from; i < to; i++) {
-      const late = pastDeadline(deadline);
-      if (late !== undefined) {
-        for (const s of steps.slice(i))
-          actions.push({ group: g.name, action: s.action, status: "skipped", error: late });
-        return false;
-      }
-      try {
-        await steps[i].run();
-        actions.push({ group: g.name, action: steps[i].action, status: "done" });
-      } catch (err) {
-        actions.push({ group: g.name, action: steps[i].action, status: "failed", error: errorText(err) });
-        for (const s of steps.slice(i + 1)) {
-          actions.push({ group: g.name, action: s.action, status: "skipped", error: "an earlier step failed" });
-        }
-        return false;
-      }
-    }
-    return true;
-  };
-  if (!(await runSteps(0, before))) return { outcomes: [], actions };
-
-  const requests = g.terminate.map((instanceId) => ({ group: g.name, instanceId }));
-  let outcomes: TerminationOutcome[] = [];
-  const late = pastDeadline(deadline);
-  if (requests.length > 0 && late !== undefined) {
-    outcomes = requests.map((r) => ({ ...r, status: "skipped", error: late }));
-  } else if (requests.length > 0) {
-    outcomes = g.decrement === true ? await ops.terminateAndDecrement(requests) : await fleet.terminate(requests);
-  }
-  if (outcomes.some((o) => o.status !== "terminated")) {
-    // Desired capacity did not drop for that one: setting it, or clearing the tags, would now be wrong. The next
-    // sweep sees the surge still in progress and finishes it.
-    for (const s of steps.slice(before)) {
-      actions.push({ group: g.name, action: s.action, status: "skipped", error: "a termination did not go through" });
-    }
-    return { outcomes, actions };
-  }
-  await runSteps(before, steps.length);
-  return { outcomes, actions };
 }

@@ -4,13 +4,15 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { ContractError, PreconditionFailedError } from "../core/errors";
-import { ObjectStore } from "../core/types";
+import { ObjectStore, StoredObject } from "../core/types";
 
 /** What the store remembers about an object beside its bytes (S3 keeps this as object metadata). */
 interface ObjectMeta {
   etag: string;
   sha256?: string;
   contentType?: string;
+  /** ISO-8601 time of the write by the store's clock (S3's Last-Modified). */
+  lastModified?: string;
 }
 
 /** Receives every successful write, as S3 event notifications would. */
@@ -24,7 +26,14 @@ export type PutListener = (key: string, etag: string) => void;
 export class DiskObjectStore implements ObjectStore {
   private readonly listeners: PutListener[] = [];
 
-  constructor(readonly root: string) {
+  /**
+   * @param now the store's own clock (ms): what it stamps writes with and answers reads at, as S3's Last-Modified
+   * and Date do. The rehearsal passes its simulated clock, so leases lapse in simulated time. @default Date.now
+   */
+  constructor(
+    readonly root: string,
+    private readonly now: () => number = Date.now,
+  ) {
     fs.mkdirSync(root, { recursive: true });
   }
 
@@ -33,11 +42,16 @@ export class DiskObjectStore implements ObjectStore {
     this.listeners.push(listener);
   }
 
-  get(key: string): Promise<{ body: Buffer; etag: string } | undefined> {
+  get(key: string): Promise<StoredObject | undefined> {
     const file = this.objectPath(key);
     const meta = this.readMeta(key);
     if (meta === undefined || !fs.existsSync(file)) return Promise.resolve(undefined);
-    return Promise.resolve({ body: fs.readFileSync(file), etag: meta.etag });
+    return Promise.resolve({
+      body: fs.readFileSync(file),
+      etag: meta.etag,
+      ...(meta.lastModified !== undefined && { lastModified: meta.lastModified }),
+      readAt: new Date(this.now()).toISOString(),
+    });
   }
 
   put(
@@ -97,7 +111,7 @@ export class DiskObjectStore implements ObjectStore {
       );
     }
     const etag = `"${createHash("md5").update(body).digest("hex")}"`;
-    const meta: ObjectMeta = { etag };
+    const meta: ObjectMeta = { etag, lastModified: new Date(this.now()).toISOString() };
     if (options.sha256 !== undefined) meta.sha256 = options.sha256;
     if (options.contentType !== undefined) meta.contentType = options.contentType;
     writeAtomically(this.objectPath(key), body);

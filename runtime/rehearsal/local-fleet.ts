@@ -3,11 +3,14 @@
 // parameter — behind the same FleetAdapter the AWS adapter implements, so the real sweep and release handler drive it
 // unchanged. How one instance boots, passes its checks and drains is instance-lifecycle.ts.
 import { IMAGE_AVAILABLE, MANIFEST_KEY, RELEASES_PREFIX, releaseRecordKey, TAGS } from "../contract";
+import { needsCapacityHistory } from "../core/capacity-history";
 import { parseManifest } from "../core/manifest";
 import {
+  CapacityChange,
   DesiredStateChecks,
   FleetAdapter,
   FleetState,
+  GroupControl,
   GroupState,
   InstanceState,
   ObjectStore,
@@ -34,6 +37,8 @@ export interface LocalGroup {
   tags: Record<string, string>;
   suspendedProcesses: string[];
   instances: LocalInstance[];
+  /** Desired-capacity changes, newest first, as the group's scaling activities would record them. */
+  history: CapacityChange[];
 }
 
 export interface LocalFleetOptions {
@@ -117,6 +122,7 @@ export class LocalFleet implements FleetAdapter {
       },
       suspendedProcesses: [],
       instances: [],
+      history: [],
     };
     this.groups.push(group);
     for (let i = 0; i < size.desired; i++) {
@@ -170,6 +176,14 @@ export class LocalFleet implements FleetAdapter {
    */
   surgeOperations(cause: () => TerminationCause) {
     return {
+      readGroup: (group: string): Promise<GroupControl> => {
+        const g = this.group(group);
+        return Promise.resolve({
+          desiredCapacity: g.desiredCapacity,
+          tags: { ...g.tags },
+          suspendedProcesses: [...g.suspendedProcesses],
+        });
+      },
       setDesiredCapacity: (group: string, desired: number) => this.setDesiredCapacity(group, desired),
       setTags: (group: string, tags: Record<string, string>) => {
         Object.assign(this.group(group).tags, tags);
@@ -197,14 +211,15 @@ export class LocalFleet implements FleetAdapter {
 
   // Auto Scaling ---------------------------------------------------------------------------------------------------
 
-  /** SetDesiredCapacity: the group launches or removes instances to match. */
-  async setDesiredCapacity(groupName: string, desired: number): Promise<void> {
+  /** SetDesiredCapacity (`by` an explicit request, or an alarm's policy): the group launches or removes to match. */
+  async setDesiredCapacity(groupName: string, desired: number, by: CapacityChange["by"] = "request"): Promise<void> {
     const group = this.group(groupName);
     if (desired < group.minSize || desired > group.maxSize) {
       throw new Error(
         `desired capacity ${desired} for ${group.name} is outside its size ${group.minSize}..${group.maxSize}`,
       );
     }
+    this.recordChange(group, desired, by);
     group.desiredCapacity = desired;
     await this.reconcile(group);
   }
@@ -255,9 +270,14 @@ export class LocalFleet implements FleetAdapter {
     return state;
   }
 
+  private recordChange(group: LocalGroup, to: number, by: CapacityChange["by"]): void {
+    if (to === group.desiredCapacity) return;
+    group.history.unshift({ at: this.options.clock.iso(), from: group.desiredCapacity, to, by });
+  }
+
   private describeGroup(group: LocalGroup): GroupState {
     const arn = this.targetGroupArn(group);
-    return {
+    const state: GroupState = {
       name: group.name,
       tier: group.tier,
       desiredCapacity: group.desiredCapacity,
@@ -278,6 +298,8 @@ export class LocalFleet implements FleetAdapter {
         privateIp: i.address,
       })),
     };
+    if (needsCapacityHistory(state)) state.capacityHistory = [...group.history];
+    return state;
   }
 
   private async terminateAs(
@@ -300,6 +322,7 @@ export class LocalFleet implements FleetAdapter {
           outcomes.push({ group: request.group, instanceId: request.instanceId, status: "failed", error });
           continue;
         }
+        this.recordChange(group, group.desiredCapacity - 1, "request");
         group.desiredCapacity -= 1;
       }
       this.lifecycle.terminate(group, instance, cause);

@@ -17,6 +17,7 @@ import { defaultTiming, FleetEvent, FleetTiming } from "./instance-lifecycle";
 import { LoopbackAddresses } from "./instance-server";
 import { LocalFleet } from "./local-fleet";
 import { Measurement, RehearsalResult } from "./measurement";
+import { operatorSweep } from "./operator";
 import { LocalRolloutLambda } from "./rollout-lambda";
 import { describeScenario, findScenario, minuteZeroOf, OLD_IMAGE, Scenario, scenarioNames } from "./scenarios";
 import { TriggerMode, Triggers } from "./triggers";
@@ -58,6 +59,8 @@ export async function runRehearsal(options: RehearsalOptions): Promise<Rehearsal
 class Run {
   private readonly clock = new SimClock(START - SETUP_LEAD_MS);
   private readonly random: Prng;
+  /** Lease holder ids, from their own sequence: drawing them never moves the boots and jitter of a seed's run. */
+  private readonly leaseIds: Prng;
   private readonly store: DiskObjectStore;
   private readonly fleet: LocalFleet;
   private readonly policy: Policy;
@@ -81,6 +84,7 @@ class Run {
   ) {
     this.seed = options.seed ?? 1;
     this.random = new Prng(this.seed);
+    this.leaseIds = new Prng(this.seed ^ 0x5eed1ea5);
     this.mode = options.mode ?? "phoenix";
     this.instances = options.instances ?? scenario.instances;
     this.speed = options.speed ?? Number.POSITIVE_INFINITY;
@@ -100,7 +104,7 @@ class Run {
     // Only what a previous run wrote is removed: --dir may name a directory that holds other things.
     for (const entry of RUN_FILES) fs.rmSync(path.join(options.workDir, entry), { recursive: true, force: true });
     this.sweepLogPath = path.join(options.workDir, "sweeps.jsonl");
-    this.store = new DiskObjectStore(path.join(options.workDir, "bucket"));
+    this.store = new DiskObjectStore(path.join(options.workDir, "bucket"), () => this.clock.now());
     this.fleet = new LocalFleet({
       environment: ENVIRONMENT,
       clock: this.clock,
@@ -136,6 +140,7 @@ class Run {
       metricsPath: path.join(options.workDir, "metrics.jsonl"),
       ...(this.followUps && { followUp: { schedule: (delaySeconds) => this.triggers.queueFollowUp(delaySeconds) } }),
       measurement: this.measurement,
+      holderId: () => this.leaseIds.hex8(),
       log: (source, line) => this.log(source, line),
     });
     this.triggers = new Triggers({
@@ -288,11 +293,36 @@ class Run {
             START + action.atBoots * this.timing.bootSeconds * 1000,
           );
           break;
+        case "operator-sweep":
+          this.clock.at(START + action.atBoots * this.timing.bootSeconds * 1000, "operator sweep", () =>
+            this.operatorRacesLambda(action.first),
+          );
+          break;
         case "none":
           this.log("rehearsal", "nothing is published: watch the sweep recycle instances as they age");
           break;
       }
     }
+  }
+
+  /** An operator's `phoenix sweep` and a scheduled Lambda sweep at the same instant: the lease lets one through. */
+  private async operatorRacesLambda(first: "operator" | "lambda"): Promise<void> {
+    const operator = () =>
+      operatorSweep({
+        environment: ENVIRONMENT,
+        fleet: this.fleet,
+        store: this.store,
+        policy: this.policy,
+        probe: { timeoutMs: PROBE_TIMEOUT_MS },
+        now: () => this.clock.now(),
+        who: "operator@laptop",
+        holderId: () => this.leaseIds.hex8(),
+        sweepLogPath: this.sweepLogPath,
+        log: (line) => this.log("operator", line),
+        planned: (plan) => this.measurement.planned("sweep", plan),
+      });
+    const lambda = () => this.triggers.scheduledSweep();
+    await Promise.all(first === "operator" ? [operator(), lambda()] : [lambda(), operator()]);
   }
 
   /** Auto Scaling's own terminations (scale-in, an unhealthy instance replaced), told in the log. */

@@ -31,6 +31,8 @@ export interface LocalRolloutLambdaOptions {
   /** The follow-up queue; none when follow-ups are off. */
   followUp?: FollowUpScheduler;
   measurement: Measurement;
+  /** A fresh id for each holding of the sweep lease (drawn from the run's seed, so a run repeats). */
+  holderId: () => string;
   /** One line of the run's log. */
   log: (source: string, line: string) => void;
 }
@@ -39,7 +41,8 @@ export interface LocalRolloutLambdaOptions {
 type Decision =
   | { type: "plan"; plan: Plan }
   | { type: "terminated"; plan: Plan; outcomes: TerminationOutcome[] }
-  | { type: "skipped"; group: string | undefined; why: string | undefined };
+  | { type: "skipped"; group: string | undefined; why: string | undefined }
+  | { type: "stood-down"; lease: string };
 
 /** The deployed Lambda, invoked locally with the events AWS would send it. */
 export class LocalRolloutLambda {
@@ -48,6 +51,8 @@ export class LocalRolloutLambda {
   private handlerLog?: string[];
   /** Who terminates in the invocation running now: the fleet records each termination with it. */
   private cause: TerminationCause = "sweep";
+  /** Invocations so far: each gets its own request id, as Lambda's context carries one. */
+  private invocations = 0;
 
   constructor(private readonly options: LocalRolloutLambdaOptions) {
     const { clock, followUp, followUpSeconds, metricsPath } = options;
@@ -65,6 +70,7 @@ export class LocalRolloutLambda {
         log: (line) => this.handlerLog?.push(line),
         metrics: (line) => fs.appendFileSync(metricsPath, `${line}\n`),
         now: () => clock.now(),
+        holderId: options.holderId,
         ...(followUp !== undefined && { followUp }),
       },
     );
@@ -80,7 +86,11 @@ export class LocalRolloutLambda {
     this.handlerLog = lines;
     this.cause = cause;
     try {
-      await this.handler(event);
+      this.invocations += 1;
+      await this.handler(event, {
+        functionName: `${this.options.environment}-rollout`,
+        awsRequestId: `${trigger.replace(/ /g, "-")}-${this.invocations}`,
+      });
     } catch (err) {
       const message = (err as Error).message;
       log(trigger, `${cause === "release" ? "release handler" : "sweep"} failed: ${message}`);
@@ -95,6 +105,8 @@ export class LocalRolloutLambda {
         for (const g of decision.plan.groups) log(trigger, g.log);
       } else if (decision.type === "terminated") {
         for (const line of terminationLines(decision.plan, decision.outcomes)) log("", line);
+      } else if (decision.type === "stood-down") {
+        log(trigger, `stood down: the lease is ${decision.lease}; a follow-up tries again`);
       } else {
         log(trigger, `${decision.group} => left alone: ${decision.why}`);
       }
@@ -114,6 +126,7 @@ function decisions(lines: string[]): Decision[] {
       group?: string;
       why?: string;
       error?: string;
+      lease?: string;
     };
     if (record.type === "sweep.plan" && record.plan) {
       plan = record.plan;
@@ -122,6 +135,8 @@ function decisions(lines: string[]): Decision[] {
       found.push({ type: "terminated", plan, outcomes: record.outcomes });
     } else if (record.type === "release.skipped") {
       found.push({ type: "skipped", group: record.group, why: record.why });
+    } else if (record.type === "sweep.stood-down") {
+      found.push({ type: "stood-down", lease: record.lease ?? "held" });
     }
   }
   return found;

@@ -15,6 +15,11 @@ export type ScenarioAction =
   | { type: "image"; imageId: string }
   /** A target-tracking alarm asks for `factor` × the tier's instances, `atBoots` boots after minute zero. */
   | { type: "scale"; tier: string; factor: number; atBoots: number }
+  /**
+   * An operator runs `phoenix sweep` at the same moment as a scheduled Lambda sweep; `first` starts a moment before
+   * the other and takes the sweep lease, the other stands down.
+   */
+  | { type: "operator-sweep"; atBoots: number; first: "operator" | "lambda" }
   | { type: "none" };
 
 export interface Scenario {
@@ -163,6 +168,22 @@ export const SCENARIOS: Scenario[] = [
     policy: { strategy: "surge", surgeStallMinutes: 20 },
     expect: { outcome: "stop", version: OLD_VERSION },
     horizon: { boots: 4, minutes: 30 },
+  },
+  {
+    name: "two-operators",
+    summary:
+      `${NEW_VERSION} is rolled out by surge; mid-surge an operator runs \`phoenix sweep\` as the Lambda sweeps: ` +
+      "one takes the sweep lease, the other stands down",
+    published: [OLD_VERSION],
+    instances: 3,
+    actions: [
+      { type: "publish", version: NEW_VERSION },
+      { type: "operator-sweep", atBoots: 0.5, first: "lambda" },
+      { type: "operator-sweep", atBoots: 1.15, first: "operator" },
+    ],
+    policy: { strategy: "surge" },
+    expect: { outcome: "converge", version: NEW_VERSION, imageId: OLD_IMAGE },
+    horizon: { boots: 8, minutes: 30 },
   },
   {
     name: "surge-no-room",

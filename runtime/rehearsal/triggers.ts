@@ -151,7 +151,7 @@ export class Triggers {
       if (group.desiredCapacity >= desired) return;
       log("scaling", `${group.name} desired capacity ${group.desiredCapacity} → ${desired} (target-tracking alarm)`);
       measurement.alarm(tier, group.desiredCapacity, desired, false);
-      await fleet.setDesiredCapacity(tier, desired);
+      await fleet.setDesiredCapacity(tier, desired, "alarm");
     });
   }
 
@@ -171,6 +171,11 @@ export class Triggers {
       this.eventSweeps.delete(due);
       return this.sweep(trigger, detailType, detail);
     });
+  }
+
+  /** One scheduled sweep now, off the schedule's rhythm (what an operator's sweep races in `two-operators`). */
+  scheduledSweep(): Promise<void> {
+    return this.sweep("schedule", "Scheduled Event");
   }
 
   /** A sweep as the deployed Lambda runs it, for an EventBridge event of `detailType`. */

@@ -127,10 +127,22 @@ describe("the dashboard and alarms", () => {
     }
   });
 
+  it("raises 'wedged' per tier when a group has stayed wedged for 15 minutes, naming the command that repairs it", () => {
+    for (const tier of ["web", "api"]) {
+      const a = alarm(`test-observability-${tier}-wedged`);
+      assert.deepEqual(
+        [a.inputs.namespace, a.inputs.metricName, a.inputs.dimensions, a.inputs.statistic, a.inputs.threshold],
+        ["Phoenix", "GroupsWedged", { Environment: "test", Tier: tier }, "Minimum", 0],
+      );
+      assert.equal(a.inputs.period * a.inputs.evaluationPeriods, 15 * 60);
+      assert.match(a.inputs.alarmDescription, /`phoenix sweep --env test --repair` puts it back$/);
+    }
+  });
+
   it("sends every alarm and its recovery to the topic", () => {
     const alarms = mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
-    // Per tier: rollout stuck, surge aborted, unhealthy hosts; and the Lambda's errors.
-    assert.equal(alarms.length, 7);
+    // Per tier: rollout stuck, surge aborted, wedged, unhealthy hosts; and the Lambda's errors.
+    assert.equal(alarms.length, 9);
     for (const a of alarms) {
       assert.deepEqual(a.inputs.alarmActions, [topicArn], a.name);
       assert.deepEqual(a.inputs.okActions, [topicArn], a.name);

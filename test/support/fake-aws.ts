@@ -1,6 +1,7 @@
-// A stand-in AWS endpoint on loopback: just enough of SSM and SQS (JSON), S3 (REST, path-style), Auto Scaling, EC2 and
-// ELBv2 (query protocol, XML) for one sweep or one release event over a tiny fleet, surge steps, follow-ups and the
-// desired state's verification (bucket tags, image states) included. Point the SDK at it with
+// A stand-in AWS endpoint on loopback: just enough of SSM and SQS (JSON), S3 (REST, path-style, with conditional puts),
+// Auto Scaling, EC2 and ELBv2 (query protocol, XML) for one sweep or one release event over a tiny fleet, the sweep
+// lease, surge steps (applied to the state, since each step reads its group back first), follow-ups and the desired
+// state's verification (bucket tags, image states) included. Point the SDK at it with
 // `AWS_ENDPOINT_URL=<fake.url>` and dummy credentials; it routes each request by the service named in its SigV4
 // credential scope (it does not check signatures) and records every call, so a test can assert what a handler asked
 // AWS to do — above all, which instances it terminated.
@@ -34,6 +35,8 @@ export interface FakeGroup {
   maxSize: number;
   tags: Record<string, string>;
   targetGroupArns?: string[];
+  /** Suspended scaling processes. @default none */
+  suspendedProcesses?: string[];
   instances: FakeInstance[];
 }
 
@@ -61,6 +64,9 @@ export interface FakeCall {
 
 export class FakeAws {
   readonly log: FakeCall[] = [];
+  /** When each S3 object was last written (Last-Modified); objects a test put in the state count as written at start. */
+  private readonly written = new Map<string, Date>();
+  private readonly startedAt = new Date();
   /** Requests the fake could not answer (a test asserts this stays empty). */
   readonly unanswered: string[] = [];
 
@@ -111,7 +117,7 @@ export class FakeAws {
         case "sqs":
           return this.sqs(req, body, res);
         case "s3":
-          return this.s3(req, res);
+          return this.s3(req, body, res);
         case "autoscaling":
         case "ec2":
         case "elasticloadbalancing":
@@ -174,7 +180,7 @@ export class FakeAws {
     return this.refuse(res, `sqs ${action}`);
   }
 
-  private s3(req: http.IncomingMessage, res: http.ServerResponse): void {
+  private s3(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
     // Path-style (`/<bucket>/<key>`): the SDK uses it for an endpoint that is an IP address.
     const url = new URL(req.url ?? "/", "http://fake");
     const [, bucket = "", ...rest] = url.pathname.split("/");
@@ -191,10 +197,30 @@ export class FakeAws {
       res.writeHead(tags.length === 0 ? 404 : 200, { "content-type": "application/xml" }).end(xml);
       return;
     }
-    const action = req.method === "HEAD" ? "HeadObject" : req.method === "GET" ? "GetObject" : `${req.method}`;
-    this.log.push({ service: "s3", action, params: { Bucket: bucket, Key: key } });
+    const action =
+      req.method === "HEAD"
+        ? "HeadObject"
+        : req.method === "GET"
+          ? "GetObject"
+          : req.method === "PUT" && [...url.searchParams.keys()].every((k) => k === "x-id")
+            ? "PutObject"
+            : `${req.method}`;
+    const ifMatch = req.headers["if-match"];
+    const ifNoneMatch = req.headers["if-none-match"];
+    this.log.push({
+      service: "s3",
+      action,
+      params: {
+        Bucket: bucket,
+        Key: key,
+        ...(ifMatch !== undefined && { IfMatch: ifMatch }),
+        ...(ifNoneMatch !== undefined && { IfNoneMatch: ifNoneMatch }),
+      },
+    });
+    const path = `${bucket}/${key}`;
+    if (action === "PutObject") return this.putObject(path, body, ifMatch, ifNoneMatch, res);
     if (action !== "GetObject" && action !== "HeadObject") return this.refuse(res, `s3 ${req.method} ${req.url}`);
-    const object = this.state.objects[`${bucket}/${key}`];
+    const object = this.state.objects[path];
     if (object === undefined) {
       const xml = `<?xml version="1.0" encoding="UTF-8"?><Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>${escape(key)}</Key></Error>`;
       res.writeHead(404, { "content-type": "application/xml" }).end(action === "HeadObject" ? undefined : xml);
@@ -204,10 +230,33 @@ export class FakeAws {
     res.writeHead(200, {
       "content-type": "application/octet-stream",
       "content-length": String(data.length),
-      etag: `"${data.length.toString(16)}"`,
-      "last-modified": new Date(0).toUTCString(),
+      etag: etagOf(data),
+      "last-modified": (this.written.get(path) ?? this.startedAt).toUTCString(),
     });
     res.end(action === "HeadObject" ? undefined : data);
+  }
+
+  /** PutObject with S3's conditions: If-None-Match "*" only if absent, If-Match only if the entity tag is still that. */
+  private putObject(
+    path: string,
+    body: string,
+    ifMatch: string | undefined,
+    ifNoneMatch: string | undefined,
+    res: http.ServerResponse,
+  ): void {
+    const existing = this.state.objects[path];
+    const current =
+      existing === undefined ? undefined : etagOf(Buffer.isBuffer(existing) ? existing : Buffer.from(existing));
+    if ((ifNoneMatch === "*" && current !== undefined) || (ifMatch !== undefined && ifMatch !== current)) {
+      const xml =
+        `<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code>` +
+        `<Message>At least one of the pre-conditions you specified did not hold</Message></Error>`;
+      res.writeHead(412, { "content-type": "application/xml" }).end(xml);
+      return;
+    }
+    this.state.objects[path] = body;
+    this.written.set(path, new Date());
+    res.writeHead(200, { etag: etagOf(Buffer.from(body)) }).end();
   }
 
   private query(service: string, params: URLSearchParams, res: http.ServerResponse): void {
@@ -222,8 +271,16 @@ export class FakeAws {
     };
     const asg = "http://autoscaling.amazonaws.com/doc/2011-01-01/";
     switch (`${service}:${action}`) {
-      case "autoscaling:DescribeAutoScalingGroups":
-        return send(xml(asg, `<AutoScalingGroups>${this.state.groups.map(groupXml).join("")}</AutoScalingGroups>`));
+      case "autoscaling:DescribeAutoScalingGroups": {
+        const names = [...params.entries()]
+          .filter(([k]) => k.startsWith("AutoScalingGroupNames.member."))
+          .map(([, v]) => v);
+        const groups = this.state.groups.filter((g) => names.length === 0 || names.includes(g.name));
+        return send(xml(asg, `<AutoScalingGroups>${groups.map(groupXml).join("")}</AutoScalingGroups>`));
+      }
+      case "autoscaling:DescribeScalingActivities":
+        // No recorded history: a group that may be wedged reads as one whose capacity nobody changed.
+        return send(xml(asg, "<Activities></Activities>"));
       case "autoscaling:TerminateInstanceInAutoScalingGroup": {
         const id = params.get("InstanceId") ?? "";
         return send(
@@ -240,7 +297,8 @@ export class FakeAws {
       case "autoscaling:DeleteTags":
       case "autoscaling:SuspendProcesses":
       case "autoscaling:ResumeProcesses":
-        // Acknowledged and recorded only: one sweep never reads its own writes back.
+        // Applied: a surge step reads its group back before the next one.
+        this.applyGroupWrite(action, params);
         return send(xml(asg, "", false));
       case "ec2:DescribeInstances": {
         const items = this.state.groups
@@ -303,6 +361,33 @@ export class FakeAws {
     }
   }
 
+  private applyGroupWrite(action: string, params: URLSearchParams): void {
+    const members = (prefix: string) => [...params.entries()].filter(([k]) => k.startsWith(prefix)).map(([, v]) => v);
+    const group = (name: string | null) => this.state.groups.find((g) => g.name === name);
+    if (action === "SetDesiredCapacity") {
+      const g = group(params.get("AutoScalingGroupName"));
+      if (g) g.desiredCapacity = Number(params.get("DesiredCapacity"));
+    } else if (action === "SuspendProcesses" || action === "ResumeProcesses") {
+      const g = group(params.get("AutoScalingGroupName"));
+      const processes = members("ScalingProcesses.member.");
+      if (g) {
+        const now = new Set(g.suspendedProcesses ?? []);
+        for (const p of processes) {
+          if (action === "SuspendProcesses") now.add(p);
+          else now.delete(p);
+        }
+        g.suspendedProcesses = [...now].sort();
+      }
+    } else {
+      for (let n = 1; params.has(`Tags.member.${n}.Key`); n++) {
+        const g = group(params.get(`Tags.member.${n}.ResourceId`));
+        const key = params.get(`Tags.member.${n}.Key`)!;
+        if (g && action === "CreateOrUpdateTags") g.tags[key] = params.get(`Tags.member.${n}.Value`) ?? "";
+        if (g && action === "DeleteTags") delete g.tags[key];
+      }
+    }
+  }
+
   private groupOf(instanceId: string): string {
     return this.state.groups.find((g) => g.instances.some((i) => i.id === instanceId))?.name ?? "";
   }
@@ -321,6 +406,11 @@ function groupXml(g: FakeGroup): string {
       ),
     )}</Instances>` +
     `<TargetGroupARNs>${members((g.targetGroupArns ?? []).map(escape))}</TargetGroupARNs>` +
+    `<SuspendedProcesses>${members(
+      (g.suspendedProcesses ?? []).map(
+        (p) => `<ProcessName>${escape(p)}</ProcessName><SuspensionReason>User</SuspensionReason>`,
+      ),
+    )}</SuspendedProcesses>` +
     `<Tags>${members(
       Object.entries(g.tags).map(
         ([k, v]) =>
@@ -329,6 +419,11 @@ function groupXml(g: FakeGroup): string {
       ),
     )}</Tags></member>`
   );
+}
+
+/** S3's entity tag of a simple upload: the body's MD5, quoted. */
+function etagOf(data: Buffer): string {
+  return `"${createHash("md5").update(data).digest("hex")}"`;
 }
 
 function escape(text: string): string {

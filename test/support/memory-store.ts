@@ -18,7 +18,9 @@ import type { AwsClientStub } from "aws-sdk-client-mock";
 import { zipSync } from "fflate";
 import { createHash } from "node:crypto";
 import { ContractError, PreconditionFailedError } from "../../runtime/core/errors";
+import { needsCapacityHistory } from "../../runtime/core/capacity-history";
 import {
+  CapacityChange,
   DesiredStateChecks,
   FleetAdapter,
   FleetState,
@@ -34,6 +36,7 @@ interface StoredObject {
   etag: string;
   sha256?: string;
   contentType?: string;
+  lastModified: string;
 }
 
 export type PutOptions = Parameters<ObjectStore["put"]>[2];
@@ -45,11 +48,25 @@ export class MemoryObjectStore implements ObjectStore {
   /** The bucket's own tags (GetBucketTagging through emulateS3); none, as a bucket nobody tagged. */
   bucketTags: Record<string, string> = {};
   private readonly gates = new Map<string, (key: string) => Promise<void>>();
+  /** The store's own clock (ms), as S3's Last-Modified and Date report it. @default Date.now */
+  clock: () => number = Date.now;
+  /**
+   * Awaited around every get and put (`get <key>`, `put <key>`), "before" it acts and "after": a slow or randomly
+   * delayed S3, or, never settling "after" a put, a writer killed right after its write landed.
+   */
+  gate?: (call: string, when: "before" | "after") => Promise<void> | undefined;
+  /** Called after every successful put (a test counting the writes a crash could follow). */
+  onPut?: (key: string) => void;
 
   /** Seeds an object as if some earlier writer had stored it (no conditions, recorded sha256). */
   seed(key: string, body: Buffer | string): void {
     const buffer = Buffer.isBuffer(body) ? body : Buffer.from(body);
-    this.objects.set(key, { body: buffer, etag: etagOf(buffer), sha256: sha256Of(buffer) });
+    this.objects.set(key, {
+      body: buffer,
+      etag: etagOf(buffer),
+      sha256: sha256Of(buffer),
+      lastModified: new Date(this.clock()).toISOString(),
+    });
   }
 
   /** Makes every put to `key` wait for `gate` before its condition is checked: the way to line two writers up. */
@@ -61,12 +78,21 @@ export class MemoryObjectStore implements ObjectStore {
     return this.objects.get(key)?.body.toString("utf8");
   }
 
-  get(key: string): Promise<{ body: Buffer; etag: string } | undefined> {
+  async get(key: string): Promise<{ body: Buffer; etag: string; lastModified: string; readAt: string } | undefined> {
+    await this.gate?.(`get ${key}`, "before");
     const object = this.objects.get(key);
-    return Promise.resolve(object && { body: Buffer.from(object.body), etag: object.etag });
+    const found = object && {
+      body: Buffer.from(object.body),
+      etag: object.etag,
+      lastModified: object.lastModified,
+      readAt: new Date(this.clock()).toISOString(),
+    };
+    await this.gate?.(`get ${key}`, "after");
+    return found;
   }
 
   async put(key: string, body: Buffer, options: PutOptions = {}): Promise<{ etag: string }> {
+    await this.gate?.(`put ${key}`, "before");
     const gate = this.gates.get(key);
     if (gate) await gate(key);
     if (options.sha256 !== undefined && options.sha256 !== sha256Of(body)) {
@@ -79,9 +105,19 @@ export class MemoryObjectStore implements ObjectStore {
     if (options.ifMatch !== undefined && existing?.etag !== options.ifMatch) {
       throw new PreconditionFailedError(`${key} no longer has entity tag ${options.ifMatch}`);
     }
+    // S3's entity tag of a simple upload is the body's MD5, so a rewrite of the same bytes keeps it: a lease that
+    // could be rewritten byte for byte would make If-Match useless. Every lease write differs (times, holder).
     const etag = etagOf(body);
-    this.objects.set(key, { body: Buffer.from(body), etag, sha256: options.sha256, contentType: options.contentType });
+    this.objects.set(key, {
+      body: Buffer.from(body),
+      etag,
+      sha256: options.sha256,
+      contentType: options.contentType,
+      lastModified: new Date(this.clock()).toISOString(),
+    });
     this.writes.push(key);
+    this.onPut?.(key);
+    await this.gate?.(`put ${key}`, "after");
     return { etag };
   }
 
@@ -130,9 +166,21 @@ export class MemoryFleet implements FleetAdapter {
   /** Every surge call, in order: `set-desired live-web 6`, `set-tags live-web k=v,...`, `terminate-decrement ...`. */
   readonly calls: string[] = [];
   reads = 0;
+  /** Re-reads of one group (a surge step's check before it acts). */
+  groupReads = 0;
   onRead?: (state: FleetState, reads: number) => void;
   /** Return an error to make that call fail before it changes anything (a crash or an AWS refusal). */
   failOn?: (call: string) => Error | undefined;
+  /**
+   * Awaited around every call (`read-fleet`, `read-group <g>`, `terminate <g> <i>`, and the surge calls as `calls`
+   * names them), "before" it acts and "after": a slow call, a random delay, or, never settling "after", a process
+   * killed right after the call took effect.
+   */
+  gate?: (call: string, when: "before" | "after") => Promise<void> | undefined;
+  /** Called after every change the fleet makes (a test's invariant checks). */
+  onChange?: (call: string) => void;
+  /** Each group's desired-capacity changes, newest first, as its scaling activities record them. */
+  readonly history = new Map<string, CapacityChange[]>();
   readonly surge?: SurgeOperations;
   /** Artifact keys that do not exist; every other key does (a test names what is missing). */
   readonly missingArtifacts = new Set<string>();
@@ -174,34 +222,64 @@ export class MemoryFleet implements FleetAdapter {
    * The state as read. A state with a desired version but no artifacts reads as a manifest naming each group's
    * tier's artifact at its usual key (a real manifest always names some): tests of a missing tier set them.
    */
-  readFleet(environment: string): Promise<FleetState> {
-    this.reads += 1;
-    this.onRead?.(this.state, this.reads);
-    const state = { ...structuredClone(this.state), environment };
-    if (state.desiredVersion !== undefined && state.desiredArtifacts === undefined) {
-      const version = state.desiredVersion;
-      state.desiredArtifacts = Object.fromEntries(state.groups.map((g) => [g.tier, artifactKey(version, g.tier)]));
-    }
-    return Promise.resolve(state);
+  async readFleet(environment: string): Promise<FleetState> {
+    return this.around("read-fleet", () => {
+      this.reads += 1;
+      this.onRead?.(this.state, this.reads);
+      const state = { ...structuredClone(this.state), environment };
+      if (state.desiredVersion !== undefined && state.desiredArtifacts === undefined) {
+        const version = state.desiredVersion;
+        state.desiredArtifacts = Object.fromEntries(state.groups.map((g) => [g.tier, artifactKey(version, g.tier)]));
+      }
+      for (const g of state.groups) {
+        if (needsCapacityHistory(g)) g.capacityHistory = [...(this.history.get(g.name) ?? [])];
+      }
+      return state;
+    });
   }
 
   /** Like TerminateInstanceInAutoScalingGroup without decrementing: the instance goes, desired capacity stays. */
-  terminate(requests: { group: string; instanceId: string }[]): Promise<TerminationOutcome[]> {
-    return Promise.resolve(
-      requests.map(({ group, instanceId }) => {
-        const g = this.state.groups.find((x) => x.name === group);
-        const before = g?.instances.length ?? 0;
-        if (g) g.instances = g.instances.filter((i) => i.id !== instanceId);
-        this.terminated.push({ group, instanceId });
-        return { group, instanceId, status: g && g.instances.length < before ? "terminated" : "already-gone" };
-      }),
-    );
+  async terminate(requests: { group: string; instanceId: string }[]): Promise<TerminationOutcome[]> {
+    const outcomes: TerminationOutcome[] = [];
+    for (const { group, instanceId } of requests) {
+      outcomes.push(
+        await this.around(
+          `terminate ${group} ${instanceId}`,
+          (): TerminationOutcome => {
+            const g = this.state.groups.find((x) => x.name === group);
+            const before = g?.instances.length ?? 0;
+            if (g) g.instances = g.instances.filter((i) => i.id !== instanceId);
+            this.terminated.push({ group, instanceId });
+            return { group, instanceId, status: g && g.instances.length < before ? "terminated" : "already-gone" };
+          },
+          true,
+        ),
+      );
+    }
+    return outcomes;
+  }
+
+  /** Records a desired-capacity change as a scaling activity would (`by` request unless a test says scaling did it). */
+  recordChange(group: string, from: number, to: number, by: CapacityChange["by"] = "request", at?: string): void {
+    if (from === to) return;
+    const list = this.history.get(group) ?? [];
+    list.unshift({ at: at ?? this.state.readAt, from, to, by });
+    this.history.set(group, list);
   }
 
   private group(name: string): GroupState {
     const g = this.state.groups.find((x) => x.name === name);
     if (!g) throw Object.assign(new Error(`Group ${name} not found`), { name: "ValidationError" });
     return g;
+  }
+
+  /** The gates around one call, and its effect in between; a change is reported to onChange. */
+  private async around<T>(call: string, act: () => T, changes = false): Promise<T> {
+    await this.gate?.(call, "before");
+    const result = act();
+    if (changes) this.onChange?.(call);
+    await this.gate?.(call, "after");
+    return result;
   }
 
   private call(text: string): void {
@@ -211,65 +289,91 @@ export class MemoryFleet implements FleetAdapter {
   }
 
   private surgeOperations(): SurgeOperations {
+    const change = <T>(text: string, act: () => T) =>
+      this.around(
+        text,
+        () => {
+          this.call(text);
+          return act();
+        },
+        true,
+      );
     return {
-      setDesiredCapacity: (group, n) => {
-        this.call(`set-desired ${group} ${n}`);
-        const g = this.group(group);
-        if (n < g.minSize || n > g.maxSize) {
-          throw Object.assign(new Error(`New SetDesiredCapacity value ${n} is outside min/max`), {
-            name: "ValidationError",
-          });
-        }
-        g.desiredCapacity = n;
-        return Promise.resolve();
-      },
-      setTags: (group, tags) => {
-        this.call(
+      readGroup: (group) =>
+        this.around(`read-group ${group}`, () => {
+          this.groupReads += 1;
+          const g = this.group(group);
+          return {
+            desiredCapacity: g.desiredCapacity,
+            tags: { ...g.tags },
+            suspendedProcesses: [...(g.suspendedProcesses ?? [])],
+          };
+        }),
+      setDesiredCapacity: (group, n) =>
+        change(`set-desired ${group} ${n}`, () => {
+          const g = this.group(group);
+          if (n < g.minSize || n > g.maxSize) {
+            throw Object.assign(new Error(`New SetDesiredCapacity value ${n} is outside min/max`), {
+              name: "ValidationError",
+            });
+          }
+          this.recordChange(group, g.desiredCapacity, n);
+          g.desiredCapacity = n;
+        }),
+      setTags: (group, tags) =>
+        change(
           `set-tags ${group} ${Object.entries(tags)
             .map(([k, v]) => `${k}=${v}`)
             .join(",")}`,
-        );
-        Object.assign(this.group(group).tags, tags);
-        return Promise.resolve();
-      },
-      removeTags: (group, keys) => {
-        this.call(`remove-tags ${group} ${keys.join(",")}`);
-        const g = this.group(group);
-        for (const k of keys) delete g.tags[k];
-        return Promise.resolve();
-      },
-      suspendProcesses: (group, processes) => {
-        this.call(`suspend ${group} ${processes.join(",")}`);
-        const g = this.group(group);
-        g.suspendedProcesses = [...new Set([...(g.suspendedProcesses ?? []), ...processes])].sort();
-        return Promise.resolve();
-      },
-      resumeProcesses: (group, processes) => {
-        this.call(`resume ${group} ${processes.join(",")}`);
-        const g = this.group(group);
-        g.suspendedProcesses = (g.suspendedProcesses ?? []).filter((p) => !processes.includes(p));
-        return Promise.resolve();
-      },
-      terminateAndDecrement: (requests) =>
-        Promise.resolve(
-          requests.map(({ group, instanceId }): TerminationOutcome => {
-            const text = `terminate-decrement ${group} ${instanceId}`;
-            const err = this.failOn?.(text);
-            if (err) return { group, instanceId, status: "failed", error: err.message };
-            this.calls.push(text);
-            const g = this.state.groups.find((x) => x.name === group);
-            if (!g || !g.instances.some((i) => i.id === instanceId)) {
-              return { group, instanceId, status: "already-gone" };
-            }
-            if (g.desiredCapacity - 1 < g.minSize) {
-              return { group, instanceId, status: "failed", error: "ValidationError: below the group's min size" };
-            }
-            g.instances = g.instances.filter((i) => i.id !== instanceId);
-            g.desiredCapacity -= 1;
-            this.terminated.push({ group, instanceId });
-            return { group, instanceId, status: "terminated" };
-          }),
+          () => {
+            Object.assign(this.group(group).tags, tags);
+          },
         ),
+      removeTags: (group, keys) =>
+        change(`remove-tags ${group} ${keys.join(",")}`, () => {
+          const g = this.group(group);
+          for (const k of keys) delete g.tags[k];
+        }),
+      suspendProcesses: (group, processes) =>
+        change(`suspend ${group} ${processes.join(",")}`, () => {
+          const g = this.group(group);
+          g.suspendedProcesses = [...new Set([...(g.suspendedProcesses ?? []), ...processes])].sort();
+        }),
+      resumeProcesses: (group, processes) =>
+        change(`resume ${group} ${processes.join(",")}`, () => {
+          const g = this.group(group);
+          g.suspendedProcesses = (g.suspendedProcesses ?? []).filter((p) => !processes.includes(p));
+        }),
+      terminateAndDecrement: async (requests) => {
+        const outcomes: TerminationOutcome[] = [];
+        for (const { group, instanceId } of requests) {
+          const text = `terminate-decrement ${group} ${instanceId}`;
+          outcomes.push(
+            await this.around(
+              text,
+              (): TerminationOutcome => {
+                const err = this.failOn?.(text);
+                if (err) return { group, instanceId, status: "failed", error: err.message };
+                this.calls.push(text);
+                const g = this.state.groups.find((x) => x.name === group);
+                if (!g || !g.instances.some((i) => i.id === instanceId)) {
+                  return { group, instanceId, status: "already-gone" };
+                }
+                if (g.desiredCapacity - 1 < g.minSize) {
+                  return { group, instanceId, status: "failed", error: "ValidationError: below the group's min size" };
+                }
+                g.instances = g.instances.filter((i) => i.id !== instanceId);
+                this.recordChange(group, g.desiredCapacity, g.desiredCapacity - 1);
+                g.desiredCapacity -= 1;
+                this.terminated.push({ group, instanceId });
+                return { group, instanceId, status: "terminated" };
+              },
+              true,
+            ),
+          );
+        }
+        return outcomes;
+      },
     };
   }
 }

@@ -1,5 +1,6 @@
 // The per-group context: what plan() in index.ts works out once per group (policy, floor, health, staleness, surge
 // tags) and hands to the strategies. Its own module, so replace.ts and surge.ts need not import index.ts.
+import type { SurgeEnd } from "../capacity-history";
 import { FleetSnapshot, GroupPolicy, GroupSnapshot, InstanceDecision, InstanceSnapshot, VersionSource } from "../types";
 
 /** Everything the strategies decide from: computed once per group. */
@@ -30,4 +31,6 @@ export interface SurgeTags {
   version?: string;
   startedAt?: string;
   failed?: string;
+  /** What the group's last surge ended at (tag phoenix:surge-ended). */
+  ended?: SurgeEnd;
 }

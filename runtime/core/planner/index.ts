@@ -12,12 +12,14 @@ import { DesiredVersion, desiredVersionFor, staleReasons, unhealthyWhy, versionO
 import { byString, compareStaleness } from "./order";
 import { effectivePolicy, floorFor, strategyFor, validatePolicy } from "./policy";
 import { planReplace } from "./replace";
-import { planSurge, readSurgeTags } from "./surge";
+import { planSurge, readSurgeTags, surgeTarget } from "./surge";
+import { planWedge, wedgeReason } from "./wedge";
 
 export { effectivePolicy, floorFor, strategyFor, validatePolicy } from "./policy";
 export { DesiredVersion, desiredVersionFor, instanceAgeHours, isHealthy, unhealthyWhy } from "./health";
 export { instanceWhy } from "./explain";
 export { readSurgeTags, surgeTarget } from "./surge";
+export { decideRepair, planWedge } from "./wedge";
 
 /**
  * Decides, for every group of the snapshot, which instances to terminate and why (including why none). Throws
@@ -118,6 +120,19 @@ function planGroup(group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy
   };
 
   const strategy = strategyFor(group, p);
+  // A wedged group is reported first: its scaling is off or its capacity raised whatever the desired state says.
+  const wedge = planWedge(ctx, strategy);
+  if (wedge !== undefined) {
+    // Nothing is terminated or changed in a wedged group: its capacity and scaling are not what any plan assumes.
+    const base = groupPlanOf(ctx, [], wedgeReason(snapshot.environment, group.name, group.desiredCapacity, wedge));
+    return {
+      ...base,
+      log: `${base.log}, wedged`,
+      strategy,
+      surge: { phase: "wedged", baseline: wedge.baseline, targetVersion: surgeTarget(desired.version, desiredImageId) },
+      repair: wedge.repair,
+    };
+  }
   if (problems.length > 0) return leftAlone(ctx, problems, strategy);
   const surge = surgeTags.baseline !== undefined || strategy === "surge" ? planSurge(ctx) : undefined;
   if (surge !== undefined && surge.kind === "surge") {

@@ -2,6 +2,7 @@
 // them (waiting), then terminate the stale ones with decrement (finish), or, when the new ones do not become healthy
 // in time, terminate those instead (abort). The group's phoenix:surge-* tags carry a surge from sweep to sweep.
 import { LIMITS, SURGE_PROCESSES, SURGE_TAGS } from "../../contract";
+import { parseSurgeEnd, surgeEndTag } from "../capacity-history";
 import { InstanceSnapshot, SurgeDecision } from "../types";
 import { GroupContext, SurgeTags } from "./context";
 import { count, instanceWhy, staleBreakdown, targetText } from "./explain";
@@ -21,6 +22,8 @@ export function readSurgeTags(tags: Record<string, string>): SurgeTags {
   if (tags[SURGE_TAGS.version] !== undefined) t.version = tags[SURGE_TAGS.version];
   if (tags[SURGE_TAGS.startedAt] !== undefined) t.startedAt = tags[SURGE_TAGS.startedAt];
   if (tags[SURGE_TAGS.failed] !== undefined) t.failed = tags[SURGE_TAGS.failed];
+  const ended = parseSurgeEnd(tags[SURGE_TAGS.ended]);
+  if (ended !== undefined) t.ended = ended;
   return t;
 }
 
@@ -131,7 +134,9 @@ function surgeInProgress(ctx: GroupContext, baseline: number, target: string): S
   const decision = (phase: SurgeDecision["phase"]): SurgeDecision => ({ phase, baseline, targetVersion: surgeFor });
   const aborting = t.failed !== undefined && t.failed === surgeFor;
   const desired = group.desiredCapacity;
-  const end = { tags: { remove: [...SURGE_STATE_TAGS] }, resume: [...SURGE_PROCESSES] };
+  // The end leaves its baseline behind: with no surge in progress, a later sweep can still tell a straggling raise.
+  const endTag = { [SURGE_TAGS.ended]: surgeEndTag(baseline, t.startedAt) };
+  const end = { tags: { set: endTag, remove: [...SURGE_STATE_TAGS] }, resume: [...SURGE_PROCESSES] };
 
   if (desired <= baseline) {
     // The terminations that closed the surge have been made (possibly by a sweep that crashed before tidying up).
@@ -248,8 +253,13 @@ function surgeAbort(
   const leaving = ctx.instances.filter((i) => /^Terminat/.test(i.lifecycleState)).length;
   const remaining = ctx.instances.length - leaving - terminate.length;
   const done = remaining <= baseline;
-  const failedTag = first ? { set: { [SURGE_TAGS.failed]: surgeFor } } : {};
-  const tags = done ? { ...failedTag, remove: [...SURGE_STATE_TAGS] } : failedTag;
+  const set: Record<string, string> = {};
+  if (first) set[SURGE_TAGS.failed] = surgeFor;
+  if (done) set[SURGE_TAGS.ended] = surgeEndTag(baseline, ctx.surgeTags.startedAt);
+  const tags = {
+    ...(Object.keys(set).length > 0 && { set }),
+    ...(done && { remove: [...SURGE_STATE_TAGS] }),
+  };
   const missing = desired - ctx.instances.length;
   return {
     kind: "surge",

@@ -13,7 +13,7 @@ import { Rollout, checkSerializable } from "../../../components/rollout";
 import { FakeAws, FakeGroup } from "../../support/fake-aws";
 import { Loopback, LoopbackServer } from "../../support/loopback";
 import { PROJECT_ROOT, settle, setupMocks } from "../../support/pulumi-mocks";
-import { LAMBDA_ENV, MANIFEST_KEY } from "../../../runtime/contract";
+import { LAMBDA_ENV, MANIFEST_KEY, SWEEP_LEASE_KEY } from "../../../runtime/contract";
 
 /** The archive budget from the issue: kilobytes, zipped. */
 const MAX_ZIPPED_BYTES = 200 * 1024;
@@ -358,6 +358,7 @@ describe("the rollout Lambda's archive", function () {
     const aws = await startAws("127.62.0.4", true);
     const web = aws.state.groups.find((g) => g.name === "test-web")!;
     web.tags["phoenix:strategy"] = "surge";
+    const baseline = web.desiredCapacity;
     try {
       const run = await invoke(dir, lambdaEnv(aws), { "detail-type": "Scheduled Event" });
 
@@ -367,10 +368,14 @@ describe("the rollout Lambda's archive", function () {
       const desired = aws.calls("autoscaling", "SetDesiredCapacity");
       assert.equal(desired.length, 1);
       assert.equal(desired[0].AutoScalingGroupName, "test-web");
-      assert.ok(
-        Number(desired[0].DesiredCapacity) > web.desiredCapacity,
-        `desired ${String(desired[0].DesiredCapacity)}`,
-      );
+      assert.ok(Number(desired[0].DesiredCapacity) > baseline, `desired ${String(desired[0].DesiredCapacity)}`);
+      assert.equal(web.desiredCapacity, Number(desired[0].DesiredCapacity));
+      assert.deepEqual(web.suspendedProcesses, ["AlarmNotification", "ScheduledActions"]);
+      // Each step read its group back by name before it acted: tags, then suspension, then the raise.
+      const byName = aws
+        .calls("autoscaling", "DescribeAutoScalingGroups")
+        .filter((p) => p["AutoScalingGroupNames.member.1"] === "test-web");
+      assert.equal(byName.length, 3);
       const tagKeys = aws.calls("autoscaling", "CreateOrUpdateTags").flatMap((p) =>
         Object.entries(p)
           .filter(([k]) => /^Tags\.member\.\d+\.Key$/.test(k))
@@ -378,6 +383,57 @@ describe("the rollout Lambda's archive", function () {
       );
       assert.ok(tagKeys.length > 0, "no surge tags written");
       for (const key of tagKeys) assert.match(String(key), /^phoenix:surge-/);
+    } finally {
+      await aws.close();
+    }
+  });
+
+  it("takes the sweep lease in the release bucket before it reads the fleet, and releases it after", async () => {
+    const aws = await startAws("127.62.0.7");
+    try {
+      const run = await invoke(dir, lambdaEnv(aws), { "detail-type": "Scheduled Event" });
+
+      assert.equal(run.code, 0, run.stderr);
+      const s3 = aws.log.filter((c) => c.service === "s3");
+      const firstWrite = s3.findIndex((c) => c.action === "PutObject");
+      assert.deepEqual(s3[firstWrite].params, { Bucket: BUCKET, Key: SWEEP_LEASE_KEY, IfNoneMatch: "*" });
+      assert.ok(firstWrite < aws.log.findIndex((c) => c.action === "DescribeAutoScalingGroups"));
+      const puts = aws.calls("s3", "PutObject");
+      assert.equal(puts.length, 2);
+      assert.ok(typeof puts[1].IfMatch === "string", "the release is conditional on the lease's own entity tag");
+      const lease = JSON.parse(String(aws.state.objects[`${BUCKET}/${SWEEP_LEASE_KEY}`])) as Record<string, string>;
+      assert.equal(lease.purpose, "Scheduled Event");
+      assert.match(lease.who, /^lambda /);
+      assert.ok(lease.releasedAt !== undefined, "released");
+    } finally {
+      await aws.close();
+    }
+  });
+
+  it("stands down from its archive while another sweep holds the lease: one line, a follow-up, nothing read", async () => {
+    const aws = await startAws("127.62.0.8");
+    const now = Date.now();
+    aws.state.objects[`${BUCKET}/${SWEEP_LEASE_KEY}`] = JSON.stringify({
+      kind: "phoenix.sweep-lease",
+      holder: "0123456789ab",
+      who: "alice@laptop pid 4242",
+      purpose: "phoenix sweep",
+      acquiredAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + 1_200_000).toISOString(),
+      ttlSeconds: 1200,
+    });
+    try {
+      const run = await invoke(dir, lambdaEnv(aws), { "detail-type": "Scheduled Event" });
+
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(aws.unanswered, []);
+      assert.deepEqual(aws.calls("s3", "PutObject"), []);
+      assert.deepEqual(aws.calls("autoscaling"), [], "not even the fleet was read");
+      const stoodDown = run.stdout.split("\n").filter((l) => l.includes('"sweep.stood-down"'));
+      assert.equal(stoodDown.length, 1);
+      assert.match(stoodDown[0], /held by 0123456789ab \(alice@laptop pid 4242, phoenix sweep\)/);
+      assert.equal(aws.calls("sqs", "SendMessage").length, 1);
+      assert.match(String(resultOf(run.stdout).stoodDown), /^held by 0123456789ab/);
     } finally {
       await aws.close();
     }

@@ -123,6 +123,7 @@ describe("the rollout component", () => {
   it("reads the fleet with exactly the describe calls the adapter makes", () => {
     assert.deepEqual(sid("ReadFleet").Action, [
       "autoscaling:DescribeAutoScalingGroups",
+      "autoscaling:DescribeScalingActivities",
       "ec2:DescribeInstances",
       "elasticloadbalancing:DescribeTargetHealth",
     ]);
@@ -137,6 +138,20 @@ describe("the rollout component", () => {
     });
     assert.equal(sid("CheckArtifactsExist").Resource, `${BUCKET_ARN}/releases/*.zip`);
     assert.deepEqual(sid("TellMissingManifestApart").Action, ["s3:ListBucket"]);
+  });
+
+  it("reads and writes the sweep lease and no other key of the bucket", () => {
+    assert.deepEqual(sid("SweepLease"), {
+      Sid: "SweepLease",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject"],
+      Resource: `${BUCKET_ARN}/leases/sweep.json`,
+    });
+    const writes = statements.filter((s) => s.Action.includes("s3:PutObject"));
+    assert.deepEqual(
+      writes.map((s) => s.Sid),
+      ["SweepLease"],
+    );
     assert.equal(sid("TellMissingManifestApart").Resource, BUCKET_ARN);
   });
 

@@ -4,6 +4,7 @@ import * as assert from "node:assert/strict";
 import {
   AutoScalingGroup,
   DescribeAutoScalingGroupsCommand,
+  DescribeScalingActivitiesCommand,
   TerminateInstanceInAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstancesCommand, Instance as Ec2Instance } from "@aws-sdk/client-ec2";
@@ -95,6 +96,7 @@ describe("AWS fleet adapter", () => {
       Body: body(JSON.stringify(MANIFEST)),
     });
     asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: groups });
+    asg.on(DescribeScalingActivitiesCommand).resolves({ Activities: [] });
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: instances }] });
     elb.on(DescribeTargetHealthCommand).resolves({ TargetHealthDescriptions: [] });
   }
@@ -195,8 +197,50 @@ describe("AWS fleet adapter", () => {
         tags: { "phoenix:environment": ENV, "phoenix:tier": "api", "phoenix:port": "8080" },
         activityInProgress: false,
         suspendedProcesses: ["AlarmNotification", "ScheduledActions"],
+        capacityHistory: [],
         instances: [],
       });
+    });
+
+    it("reads the scaling history of a group that may be wedged, and of no other", async () => {
+      deployed([
+        group("live-api", "api", [], { SuspendedProcesses: [{ ProcessName: "AlarmNotification" }] }),
+        group("live-web", "web", []),
+      ]);
+      asg.on(DescribeScalingActivitiesCommand).resolves({
+        Activities: [
+          {
+            ActivityId: "a-2",
+            AutoScalingGroupName: "live-api",
+            StartTime: READ_AT,
+            StatusCode: "Successful",
+            Cause:
+              "At 2026-11-26T03:40:00Z a user request explicitly set group desired capacity changing the desired " +
+              "capacity from 3 to 6.  At 2026-11-26T03:40:05Z an instance was started in response to a difference " +
+              "between desired and actual capacity, increasing the capacity from 3 to 6.",
+          },
+          {
+            ActivityId: "a-1",
+            AutoScalingGroupName: "live-api",
+            StartTime: READ_AT,
+            StatusCode: "Successful",
+            Cause:
+              "At 2026-11-26T03:00:00Z a monitor alarm TargetTracking-live-api-AlarmHigh in state ALARM triggered " +
+              "policy cpu changing the desired capacity from 2 to 3.",
+          },
+        ],
+      });
+
+      const [api, web] = (await fleet().readFleet(ENV)).groups;
+
+      assert.deepEqual(inputs(asg, DescribeScalingActivitiesCommand), [
+        { AutoScalingGroupName: "live-api", MaxRecords: 20 },
+      ]);
+      assert.deepEqual(api.capacityHistory, [
+        { at: "2026-11-26T03:40:00.000Z", from: 3, to: 6, by: "request" },
+        { at: "2026-11-26T03:00:00.000Z", from: 2, to: 3, by: "alarm" },
+      ]);
+      assert.equal(web.capacityHistory, undefined);
     });
 
     it("serves /version on port 80 when the group has no port tag", async () => {

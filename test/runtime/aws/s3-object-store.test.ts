@@ -15,6 +15,7 @@ import {
 import { mockClient } from "aws-sdk-client-mock";
 import { S3ObjectStore } from "../../../runtime/aws/s3-object-store";
 import { PreconditionFailedError } from "../../../runtime/core/errors";
+import { FakeAws } from "../../support/fake-aws";
 
 const BUCKET = "phoenix-live-releases";
 const TEST_CONFIG = { region: "us-east-1", credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } };
@@ -230,5 +231,32 @@ describe("S3 object store on the wire", () => {
       new S3ObjectStore(client, BUCKET).put("releases/current.json", Buffer.from("{}"), { ifMatch: '"etag-1"' }),
       PreconditionFailedError,
     );
+  });
+});
+
+describe("S3 object store over HTTP", () => {
+  it("reports when an object was written and when S3 answered, both by S3's clock", async () => {
+    const aws = await FakeAws.start("127.66.0.1", { parameters: {}, objects: {}, groups: [] });
+    try {
+      const client = new S3Client({ ...TEST_CONFIG, endpoint: aws.url, forcePathStyle: true });
+      const store = new S3ObjectStore(client, BUCKET);
+      const before = Date.now();
+
+      await store.put("leases/sweep.json", Buffer.from("{}"), { ifNoneMatch: "*" });
+      const got = await store.get("leases/sweep.json");
+
+      // HTTP dates are whole seconds.
+      const second = (ms: number) => Math.floor(ms / 1000) * 1000;
+      assert.ok(got?.lastModified !== undefined && got.readAt !== undefined, JSON.stringify(got));
+      assert.ok(Date.parse(got.lastModified) >= second(before));
+      assert.ok(Date.parse(got.readAt) >= Date.parse(got.lastModified));
+      assert.ok(Date.parse(got.readAt) <= Date.now());
+      await assert.rejects(
+        store.put("leases/sweep.json", Buffer.from("{}"), { ifNoneMatch: "*" }),
+        PreconditionFailedError,
+      );
+    } finally {
+      await aws.close();
+    }
   });
 });

@@ -56,6 +56,39 @@ describe("AWS surge operations", () => {
   });
 
   describe("each call", () => {
+    it("reads a group back by name: desired capacity, tags and suspended processes, what a step checks", async () => {
+      asg.on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: [GROUP] }).resolves({
+        AutoScalingGroups: [
+          {
+            AutoScalingGroupName: GROUP,
+            DesiredCapacity: 6,
+            MinSize: 1,
+            MaxSize: 6,
+            AvailabilityZones: [],
+            HealthCheckType: "EC2",
+            DefaultCooldown: 300,
+            CreatedTime: new Date(0),
+            Tags: [{ Key: SURGE_TAGS.baseline, Value: "3" }],
+            SuspendedProcesses: [{ ProcessName: "ScheduledActions" }, { ProcessName: "AlarmNotification" }],
+          },
+        ],
+      });
+
+      asg.on(DescribeAutoScalingGroupsCommand, { AutoScalingGroupNames: ["live-gone"] }).resolves({
+        AutoScalingGroups: [],
+      });
+
+      assert.deepEqual(await surge.readGroup(GROUP), {
+        desiredCapacity: 6,
+        tags: { [SURGE_TAGS.baseline]: "3" },
+        suspendedProcesses: ["AlarmNotification", "ScheduledActions"],
+      });
+      await assert.rejects(
+        surge.readGroup("live-gone"),
+        /DescribeAutoScalingGroups on group live-gone failed: ValidationError: group live-gone does not exist/,
+      );
+    });
+
     it("sets desired capacity without honouring a cooldown", async () => {
       asg.on(SetDesiredCapacityCommand).resolves({});
 
@@ -281,7 +314,8 @@ describe("AWS surge operations", () => {
         })),
       };
       const p = plan(snapshot, SURGE);
-      await executePlan(fleet, p.groups);
+      // With the snapshot, each step reads the group again (DescribeAutoScalingGroups by name) before it acts.
+      await executePlan(fleet, p.groups, { snapshot });
       return p.groups[0];
     }
 
@@ -301,7 +335,19 @@ describe("AWS surge operations", () => {
       );
       assert.equal(desired, 3);
       assert.deepEqual(suspended, []);
-      assert.deepEqual(Object.keys(tags).sort(), ["phoenix:environment", "phoenix:strategy", "phoenix:tier"]);
+      assert.deepEqual(Object.keys(tags).sort(), [
+        "phoenix:environment",
+        "phoenix:strategy",
+        SURGE_TAGS.ended,
+        "phoenix:tier",
+      ]);
+      assert.match(tags[SURGE_TAGS.ended], /^3 2026-/, "the end leaves its baseline and start behind");
+      assert.ok(
+        asg
+          .commandCalls(DescribeAutoScalingGroupsCommand)
+          .some((c) => c.args[0].input.AutoScalingGroupNames?.[0] === GROUP),
+        "the steps read the group by name before acting",
+      );
       const terminations = asg.commandCalls(TerminateInstanceInAutoScalingGroupCommand).map((c) => c.args[0].input);
       assert.deepEqual(
         terminations.map((t) => [t.InstanceId, t.ShouldDecrementDesiredCapacity]),

@@ -6,7 +6,7 @@ import { createRolloutHandler, createSweepHandler, readHandlerConfig } from "../
 import { plan } from "../../../runtime/core/planner";
 import type { FleetSnapshot, GroupPlan, InstanceSnapshot, Plan, Policy, SurgePhase } from "../../../runtime/core/types";
 import { Loopback, LoopbackServer } from "../../support/loopback";
-import { MemoryFleet } from "../../support/memory-store";
+import { MemoryFleet, MemoryObjectStore } from "../../support/memory-store";
 import { LAMBDA_ENV, LIMITS } from "../../../runtime/contract";
 
 const REPLACE: Policy = { minHealthy: 1, minHealthyPercent: 0, strategy: "replace" };
@@ -236,6 +236,7 @@ describe("the sweep handler and follow-ups", () => {
     const followUp = recorder();
     const logged: string[] = [];
     const handler = createSweepHandler(ENV_VARS, {
+      store: new MemoryObjectStore(),
       fleet: fleet([old, booting]),
       followUp,
       log: (l) => logged.push(l),
@@ -252,6 +253,7 @@ describe("the sweep handler and follow-ups", () => {
   it("schedules none after a sweep of a converged fleet", async () => {
     const followUp = recorder();
     const handler = createSweepHandler(ENV_VARS, {
+      store: new MemoryObjectStore(),
       fleet: fleet([fresh, fresh]),
       followUp,
       log: () => {},
@@ -268,6 +270,7 @@ describe("the sweep handler and follow-ups", () => {
     const followUp = recorder(new Error("AccessDenied"));
     const logged: string[] = [];
     const handler = createSweepHandler(ENV_VARS, {
+      store: new MemoryObjectStore(),
       fleet: fleet([old, booting]),
       followUp,
       log: (l) => logged.push(l),
@@ -284,6 +287,7 @@ describe("the sweep handler and follow-ups", () => {
   it("routes an SQS follow-up message to the sweep, which names it as its trigger", async () => {
     const followUp = recorder();
     const handler = createRolloutHandler(ENV_VARS, {
+      store: new MemoryObjectStore(),
       fleet: fleet([old, booting]),
       followUp,
       log: () => {},

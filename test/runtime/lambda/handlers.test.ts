@@ -171,7 +171,12 @@ describe("the sweep handler", () => {
   it("terminates the stale instance and reports what it did", async () => {
     const memory = fleet();
     const log = lines();
-    const handler = createSweepHandler(BASE_ENV, { fleet: memory, log: log.write, metrics: () => {} });
+    const handler = createSweepHandler(BASE_ENV, {
+      store: new MemoryObjectStore(),
+      fleet: memory,
+      log: log.write,
+      metrics: () => {},
+    });
 
     const summary = await handler({ "detail-type": "Scheduled Event" });
 
@@ -188,7 +193,7 @@ describe("the sweep handler", () => {
     });
     assert.deepEqual(
       log.json().map((r) => r.type),
-      ["sweep.snapshot", "sweep.plan", "sweep.terminated"],
+      ["sweep.lease", "sweep.snapshot", "sweep.plan", "sweep.terminated", "sweep.lease-released"],
     );
   });
 
@@ -267,8 +272,10 @@ describe("the sweep handler", () => {
     const metrics = lines();
     let clock = 1_000;
     const memory = fleet();
+    // The sweep takes 250 ms, all of it reading the fleet.
     memory.onRead = () => (clock += 250);
     const handler = createSweepHandler(BASE_ENV, {
+      store: new MemoryObjectStore(),
       fleet: memory,
       log: () => {},
       metrics: metrics.write,
@@ -404,6 +411,7 @@ describe("EMF metrics", () => {
       skippedUnstable: 1,
       unverified: 0,
       surgeAborts: 0,
+      wedged: 0,
       byVersion: { "1.0.0": 1 },
     });
   });

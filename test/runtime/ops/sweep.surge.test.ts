@@ -6,7 +6,7 @@ import { executePlan, withoutSurge } from "../../../runtime/ops/sweep";
 import { GroupSnapshot } from "../../../runtime/core/types";
 import { aGroup, aSnapshot, READ_AT } from "../../support/arbitraries";
 import { MemoryFleet } from "../../support/memory-store";
-import { newOnes, oldOnes, only, SURGE, surging } from "../../support/plans";
+import { minutesBefore, newOnes, oldOnes, only, SURGE, surging } from "../../support/plans";
 import { SURGE_TAGS } from "../../../runtime/contract";
 
 describe("executing a surge plan", () => {
@@ -30,7 +30,7 @@ describe("executing a surge plan", () => {
     assert.ok(result.actions.every((a) => a.status === "done"));
   });
 
-  it("finishes a surge: terminations with decrement, then desired capacity, resumption, and the tags last", async () => {
+  it("finishes a surge: its end recorded, terminations with decrement, then desired capacity, resumption, the tags last", async () => {
     const group = surging([...oldOnes(), ...newOnes(8)], 8);
     const fleet = fleetWith(group);
     const g = only(plan(aSnapshot([group], { version: "1.0.2" }), SURGE));
@@ -39,11 +39,20 @@ describe("executing a surge plan", () => {
 
     assert.deepEqual(
       fleet.calls.map((c) => c.split(" ")[0]),
-      ["terminate-decrement", "terminate-decrement", "terminate-decrement", "set-desired", "resume", "remove-tags"],
+      [
+        "set-tags",
+        "terminate-decrement",
+        "terminate-decrement",
+        "terminate-decrement",
+        "set-desired",
+        "resume",
+        "remove-tags",
+      ],
     );
     const after = fleet.state.groups[0];
     assert.deepEqual([after.desiredCapacity, after.instances.length, after.suspendedProcesses], [3, 3, []]);
     assert.equal(after.tags[SURGE_TAGS.baseline], undefined);
+    assert.equal(after.tags[SURGE_TAGS.ended], `3 ${minutesBefore(8)}`);
   });
 
   it("leaves the tags in place when a termination fails, so the next sweep finishes the surge", async () => {
@@ -58,7 +67,10 @@ describe("executing a surge plan", () => {
       result.outcomes.map((o) => o.status),
       ["terminated", "failed", "terminated"],
     );
-    assert.ok(result.actions.every((a) => a.status === "skipped"));
+    assert.deepEqual(
+      result.actions.map((a) => `${a.action} ${a.status}`),
+      ["set-tags done", "set-desired skipped", "resume skipped", "remove-tags skipped"],
+    );
     const after = fleet.state.groups[0];
     assert.equal(after.desiredCapacity, 4);
     assert.equal(after.tags[SURGE_TAGS.baseline], "3");

@@ -95,7 +95,7 @@ describe("executing a plan", () => {
     const result = await executePlan(
       fleet,
       [groupPlan("live-api", { terminate: ["i-1"] }), groupPlan("live-web", { setDesired: 4, suspend: ["Launch"] })],
-      deadline,
+      { deadline },
     );
 
     assert.deepEqual([fleet.terminated, fleet.calls], [[], []]);

@@ -10,14 +10,21 @@ import { scratchDir } from "../../support/scratch-dir";
 describe("the rehearsal's disk release store", () => {
   const workDir = scratchDir("phoenix-disk-store-test-");
 
-  it("returns what was put, with an S3-style entity tag and the sha256 it verified", async () => {
-    const store = new DiskObjectStore(workDir("store-basic"));
+  it("returns what was put, with an S3-style entity tag, the sha256 it verified, and its clock's times", async () => {
+    let now = Date.parse("2026-01-01T09:00:00.000Z");
+    const store = new DiskObjectStore(workDir("store-basic"), () => now);
     const body = Buffer.from("hello");
     const sha256 = createHash("sha256").update(body).digest("base64");
 
     const { etag } = await store.put("releases/1.0.0/web.zip", body, { sha256 });
+    now += 90_000;
 
-    assert.deepEqual(await store.get("releases/1.0.0/web.zip"), { body, etag });
+    assert.deepEqual(await store.get("releases/1.0.0/web.zip"), {
+      body,
+      etag,
+      lastModified: "2026-01-01T09:00:00.000Z",
+      readAt: "2026-01-01T09:01:30.000Z",
+    });
     assert.deepEqual(await store.head("releases/1.0.0/web.zip"), { etag, size: 5, sha256 });
     assert.match(etag, /^"[0-9a-f]{32}"$/);
     assert.equal(await store.get("releases/9.9.9/web.zip"), undefined);

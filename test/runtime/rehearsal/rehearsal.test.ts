@@ -268,6 +268,29 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
     }
   });
 
+  it("two-operators: an operator's sweep and the Lambda's race; one holds the lease, the other stands down", async () => {
+    const lines: string[] = [];
+    const result = await rehearse("two-operators", {
+      observer: { log: (_at, source, line) => lines.push(`${source}: ${line}`) },
+    });
+
+    assert.equal(result.ok, true, result.outcome);
+    assert.equal(result.convergedAtMinutes !== undefined, true);
+    assertFloorHeld(result);
+    // First the Lambda wins and the operator's `phoenix sweep` exits 4; then the operator wins and the Lambda waits.
+    const standDowns = lines.filter((l) => /stood down/.test(l));
+    assert.equal(standDowns.length, 2, lines.join("\n"));
+    assert.match(
+      standDowns[0],
+      /^operator: {3}stood down \(exit 4\): the lease is held by \w+ \(lambda local-rollout request schedule-\d+, Scheduled Event\)/,
+    );
+    assert.match(standDowns[1], /^schedule: stood down: the lease is held by \w+ \(operator@laptop, phoenix sweep\)/);
+    assert.ok(
+      lines.some((l) => /^operator: {3}local-web => .*surge finish/.test(l)),
+      "the operator's sweep finished a surge",
+    );
+  });
+
   it("surge-no-room: with max size at desired capacity the rollout falls back to replace and converges", async () => {
     const result = await rehearse("surge-no-room");
 

@@ -166,7 +166,10 @@ describe("planner with the surge strategy", () => {
       assert.deepEqual(g.terminate, ["i-old-1", "i-old-2", "i-old-3"]);
       assert.equal(g.decrement, true);
       assert.equal(g.setDesired, 3);
-      assert.deepEqual(g.tags, { remove: [SURGE_TAGS.baseline, SURGE_TAGS.version, SURGE_TAGS.startedAt] });
+      assert.deepEqual(g.tags, {
+        set: { [SURGE_TAGS.ended]: `3 ${minutesBefore(8)}` },
+        remove: [SURGE_TAGS.baseline, SURGE_TAGS.version, SURGE_TAGS.startedAt],
+      });
       assert.deepEqual(g.resume, ["AlarmNotification", "ScheduledActions"]);
       assert.match(g.reason, /^surge finish: 3 of 6 run 1\.0\.2 and every instance is healthy: terminating i-old-1/);
     });
@@ -236,7 +239,7 @@ describe("planner with the surge strategy", () => {
       assert.equal(g.decrement, true);
       assert.equal(g.setDesired, 3);
       assert.deepEqual(g.tags, {
-        set: { [SURGE_TAGS.failed]: "1.0.2" },
+        set: { [SURGE_TAGS.failed]: "1.0.2", [SURGE_TAGS.ended]: `3 ${minutesBefore(25)}` },
         remove: [SURGE_TAGS.baseline, SURGE_TAGS.version, SURGE_TAGS.startedAt],
       });
       assert.deepEqual(g.resume, SURGE_PROCESSES);
@@ -279,7 +282,10 @@ describe("planner with the surge strategy", () => {
 
       assert.equal(g.surge?.phase, "abort");
       assert.deepEqual(g.terminate, ["i-new-1"]);
-      assert.deepEqual(g.tags, { remove: [SURGE_TAGS.baseline, SURGE_TAGS.version, SURGE_TAGS.startedAt] });
+      assert.deepEqual(g.tags, {
+        set: { [SURGE_TAGS.ended]: `3 ${minutesBefore(40)}` },
+        remove: [SURGE_TAGS.baseline, SURGE_TAGS.version, SURGE_TAGS.startedAt],
+      });
       assert.equal(g.setDesired, 3);
     });
   });
