@@ -313,7 +313,15 @@ export const FOLLOW_UP_QUEUE_ACTIONS = [
 
 /** What a call acts on: the IAM simulator tests each call against the real ARN of it (test/components/iam). */
 export type CallTarget =
-  "any" | "group" | "manifest" | "artifact" | "release-bucket" | "parameter" | "follow-up-queue" | "boot-log-stream";
+  | "any"
+  | "group"
+  | "manifest"
+  | "artifact"
+  | "release-bucket"
+  | "sweep-lease"
+  | "parameter"
+  | "follow-up-queue"
+  | "boot-log-stream";
 
 /** One AWS call: the operation as the code names it, the IAM action AWS authorizes it as, and what it acts on. */
 export interface AwsCall {
@@ -332,6 +340,8 @@ export interface AwsCall {
  */
 export const ROLLOUT_CALLS: readonly AwsCall[] = [
   { operation: "DescribeAutoScalingGroups", action: "autoscaling:DescribeAutoScalingGroups", on: "any" },
+  // Only for a group that may be wedged (needsCapacityHistory): who raised its desired capacity.
+  { operation: "DescribeScalingActivities", action: "autoscaling:DescribeScalingActivities", on: "any" },
   { operation: "DescribeInstances", action: "ec2:DescribeInstances", on: "any" },
   { operation: "DescribeTargetHealth", action: "elasticloadbalancing:DescribeTargetHealth", on: "any" },
   { operation: "GetParameter", action: "ssm:GetParameter", on: "parameter" },
@@ -342,6 +352,9 @@ export const ROLLOUT_CALLS: readonly AwsCall[] = [
   { operation: "GetBucketTagging", action: STORE_TAG_READ_ACTIONS[0], on: "release-bucket" },
   { operation: "DescribeImages", action: IMAGE_READ_ACTIONS[0], on: "any" },
   { operation: "ListObjectsV2", action: "s3:ListBucket", on: "release-bucket" },
+  // The sweep lease: read, then taken, handed over and released with conditional writes (runtime/ops/lease.ts).
+  { operation: "GetObject", action: "s3:GetObject", on: "sweep-lease" },
+  { operation: "PutObject", action: "s3:PutObject", on: "sweep-lease" },
   {
     operation: "TerminateInstanceInAutoScalingGroup",
     action: "autoscaling:TerminateInstanceInAutoScalingGroup",

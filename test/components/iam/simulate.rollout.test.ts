@@ -11,6 +11,7 @@ import {
   releaseBucketParameterName,
   ROLLOUT_CALLS,
   SURGE_TAGS,
+  SWEEP_LEASE_KEY,
   TAGS,
 } from "../../../runtime/contract";
 import { misjudged, SimulatedCall } from "../../support/iam-simulator";
@@ -110,9 +111,11 @@ for (const stack of ["test", "live"]) {
       assert.deepEqual(await misjudged(r.rollout, calls, "denied"), []);
     });
 
-    it("denies every write to the release bucket: the manifest, artifacts, its policy", async () => {
+    it("denies every write to the release bucket but the sweep lease: the manifest, artifacts, its policy", async () => {
       const calls: SimulatedCall[] = [
         { action: "s3:PutObject", resource: `${r.bucketArn}/${MANIFEST_KEY}` },
+        { action: "s3:PutObject", resource: `${r.bucketArn}/leases/other.json` },
+        { action: "s3:DeleteObject", resource: `${r.bucketArn}/${SWEEP_LEASE_KEY}` },
         { action: "s3:PutObject", resource: `${r.bucketArn}/releases/1.0.274/web.zip` },
         { action: "s3:DeleteObject", resource: `${r.bucketArn}/${MANIFEST_KEY}` },
         { action: "s3:DeleteObjectVersion", resource: `${r.bucketArn}/releases/1.0.274/api.zip` },

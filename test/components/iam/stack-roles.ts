@@ -9,6 +9,7 @@ import {
   AwsCall,
   baseImageParameterName,
   MANIFEST_KEY,
+  SWEEP_LEASE_KEY,
   releaseBucketParameterName,
   TAGS,
 } from "../../../runtime/contract";
@@ -133,6 +134,8 @@ export function requestsFor(r: StackRoles, call: AwsCall, tier?: (typeof TIER_NA
       }));
     case "release-bucket":
       return [{ label, action: call.action, resource: r.bucketArn }];
+    case "sweep-lease":
+      return [{ label, action: call.action, resource: `${r.bucketArn}/${SWEEP_LEASE_KEY}` }];
     case "parameter":
       return [releaseBucketParameterName(r.environment), baseImageParameterName(r.environment)].map((name) => ({
         label,
