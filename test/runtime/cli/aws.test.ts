@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import { createClients } from "../../../runtime/aws/clients";
 import { AwsFleet } from "../../../runtime/aws/fleet";
+import { S3ObjectStore } from "../../../runtime/aws/s3-object-store";
 import { CliContext, main } from "../../../runtime/cli";
 import { EXIT } from "../../../runtime/cli/exit-codes";
 import { AWS_TIMEOUT_ENV, awsCallBoundMs, MANIFEST_KEY } from "../../../runtime/contract";
@@ -168,10 +169,13 @@ describe("the phoenix CLI against AWS endpoints", function () {
     /** `phoenix sweep --env test` in this process, through the real SDK and the AWS fleet adapter. */
     async function sweep(): Promise<{ code: number; err: string }> {
       let err = "";
+      const clients = createClients({ region: "us-east-1", credentials: CREDENTIALS });
       const ctx: CliContext = {
         out: () => undefined,
         err: (text) => (err += text),
-        fleet: () => Promise.resolve(new AwsFleet(createClients({ region: "us-east-1", credentials: CREDENTIALS }))),
+        fleet: () => Promise.resolve(new AwsFleet(clients)),
+        // The sweep lease lives in the environment's bucket, on the same endpoint.
+        store: () => Promise.resolve(new S3ObjectStore(clients.s3, BUCKET)),
       };
       const code = await main(["node", "phoenix", "sweep", "--env", "test"], ctx);
       return { code, err };

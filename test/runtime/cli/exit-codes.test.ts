@@ -3,7 +3,7 @@
 // affected tiers alone and exit 5 with one line naming what is wrong and where; a write that fails or is skipped
 // exits 3 with the failures on stderr and in --json; every command's --help lists the codes it returns.
 import * as assert from "node:assert/strict";
-import { exitCodeOf, EXIT, IncompleteError, UnverifiedError } from "../../../runtime/cli/exit-codes";
+import { exitCodeOf, EXIT, HeldError, IncompleteError, UnverifiedError } from "../../../runtime/cli/exit-codes";
 import { RolloutNotConvergedError } from "../../../runtime/cli/release-commands";
 import { FleetReadError, UsageError } from "../../../runtime/core/errors";
 import { FleetState, InstanceState } from "../../../runtime/core/types";
@@ -269,9 +269,10 @@ describe("exit codes and unverified desired state", () => {
         new IncompleteError("1 write failed"),
         new UnverifiedError("test-web left alone"),
         new RolloutNotConvergedError("did not converge", { status: "timeout" } as never),
+        new HeldError("another sweep holds the lease"),
         new Error("anything else"),
       ].map(exitCodeOf),
-      [EXIT.failed, EXIT.usage, EXIT.incomplete, EXIT.unverified, EXIT.incomplete, EXIT.failed],
+      [EXIT.failed, EXIT.usage, EXIT.incomplete, EXIT.unverified, EXIT.incomplete, EXIT.held, EXIT.failed],
     );
   });
 
@@ -283,7 +284,7 @@ describe("exit codes and unverified desired state", () => {
     const expected: Record<string, number[]> = {
       status: [0, 1, 2],
       plan: [0, 1, 2, 5],
-      sweep: [0, 1, 2, 3, 5],
+      sweep: [0, 1, 2, 3, 4, 5],
       release: [0, 1, 2, 3],
       rollback: [0, 1, 2, 3],
       releases: [0, 1, 2],

@@ -202,7 +202,12 @@ describe("the sweep handler", () => {
     memory.missingArtifacts.add("releases/1.0.274/web.zip");
     const log = lines();
     const metrics = lines();
-    const handler = createSweepHandler(BASE_ENV, { fleet: memory, log: log.write, metrics: metrics.write });
+    const handler = createSweepHandler(BASE_ENV, {
+      store: new MemoryObjectStore(),
+      fleet: memory,
+      log: log.write,
+      metrics: metrics.write,
+    });
 
     const summary = await handler({ "detail-type": "Scheduled Event" });
 
@@ -224,7 +229,12 @@ describe("the sweep handler", () => {
 
   it("asks for each artifact once per version across invocations, not once per sweep", async () => {
     const memory = fleet();
-    const handler = createSweepHandler(BASE_ENV, { fleet: memory, log: () => {}, metrics: () => {} });
+    const handler = createSweepHandler(BASE_ENV, {
+      store: new MemoryObjectStore(),
+      fleet: memory,
+      log: () => {},
+      metrics: () => {},
+    });
 
     await handler({});
     await handler({});
@@ -242,7 +252,7 @@ describe("the sweep handler", () => {
     memory.readFleet = (env) => new Promise((resolve) => setTimeout(() => resolve(read(env)), 1_000));
     const handler = createSweepHandler(
       { ...BASE_ENV, [LAMBDA_ENV.sweepDeadlineMs]: "20" },
-      { fleet: memory, log: () => {}, metrics: () => {} },
+      { store: new MemoryObjectStore(), fleet: memory, log: () => {}, metrics: () => {} },
     );
 
     await assert.rejects(
@@ -259,7 +269,7 @@ describe("the sweep handler", () => {
     memory.onRead = () => (clock += 60_000);
     const handler = createSweepHandler(
       { ...BASE_ENV, [LAMBDA_ENV.sweepDeadlineMs]: "45000" },
-      { fleet: memory, log: () => {}, metrics: () => {}, now: () => clock },
+      { store: new MemoryObjectStore(), fleet: memory, log: () => {}, metrics: () => {}, now: () => clock },
     );
 
     const summary = await handler({});
