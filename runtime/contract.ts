@@ -164,6 +164,28 @@ export const AMI_ID_PATTERN = /^ami-(?:[0-9a-f]{8}|[0-9a-f]{17})$/;
 /** The only image state a sweep acts on: an image still pending, failed or deregistered launches nothing. */
 export const IMAGE_AVAILABLE = "available";
 
+/**
+ * `/phoenix/<env>/release-replica`, written by the environment's own stack in each of its recovery regions (and only
+ * there): the name of the bucket its release store replicates `releases/` to in that region. A recovery stack and the
+ * recovery environment's CLI find the replica by it without reaching the failed region.
+ */
+export function releaseReplicaParameterName(environment: string): string {
+  return `/phoenix/${environment}/release-replica`;
+}
+
+/** `/phoenix/<env>/rollout-function`: the name of the environment's rollout Lambda (`phoenix doctor` reads it). */
+export function rolloutFunctionParameterName(environment: string): string {
+  return `/phoenix/${environment}/rollout-function`;
+}
+
+/**
+ * `/phoenix/<env>/recovery-of`, written by a recovery stack: the environment it recovers (`live` for `live-dr`), whose
+ * replicated release store it serves from and whose copied base image it started with.
+ */
+export function recoveryOfParameterName(environment: string): string {
+  return `/phoenix/${environment}/recovery-of`;
+}
+
 /** Every parameter of an environment lives under this path; roles are scoped to it. */
 export function environmentParameterPath(environment: string): string {
   return `/phoenix/${environment}/`;
@@ -176,6 +198,29 @@ export const MANIFEST_KEY = "releases/current.json";
 
 /** Where artifacts and version records live. */
 export const RELEASES_PREFIX = "releases/";
+
+/**
+ * The version an instance answers on GET /version when it booted before any release was published: a valid semantic
+ * version that sorts below every real one (a prerelease of 0.0.0). Such an instance serves a placeholder, reports
+ * healthy, and is stale as soon as a manifest names a version; it is never a target of its own.
+ */
+export const UNRELEASED_VERSION = "0.0.0-unreleased";
+
+/** True for the placeholder's version (UNRELEASED_VERSION): the instance has no release installed. */
+export function isUnreleased(version: string | undefined): boolean {
+  return version === UNRELEASED_VERSION;
+}
+
+/** The id of the replication rule that copies `releases/` to a recovery region (one rule per region). */
+export function replicationRuleId(region: string): string {
+  return `releases-to-${region}`;
+}
+
+/** The recovery region a replication rule id names, or undefined when the id is not one replicationRuleId made. */
+export function replicationRuleRegion(ruleId: string): string | undefined {
+  const match = /^releases-to-([a-z]{2}(-[a-z]+)+-\d)$/.exec(ruleId);
+  return match ? match[1] : undefined;
+}
 
 /** Object key of a tier's artifact for a version: `releases/<version>/<tier>.zip`. */
 export function artifactKey(version: string, tier: string): string {
@@ -383,6 +428,8 @@ export const OPERATOR_CALLS: readonly AwsCall[] = [{ operation: "PutObject", act
 /** Every AWS call the boot scripts make (userdata/linux.sh and windows.ps1), as the instance role must allow it. */
 export const BOOT_CALLS: readonly AwsCall[] = [
   { operation: "get-object", action: "s3:GetObject", on: "manifest" },
+  // S3 answers a missing manifest with NoSuchKey (the no-release placeholder) only to a caller that may list the bucket.
+  { operation: "get-object", action: "s3:ListBucket", on: "release-bucket" },
   { operation: "get-object", action: "s3:GetObject", on: "artifact" },
   // Windows reads the artifact's checksum first (Get-S3ObjectMetadata); S3 authorizes HeadObject as GetObject.
   { operation: "head-object", action: "s3:GetObject", on: "artifact" },

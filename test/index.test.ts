@@ -2,11 +2,14 @@
 // hold (no admin ports, nothing open to the internet but the load balancer, IMDSv2, no key pair, private TLS-only
 // buckets, ELB health checks, tags, names from the stack), plus scaling, HTTPS, Windows tiers and config failures.
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
 import { parseConfig, PhoenixConfig, RawConfig } from "../config";
 import { Environment } from "../components/environment";
 import { environmentProvider } from "../components/tags";
+import { UNRELEASED_VERSION } from "../runtime/contract";
 import { UsageError } from "../runtime/core/errors";
+import { runBootScript } from "./support/boot-script";
 import {
   loadProgram,
   loadStackConfig,
@@ -301,6 +304,25 @@ for (const stack of ["test", "live"]) {
         assert.match(script, new RegExp(`^readonly TIER="${tier}"$`, "m"));
         assert.match(script, new RegExp(`^readonly BUCKET="${bucket}"$`, "m"));
         assert.match(script, new RegExp(`^readonly LOG_GROUP="/phoenix/${stack}/boot"$`, "m"));
+      }
+    });
+
+    it("boots into the healthy placeholder, never marking itself unhealthy, while no release is published", function () {
+      this.timeout(30000);
+      const lt = mocks.one(T.launchTemplate, `${stack}-web-lt`);
+      const run = runBootScript(
+        Buffer.from(lt.inputs.userData, "base64").toString("utf8"),
+        {},
+        {
+          STUB_VERSION: UNRELEASED_VERSION,
+        },
+      );
+      try {
+        assert.equal(run.status, 0, run.bootLog);
+        assert.ok(!run.calls.some((c) => c.includes("set-instance-health")), run.calls.join("\n"));
+        assert.match(run.bootLog, /serves the no-release placeholder \(0\.0\.0-unreleased\)/);
+      } finally {
+        fs.rmSync(run.root, { recursive: true, force: true });
       }
     });
 

@@ -3,6 +3,9 @@
 # as a systemd service and checks it answers /version. Rendered by userdata/render.ts for one environment and tier.
 # Any failure exits non-zero, marks the instance unhealthy and ships the boot log, so the Auto Scaling group
 # replaces the instance instead of keeping a half-installed server in service.
+# One case is not a failure: no release published yet (S3 answers NoSuchKey for the manifest, and only that). The
+# instance then serves a placeholder that answers /version with the placeholder version, healthy and quiet, so a
+# fresh environment does not replace its instances over and over; the first release replaces them.
 set -euo pipefail
 umask 022
 
@@ -12,6 +15,7 @@ readonly PORT="__PHOENIX_PORT__"
 readonly BUCKET="__PHOENIX_BUCKET__"
 readonly MANIFEST_KEY="__PHOENIX_MANIFEST_KEY__"
 readonly LOG_GROUP="__PHOENIX_LOG_GROUP__"
+readonly PLACEHOLDER_VERSION="__PHOENIX_PLACEHOLDER_VERSION__"
 # The PHOENIX_* overrides exist for the boot script's own tests, which run it against stubbed commands in a
 # scratch directory; on an instance they are unset.
 readonly APP_ROOT="${PHOENIX_APP_ROOT:-/opt/phoenix}/${TIER}"
@@ -66,6 +70,8 @@ on_exit() {
         --no-should-respect-grace-period ||
         log "could not mark the instance unhealthy; the load balancer health check will fail it instead"
     fi
+  elif [ "${VERSION:-}" = "${PLACEHOLDER_VERSION}" ]; then
+    log "boot complete: ${TIER} serves the no-release placeholder (${VERSION}) on port ${PORT}; publish a release to replace it"
   else
     log "boot complete: ${TIER} ${VERSION:-?} serving on port ${PORT}"
   fi
@@ -83,9 +89,96 @@ AWS_DEFAULT_REGION="$(imds meta-data/placement/region)" || fail "no region from 
 export AWS_DEFAULT_REGION
 log "instance ${INSTANCE_ID} in ${AWS_DEFAULT_REGION}, image $(imds meta-data/ami-id || echo unknown)"
 
+# Writes the tier's systemd unit (the app runs from $1 as user phoenix) and starts it.
+start_service() {
+  local dir="$1" exec_start="$2"
+  STEP="starting ${SERVICE}"
+  id phoenix >/dev/null 2>&1 || useradd --system --no-create-home --shell /sbin/nologin phoenix
+  cat >"${UNIT_DIR}/${SERVICE}.service" <<UNIT
+[Unit]
+Description=phoenix ${ENVIRONMENT} ${TIER} ${VERSION}
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+Type=simple
+User=phoenix
+Group=phoenix
+WorkingDirectory=${dir}
+Environment=PORT=${PORT} PHOENIX_VERSION=${VERSION} PHOENIX_TIER=${TIER} PHOENIX_ENVIRONMENT=${ENVIRONMENT}
+ExecStart=${exec_start}
+Restart=on-failure
+RestartSec=2
+AmbientCapabilities=CAP_NET_BIND_SERVICE
+NoNewPrivileges=true
+ProtectSystem=strict
+ProtectHome=true
+PrivateTmp=true
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+  systemctl daemon-reload
+  systemctl enable --now "${SERVICE}.service" || fail "systemd could not start ${SERVICE}"
+}
+
+# Waits until the service answers /version with ${VERSION}; exits the script (successfully) when it does.
+await_version() {
+  STEP="checking /version"
+  for _ in $(seq 1 "${VERSION_CHECKS}"); do
+    if BODY="$(curl -fsS --max-time 2 "http://127.0.0.1:${PORT}/version" 2>/dev/null)" && printf '%s' "${BODY}" | grep -qF "${VERSION}"; then
+      log "/version answers ${BODY}"
+      exit 0
+    fi
+    sleep 2
+  done
+  journalctl -u "${SERVICE}" --no-pager -n 50 || true
+  fail "${SERVICE} did not answer /version with ${VERSION} on port ${PORT} after ${VERSION_CHECKS} tries 2 seconds apart"
+}
+
+# No release yet: a small server that answers /version with the placeholder version (so the load balancer and Auto
+# Scaling see a healthy instance) and 503 "no release yet" on every other path.
+serve_placeholder() {
+  STEP="serving the no-release placeholder"
+  VERSION="${PLACEHOLDER_VERSION}"
+  log "no release published yet (s3://${BUCKET}/${MANIFEST_KEY} does not exist): serving the placeholder ${VERSION} until the first release replaces this instance"
+  local dir="${APP_ROOT}/placeholder"
+  rm -rf "${dir}"
+  mkdir -p "${dir}"
+  cat >"${dir}/server.py" <<'PY'
+import http.server, json, os
+
+VERSION = os.environ["PHOENIX_VERSION"]
+
+
+class Placeholder(http.server.BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path.split("?")[0] == "/version":
+            status, body, kind = 200, json.dumps({"version": VERSION}), "application/json"
+        else:
+            status, body, kind = 503, "no release yet: publish one with npx phoenix release\n", "text/plain"
+        data = body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", kind)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+http.server.ThreadingHTTPServer(("", int(os.environ["PORT"])), Placeholder).serve_forever()
+PY
+  start_service "${dir}" "$(command -v python3) ${dir}/server.py"
+  await_version
+}
+
 STEP="reading the release manifest"
-aws s3api get-object --bucket "${BUCKET}" --key "${MANIFEST_KEY}" "${WORK}/manifest.json" >/dev/null ||
-  fail "cannot read s3://${BUCKET}/${MANIFEST_KEY}: publish a release first (phoenix release)"
+# Only NoSuchKey means "nothing published yet" (the instance role may list the bucket, so a missing key is not an
+# AccessDenied); any other error, a throttle or a denial, is a failed boot like every other.
+if ! aws s3api get-object --bucket "${BUCKET}" --key "${MANIFEST_KEY}" "${WORK}/manifest.json" >/dev/null 2>"${WORK}/manifest.err"; then
+  cat "${WORK}/manifest.err" >&2
+  grep -qF "(NoSuchKey)" "${WORK}/manifest.err" && serve_placeholder
+  fail "cannot read s3://${BUCKET}/${MANIFEST_KEY}: $(tr '\n' ' ' <"${WORK}/manifest.err")"
+fi
 PARSED="$(
   python3 - "${WORK}/manifest.json" "${TIER}" <<'PY'
 import json, re, sys
@@ -122,45 +215,8 @@ python3 -m zipfile -e "${WORK}/artifact.zip" "${RELEASE_DIR}" || fail "cannot un
 [ -f "${RELEASE_DIR}/bin/start" ] || fail "${ARTIFACT_KEY} has no bin/start: the artifact must contain an executable bin/start"
 chmod 0755 "${RELEASE_DIR}/bin/start"
 [ -f "${RELEASE_DIR}/VERSION" ] || printf '%s\n' "${VERSION}" >"${RELEASE_DIR}/VERSION"
-id phoenix >/dev/null 2>&1 || useradd --system --no-create-home --shell /sbin/nologin phoenix
 ln -sfn "${RELEASE_DIR}" "${APP_ROOT}/current"
 log "installed into ${RELEASE_DIR}"
 
-STEP="starting ${SERVICE}"
-cat >"${UNIT_DIR}/${SERVICE}.service" <<UNIT
-[Unit]
-Description=phoenix ${ENVIRONMENT} ${TIER} ${VERSION}
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-Type=simple
-User=phoenix
-Group=phoenix
-WorkingDirectory=${RELEASE_DIR}
-Environment=PORT=${PORT} PHOENIX_VERSION=${VERSION} PHOENIX_TIER=${TIER} PHOENIX_ENVIRONMENT=${ENVIRONMENT}
-ExecStart=${RELEASE_DIR}/bin/start
-Restart=on-failure
-RestartSec=2
-AmbientCapabilities=CAP_NET_BIND_SERVICE
-NoNewPrivileges=true
-ProtectSystem=strict
-ProtectHome=true
-PrivateTmp=true
-
-[Install]
-WantedBy=multi-user.target
-UNIT
-systemctl daemon-reload
-systemctl enable --now "${SERVICE}.service" || fail "systemd could not start ${SERVICE}"
-
-STEP="checking /version"
-for _ in $(seq 1 "${VERSION_CHECKS}"); do
-  if BODY="$(curl -fsS --max-time 2 "http://127.0.0.1:${PORT}/version" 2>/dev/null)" && printf '%s' "${BODY}" | grep -qF "${VERSION}"; then
-    log "/version answers ${BODY}"
-    exit 0
-  fi
-  sleep 2
-done
-journalctl -u "${SERVICE}" --no-pager -n 50 || true
-fail "${SERVICE} did not answer /version with ${VERSION} on port ${PORT} after ${VERSION_CHECKS} tries 2 seconds apart"
+start_service "${RELEASE_DIR}" "${RELEASE_DIR}/bin/start"
+await_version

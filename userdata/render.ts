@@ -3,7 +3,7 @@
 // break out of its quotes in either language.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MANIFEST_KEY, Platform } from "../runtime/contract";
+import { MANIFEST_KEY, Platform, UNRELEASED_VERSION } from "../runtime/contract";
 
 export interface BootScriptArgs {
   platform: Platform;
@@ -58,6 +58,7 @@ export function renderBootScript(args: BootScriptArgs): string {
     __PHOENIX_BUCKET__: args.releaseBucket,
     __PHOENIX_MANIFEST_KEY__: args.manifestKey ?? MANIFEST_KEY,
     __PHOENIX_LOG_GROUP__: args.logGroupName,
+    __PHOENIX_PLACEHOLDER_VERSION__: UNRELEASED_VERSION,
   };
   const rendered = template.replace(/__PHOENIX_[A-Z_]+__/g, (token) => {
     const value = values[token];

@@ -1,5 +1,6 @@
 // The instance role's documents: who may assume it (EC2) and what it may do, which is exactly what the boot scripts
-// call (BOOT_CALLS in the contract): read its environment's manifest and its own tier's artifacts, ship its boot log
+// call (BOOT_CALLS in the contract): read its environment's manifest (telling a missing one apart, which the
+// no-release placeholder depends on) and its own tier's artifacts, ship its boot log
 // into its environment's boot log group, and mark an instance of its own group unhealthy. No AWS-managed policy, no
 // parameter reads, no metrics: nothing on the instance calls them (docs/security.md says why there is no agent).
 // Built by pure functions so the IAM simulator evaluates them as AWS would (test/components/iam/).
@@ -40,6 +41,15 @@ export function instancePolicyDocument(p: InstancePolicyInput): PolicyDocument {
         Effect: "Allow",
         Action: [...new Set([...bootActions("manifest"), ...bootActions("artifact")])],
         Resource: [`${p.releaseBucketArn}/${MANIFEST_KEY}`, `${p.releaseBucketArn}/${tierArtifactPattern(p.tier)}`],
+      },
+      {
+        // Without it S3 answers a missing manifest with AccessDenied instead of NoSuchKey, and the boot script could
+        // not tell "nothing released yet" (serve the placeholder, healthy) from a real failure (mark itself unhealthy):
+        // every instance of a fresh environment would be replaced over and over. It reveals key names, not objects.
+        Sid: "TellMissingManifestApart",
+        Effect: "Allow",
+        Action: bootActions("release-bucket"),
+        Resource: p.releaseBucketArn,
       },
       {
         // Streams of the environment's boot log group only: never the group itself (its retention), never another.

@@ -31,6 +31,19 @@ function health(instance: FleetSnapshot["groups"][number]["instances"][number]):
   return `${instance.asgHealth}${lbText}`;
 }
 
+/**
+ * The first line of `status` for an environment without a manifest: that nothing is released yet (its instances serve
+ * the placeholder, healthy, with no churn) and the command that changes it.
+ */
+export function noReleaseLine(snapshot: FleetSnapshot): string {
+  const tiers = [...new Set(snapshot.groups.map((g) => g.tier))].sort();
+  const artifacts = tiers.map((t) => `--artifact ${t}=<zip>`).join(" ");
+  return (
+    `no release yet: publish one with npx phoenix release --env ${snapshot.environment} --version <semver> ` +
+    `${artifacts} --wait`
+  );
+}
+
 /** One table per group; an instance past its tier's age limit (the plan's "age" reason) is marked. */
 export function formatStatus(snapshot: FleetSnapshot, plan: Plan): string {
   const now = Date.parse(snapshot.readAt);
@@ -71,5 +84,6 @@ export function formatStatus(snapshot: FleetSnapshot, plan: Plan): string {
     const verdict = decided ? `${decided.log}\n  ${decided.reason}` : "";
     return `${header}\n${table(rows)}\n${verdict}\n`;
   });
-  return `${sections.join("\n")}`;
+  const head = snapshot.desiredVersion === undefined ? `${noReleaseLine(snapshot)}\n\n` : "";
+  return `${head}${sections.join("\n")}`;
 }

@@ -1,8 +1,9 @@
 // One local instance's life, as EC2, its boot script and the target group's checks give it: it launches from the
-// base image, installs the build the manifest names, answers /version on its own loopback address once booted, goes
+// base image, installs the build the manifest names (or, with no manifest at all, serves the no-release placeholder,
+// as userdata/linux.sh does), answers /version on its own loopback address once booted, goes
 // Pending → InService → healthy (or unhealthy) in the target group, and once terminated drains before it is gone.
 // When an instance is launched, terminated or replaced is Auto Scaling's decision (local-fleet.ts), not this file's.
-import { MANIFEST_KEY } from "../contract";
+import { MANIFEST_KEY, UNRELEASED_VERSION } from "../contract";
 import { parseManifest } from "../core/manifest";
 import { ObjectStore } from "../core/types";
 import { readArtifact } from "./artifact";
@@ -52,7 +53,10 @@ export interface LocalInstance {
   tier: string;
   launchTime: number;
   imageId: string;
-  /** The version it installed; undefined when it found no manifest or artifact (it will never become healthy). */
+  /**
+   * The version it installed (UNRELEASED_VERSION for the placeholder when it found no manifest); undefined when the
+   * manifest named an artifact it could not install (it will never become healthy).
+   */
   version?: string;
   broken: boolean;
   lifecycle: LifecycleState;
@@ -198,9 +202,10 @@ export class InstanceLifecycle {
     return instance;
   }
 
-  private async installedBuild(tier: string) {
+  private async installedBuild(tier: string): Promise<{ version: string; broken: boolean } | undefined> {
     const manifestObject = await this.options.store.get(MANIFEST_KEY);
-    if (manifestObject === undefined) return undefined;
+    // Nothing published yet: the boot script serves the placeholder, which answers and passes its checks.
+    if (manifestObject === undefined) return { version: UNRELEASED_VERSION, broken: false };
     const manifest = parseManifest(manifestObject.body.toString("utf8"));
     const key = manifest.artifacts[tier];
     const artifact = key === undefined ? undefined : await this.options.store.get(key);

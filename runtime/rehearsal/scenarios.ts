@@ -26,7 +26,10 @@ export interface Scenario {
   name: string;
   /** One line for --help and the run's header; a function is given the instances per tier the run uses. */
   summary: string | ((instances: number) => string);
-  /** Versions published before the rehearsal starts, oldest first; the last is current and the fleet runs it. */
+  /**
+   * Versions published before the rehearsal starts, oldest first; the last is current and the fleet runs it. None: the
+   * fleet boots the no-release placeholder, as a freshly deployed environment does.
+   */
   published: string[];
   /** Instances per tier unless --instances says otherwise. */
   instances: number;
@@ -182,6 +185,17 @@ export const SCENARIOS: Scenario[] = [
       { type: "operator-sweep", atBoots: 1.15, first: "operator" },
     ],
     policy: { strategy: "surge" },
+    expect: { outcome: "converge", version: NEW_VERSION, imageId: OLD_IMAGE },
+    horizon: { boots: 8, minutes: 30 },
+  },
+  {
+    name: "first-release",
+    summary: (n) =>
+      `a fresh environment, ${tiersOf(n)}: nothing published, every instance serves the no-release placeholder, ` +
+      `healthy; the first release ${NEW_VERSION} surges the fleet up`,
+    published: [],
+    instances: 3,
+    actions: [{ type: "publish", version: NEW_VERSION }],
     expect: { outcome: "converge", version: NEW_VERSION, imageId: OLD_IMAGE },
     horizon: { boots: 8, minutes: 30 },
   },

@@ -4,11 +4,14 @@ import * as assert from "node:assert/strict";
 import { spawn, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import * as http from "node:http";
+import * as net from "node:net";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { BootScriptArgs, renderBootScript } from "../../userdata/render";
-import { MANIFEST_KEY, bootLogGroupName } from "../../runtime/contract";
+import { parseVersionBody } from "../../runtime/core/version";
+import { BootRun, runBootScript } from "../support/boot-script";
+import { MANIFEST_KEY, UNRELEASED_VERSION, bootLogGroupName } from "../../runtime/contract";
 
 const base: BootScriptArgs = {
   platform: "linux",
@@ -39,6 +42,7 @@ describe("boot scripts", () => {
       assert.match(script, /^readonly BUCKET="test-release-bucket-1a2b3c4"$/m);
       assert.match(script, /^readonly MANIFEST_KEY="releases\/current.json"$/m);
       assert.match(script, /^readonly LOG_GROUP="\/phoenix\/test\/boot"$/m);
+      assert.match(script, new RegExp(`^readonly PLACEHOLDER_VERSION="${UNRELEASED_VERSION}"$`, "m"));
       assert.doesNotMatch(script, /__PHOENIX_/);
     });
 
@@ -48,6 +52,11 @@ describe("boot scripts", () => {
 
       assert.ok(token > 0 && firstRead > token);
       assert.match(script, /-X PUT .*\/api\/token/);
+    });
+
+    it("serves the placeholder only when S3 says the manifest does not exist (NoSuchKey)", () => {
+      assert.match(script, /grep -qF "\(NoSuchKey\)" "\$\{WORK\}\/manifest\.err" && serve_placeholder/);
+      assert.match(script, /fail "cannot read s3:\/\/\$\{BUCKET\}\/\$\{MANIFEST_KEY\}: /);
     });
 
     it("reads the manifest and downloads its tier's artifact with its checksum", () => {
@@ -120,11 +129,35 @@ describe("boot scripts", () => {
       assert.match(script, /^\$Tier = 'api'$/m);
       assert.match(script, /^\$Port = \[int\]'8081'$/m);
       assert.match(script, /^\$Bucket = 'test-release-bucket-1a2b3c4'$/m);
+      assert.match(script, new RegExp(`^\\$PlaceholderVersion = '${UNRELEASED_VERSION}'$`, "m"));
       assert.doesNotMatch(script, /__PHOENIX_/);
     });
 
     it("gets an IMDSv2 token before reading instance metadata", () => {
       assert.ok(script.indexOf("X-aws-ec2-metadata-token-ttl-seconds") < script.indexOf("meta-data/instance-id"));
+    });
+
+    it("serves the placeholder version from the IIS site when the manifest does not exist, and only then", () => {
+      const read = script.indexOf("Read-S3Object -BucketName $Bucket -Key $ManifestKey");
+      const catchAt = script.indexOf("} catch {", read);
+      const placeholder = script.indexOf("$Version = $PlaceholderVersion");
+
+      assert.ok(read > 0 && catchAt > read && placeholder > catchAt);
+      assert.match(
+        script.slice(catchAt, placeholder),
+        /if \(-not \(Test-NoSuchKey \$_\)\) \{ throw \}\n\s+\$Released = \$false/,
+      );
+      assert.match(script, /\$e\.ErrorCode -eq 'NoSuchKey'/);
+      assert.match(script, /Set-Content -Path "\$ReleaseDir\\version" -Value \$Version -NoNewline/);
+    });
+
+    it("marks itself unhealthy only from the failure handler, which the placeholder path never reaches", () => {
+      const handler = script.indexOf("} catch {\n  $ExitCode = 1");
+      const placeholderEnd = script.indexOf("$Step = 'starting the IIS site'");
+
+      assert.equal(script.split("Set-ASInstanceHealth").length, 2);
+      assert.ok(script.indexOf("Set-ASInstanceHealth") > handler && handler > placeholderEnd);
+      assert.doesNotMatch(script.slice(script.indexOf("$Version = $PlaceholderVersion"), placeholderEnd), /throw/);
     });
 
     it("verifies the artifact's SHA-256 before installing it", () => {
@@ -184,92 +217,9 @@ describe("boot scripts", () => {
   });
 });
 
-/** Stub commands the Linux boot script calls, so it can run here: IMDS and /version (curl), S3/logs/ASG (aws). */
-const STUBS: Record<string, string> = {
-  curl: `#!/bin/bash
-url="\${@: -1}"
-echo "curl $*" >>"$STUB_LOG"
-case "$url" in
-  */api/token) echo "token-123" ;;
-  */meta-data/instance-id) echo "i-0abc123" ;;
-  */meta-data/placement/region) echo "eu-west-1" ;;
-  */meta-data/ami-id) echo "ami-0123456789abcdef0" ;;
-  http://127.0.0.1:*/version)
-    [ -n "\${STUB_APP_DOWN:-}" ] && exit 7
-    printf '{"version":"%s"}' "$STUB_VERSION" ;;
-  *) exit 22 ;;
-esac
-`,
-  aws: `#!/bin/bash
-echo "aws $*" >>"$STUB_LOG"
-if [ "$1 $2" = "s3api get-object" ]; then
-  key="" ; out="\${@: -1}"
-  while [ $# -gt 0 ]; do [ "$1" = "--key" ] && key="$2"; shift; done
-  [ -f "$STUB_S3/$key" ] || { echo "An error occurred (NoSuchKey)" >&2; exit 255; }
-  cp "$STUB_S3/$key" "$out"
-  if [ -f "$STUB_S3/$key.sha256" ]; then printf '{"ChecksumSHA256":"%s"}\n' "$(cat "$STUB_S3/$key.sha256")"; else echo '{}'; fi
-fi
-exit 0
-`,
-  systemctl: `#!/bin/bash
-echo "systemctl $*" >>"$STUB_LOG"
-`,
-  journalctl: `#!/bin/bash
-exit 0
-`,
-  id: `#!/bin/bash
-exit 0
-`,
-  useradd: `#!/bin/bash
-echo "useradd $*" >>"$STUB_LOG"
-`,
-};
-
-interface BootRun {
-  status: number | null;
-  calls: string[];
-  bootLog: string;
-  root: string;
-}
-
-/** Runs the rendered Linux script with stubbed commands in a scratch directory. */
+/** Runs the Linux script rendered for the test environment's web tier against stubbed AWS. */
 function runBoot(files: Record<string, Buffer | string>, env: Record<string, string> = {}): BootRun {
-  const root = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-boot-"));
-  const bin = path.join(root, "bin");
-  const s3 = path.join(root, "s3");
-  fs.mkdirSync(bin);
-  fs.mkdirSync(path.join(root, "units"));
-  for (const [name, text] of Object.entries(STUBS)) fs.writeFileSync(path.join(bin, name), text, { mode: 0o755 });
-  for (const [key, body] of Object.entries(files)) {
-    fs.mkdirSync(path.dirname(path.join(s3, key)), { recursive: true });
-    fs.writeFileSync(path.join(s3, key), body);
-  }
-  const script = path.join(root, "boot.sh");
-  fs.writeFileSync(script, renderBootScript(base));
-  const result = spawnSync("bash", [script], {
-    encoding: "utf8",
-    timeout: 60000,
-    env: {
-      PATH: `${bin}:${process.env.PATH ?? ""}`,
-      HOME: root,
-      TMPDIR: root,
-      STUB_LOG: path.join(root, "calls.log"),
-      STUB_S3: s3,
-      STUB_VERSION: "1.0.274",
-      PHOENIX_APP_ROOT: path.join(root, "opt"),
-      PHOENIX_BOOT_LOG: path.join(root, "boot.log"),
-      PHOENIX_UNIT_DIR: path.join(root, "units"),
-      ...env,
-    },
-  });
-  const read = (f: string) => (fs.existsSync(path.join(root, f)) ? fs.readFileSync(path.join(root, f), "utf8") : "");
-  return {
-    status: result.status,
-    calls: read("calls.log").split("\n").filter(Boolean),
-    // The script tees into the boot log; spawnSync returns once tee has exited, while the file may still lag.
-    bootLog: result.stdout,
-    root,
-  };
+  return runBootScript(renderBootScript(base), files, env);
 }
 
 /** A zip of the Linux sample app, built with Python's zipfile as the README tells operators to. */
@@ -341,7 +291,12 @@ describe("the Linux boot script, run against stubbed AWS", () => {
   });
 
   const failures: [string, Record<string, Buffer | string>, Record<string, string>, RegExp][] = [
-    ["no manifest is published", {}, {}, /FAILED during reading the release manifest/],
+    [
+      "the manifest cannot be read (access denied, not missing)",
+      released,
+      { STUB_S3_DENY: "1" },
+      /cannot read s3:\/\/test-release-bucket-1a2b3c4\/releases\/current\.json: An error occurred \(AccessDenied\)/,
+    ],
     [
       "the manifest has no artifact for the tier",
       {
@@ -397,6 +352,97 @@ describe("the Linux boot script, run against stubbed AWS", () => {
     assert.ok(!run.calls.some((c) => c.startsWith("systemctl")));
   });
 });
+
+describe("the Linux boot script with no release published (S3 answers NoSuchKey)", () => {
+  let run: BootRun;
+  before(() => {
+    run = runBoot({}, { STUB_VERSION: UNRELEASED_VERSION });
+  });
+  after(() => fs.rmSync(run.root, { recursive: true, force: true }));
+
+  it("boots successfully and never marks itself unhealthy, so the group has nothing to replace", () => {
+    assert.equal(run.status, 0, run.bootLog);
+    assert.ok(!run.calls.some((c) => c.includes("set-instance-health")), run.calls.join("\n"));
+    assert.match(
+      run.bootLog,
+      /no release published yet \(s3:\/\/test-release-bucket-1a2b3c4\/releases\/current\.json does not exist\)/,
+    );
+    assert.match(
+      run.bootLog,
+      /boot complete: web serves the no-release placeholder \(0\.0\.0-unreleased\) on port 8080/,
+    );
+    assert.ok(run.calls.some((c) => c.startsWith("aws logs put-log-events")));
+  });
+
+  it("runs the placeholder as the tier's service, with the placeholder version, and checks its /version", () => {
+    const dir = path.join(run.root, "opt", "web", "placeholder");
+    const unit = fs.readFileSync(path.join(run.root, "units", "phoenix-web.service"), "utf8");
+
+    assert.match(unit, new RegExp(`^ExecStart=\\S*python3 ${dir}/server\\.py$`, "m"));
+    assert.match(
+      unit,
+      /^Environment=PORT=8080 PHOENIX_VERSION=0\.0\.0-unreleased PHOENIX_TIER=web PHOENIX_ENVIRONMENT=test$/m,
+    );
+    assert.match(unit, /^User=phoenix$/m);
+    assert.ok(run.calls.includes("systemctl enable --now phoenix-web.service"));
+    assert.ok(run.calls.some((c) => /^curl .*http:\/\/127\.0\.0\.1:8080\/version$/.test(c)));
+    assert.equal(fs.existsSync(path.join(run.root, "opt", "web", "releases")), false);
+  });
+
+  it("writes a placeholder server that answers /version 200 with the placeholder version and 503 elsewhere", async function () {
+    this.timeout(15000);
+    // The placeholder binds every interface, as on an instance: ask the kernel for a port nobody holds.
+    const port = await freePort();
+    const server = spawn("python3", [path.join(run.root, "opt", "web", "placeholder", "server.py")], {
+      env: { ...process.env, PORT: String(port), PHOENIX_VERSION: UNRELEASED_VERSION },
+      stdio: "ignore",
+    });
+    try {
+      const version = await retryGet(port, "/version");
+      const page = await retryGet(port, "/");
+
+      assert.equal(version.status, 200);
+      assert.equal(parseVersionBody(version.body), UNRELEASED_VERSION);
+      assert.equal(page.status, 503);
+      assert.match(page.body, /no release yet: publish one with npx phoenix release/);
+    } finally {
+      server.kill();
+    }
+  });
+});
+
+/** A TCP port free on this machine right now. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer().listen(0, () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+    probe.on("error", reject);
+  });
+}
+
+/** GET on loopback, retried while the server is still starting. */
+async function retryGet(port: number, p: string): Promise<{ status: number; body: string }> {
+  const get = () =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      http
+        .get({ host: "127.0.0.1", port, path: p }, (res) => {
+          let body = "";
+          res.on("data", (c: Buffer) => (body += c.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+        })
+        .on("error", reject);
+    });
+  for (let i = 0; i < 100; i++) {
+    try {
+      return await get();
+    } catch {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return get();
+}
 
 describe("the Linux sample app", () => {
   it("answers /version with the version packed beside it", async function () {

@@ -1,5 +1,6 @@
 // The words of a plan: each group's reason and log line, why an instance is stale, and what a group is moving to.
 // Operators read them in logs, in `phoenix plan` and in `phoenix explain`; tests and test/fixtures/plans.json pin them.
+import { isUnreleased, UNRELEASED_VERSION } from "../../contract";
 import { compareVersions } from "../version";
 import {
   GroupPlan,
@@ -43,6 +44,11 @@ export function explain(e: Explanation): string {
     .filter((t) => t !== undefined)
     .join(" on ");
   if (e.stale.length === 0) {
+    const instances = e.group.instances;
+    if (e.desired.version === undefined && instances.length > 0 && instances.every((i) => isUnreleased(versionOf(i)))) {
+      const n = count(instances.length, "instance");
+      return `no release yet: ${n} serving the placeholder (${UNRELEASED_VERSION}) until the first \`npx phoenix release\``;
+    }
     return `converged: all ${count(e.group.instances.length, "instance")} run ${target || "the same version"}`;
   }
   const head = limitClause(e);

@@ -1,6 +1,6 @@
 // What a sweep makes of one instance: whether it counts as healthy (and if not, why), the version it answered, its
 // age at the snapshot's read time, and why it is stale against the version and image its group must run.
-import { DEFAULT_DESIRED_VERSION_SOURCE, MIN_OBSERVED_FOR_TARGET } from "../../contract";
+import { DEFAULT_DESIRED_VERSION_SOURCE, isUnreleased, MIN_OBSERVED_FOR_TARGET } from "../../contract";
 import { compareVersions, normalizeVersion } from "../version";
 import { FleetSnapshot, GroupPolicy, GroupSnapshot, InstanceSnapshot, StaleReason, VersionSource } from "../types";
 
@@ -18,7 +18,8 @@ export interface DesiredVersion {
  * The version a group must run. The manifest's when there is one. Without one, under the `manifest` policy (the
  * default) none; under `highest-observed` the highest version an instance answers, but only when at least
  * MIN_OBSERVED_FOR_TARGET instances answer it and it is not above every published release: one instance cannot set
- * the target. Either way, instances that disagree with no trusted target make the group untrusted (left alone).
+ * the target. Either way, instances that disagree with no trusted target make the group untrusted (left alone). An
+ * instance serving the no-release placeholder (UNRELEASED_VERSION) has no release installed: it answers nothing here.
  */
 export function desiredVersionFor(
   group: Pick<GroupSnapshot, "instances">,
@@ -30,7 +31,7 @@ export function desiredVersionFor(
   }
   const answered = group.instances.flatMap((i) => {
     const version = versionOf(i);
-    return version === undefined ? [] : [{ id: i.id, version }];
+    return version === undefined || isUnreleased(version) ? [] : [{ id: i.id, version }];
   });
   if (answered.length === 0) return { source: "none" };
   // Ties (equal precedence and build) fall to the larger string, so input order never picks the answer.
@@ -111,18 +112,29 @@ export function instanceAgeHours(instance: Pick<InstanceSnapshot, "launchTime">,
   return Number.isNaN(age) ? undefined : age / HOUR_MS;
 }
 
-/** Why an instance is stale: another version, another image, or older than the policy's age limit. */
+/**
+ * Why an instance is stale: another version, another image, or older than the policy's age limit. An instance serving
+ * the no-release placeholder is stale by version only against a manifest: without one, its replacement would find no
+ * release either and boot the same placeholder, so replacing it would only churn.
+ */
 export function staleReasons(
   instance: InstanceSnapshot,
   desiredVersion: string | undefined,
   desiredImageId: string | undefined,
   readAt: string,
   p: GroupPolicy,
+  versionSource: VersionSource = "manifest",
 ): StaleReason[] {
   const reasons: StaleReason[] = [];
   const version = versionOf(instance);
+  const placeholderWithoutManifest = isUnreleased(version) && versionSource !== "manifest";
   // A different build of the same version is a different artifact: only the exact version is current.
-  if (desiredVersion !== undefined && version !== undefined && !sameVersion(version, desiredVersion)) {
+  if (
+    desiredVersion !== undefined &&
+    version !== undefined &&
+    !placeholderWithoutManifest &&
+    !sameVersion(version, desiredVersion)
+  ) {
     reasons.push("version");
   }
   if (desiredImageId !== undefined && instance.imageId !== desiredImageId) reasons.push("image");

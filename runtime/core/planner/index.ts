@@ -86,7 +86,7 @@ function planGroup(group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy
 
   const decisions = new Map<string, InstanceDecision>();
   for (const instance of instances) {
-    const reasons = staleReasons(instance, desired.version, desiredImageId, snapshot.readAt, p);
+    const reasons = staleReasons(instance, desired.version, desiredImageId, snapshot.readAt, p, desired.source);
     decisions.set(instance.id, {
       id: instance.id,
       // What it answered even when that is not a version, so the operator sees the "1.0" that made it unhealthy.

@@ -22,6 +22,7 @@ describe("the instance role", () => {
     assert.deepEqual(resources, [
       "arn:aws:s3:::b/releases/current.json",
       "arn:aws:s3:::b/releases/*/api.zip",
+      "arn:aws:s3:::b",
       "arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/test/boot:log-stream:*",
       "arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/*",
     ]);
@@ -47,12 +48,21 @@ describe("the instance role", () => {
     );
   });
 
+  it("lists the release bucket and nothing else, so a missing manifest reads NoSuchKey, not AccessDenied", () => {
+    const list = instancePolicyDocument(input).Statement.filter((s) => [s.Action].flat().includes("s3:ListBucket"));
+
+    assert.deepEqual(list, [
+      { Sid: "TellMissingManifestApart", Effect: "Allow", Action: ["s3:ListBucket"], Resource: "arn:aws:s3:::b" },
+    ]);
+  });
+
   it("writes the policy byte for byte as issue 16 deploys it, so a later refactor shows no diff", () => {
-    // Recorded when issue 16 narrowed the role (no parameters, log streams only, the group ARN pattern): a change
-    // here is a diff on every deployed instance role, so make it on purpose.
+    // Recorded when issue 16 narrowed the role (no parameters, log streams only, the group ARN pattern), then with
+    // the bucket listing the no-release boot needs (issue 17): a change here is a diff on every deployed instance
+    // role, so make it on purpose.
     assert.equal(
       JSON.stringify(instancePolicyDocument(input)),
-      '{"Version":"2012-10-17","Statement":[{"Sid":"ReadManifestAndOwnArtifacts","Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::b/releases/current.json","arn:aws:s3:::b/releases/*/api.zip"]},{"Sid":"ShipBootLog","Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/test/boot:log-stream:*"},{"Sid":"ReportOwnHealth","Effect":"Allow","Action":["autoscaling:SetInstanceHealth"],"Resource":"arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/*","Condition":{"StringEquals":{"autoscaling:ResourceTag/phoenix:environment":"test","autoscaling:ResourceTag/phoenix:tier":"api"}}}]}',
+      '{"Version":"2012-10-17","Statement":[{"Sid":"ReadManifestAndOwnArtifacts","Effect":"Allow","Action":["s3:GetObject"],"Resource":["arn:aws:s3:::b/releases/current.json","arn:aws:s3:::b/releases/*/api.zip"]},{"Sid":"TellMissingManifestApart","Effect":"Allow","Action":["s3:ListBucket"],"Resource":"arn:aws:s3:::b"},{"Sid":"ShipBootLog","Effect":"Allow","Action":["logs:CreateLogStream","logs:PutLogEvents"],"Resource":"arn:aws:logs:eu-west-1:123456789012:log-group:/phoenix/test/boot:log-stream:*"},{"Sid":"ReportOwnHealth","Effect":"Allow","Action":["autoscaling:SetInstanceHealth"],"Resource":"arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/*","Condition":{"StringEquals":{"autoscaling:ResourceTag/phoenix:environment":"test","autoscaling:ResourceTag/phoenix:tier":"api"}}}]}',
     );
   });
 

@@ -36,7 +36,9 @@ for (const stack of ["test", "live"]) {
           { action: "s3:GetObject", resource: `arn:aws:s3:::${r.other}-releases-bucket/${MANIFEST_KEY}` },
           { action: "s3:PutObject", resource: `${r.bucketArn}/${MANIFEST_KEY}` },
           { action: "s3:PutObject", resource: `${r.bucketArn}/releases/9.9.9/${tier}.zip` },
-          { action: "s3:ListBucket", resource: r.bucketArn },
+          // Its own release bucket it may list (a missing manifest must read NoSuchKey: the no-release placeholder),
+          // another environment's never.
+          { action: "s3:ListBucket", resource: `arn:aws:s3:::${r.other}-releases-bucket` },
           health({ [TAGS.environment]: r.environment, [TAGS.tier]: other }),
           health({ [TAGS.environment]: r.other, [TAGS.tier]: tier }),
           health({}),

@@ -3,6 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { readSweepRecords } from "../../../runtime/cli";
+import { UNRELEASED_VERSION } from "../../../runtime/contract";
 import { FleetReadError } from "../../../runtime/core/errors";
 import { FleetAdapter, FleetState, InstanceState } from "../../../runtime/core/types";
 import { answering, groupOf, runCli } from "../../support/fleets";
@@ -179,6 +180,37 @@ describe("the phoenix CLI", () => {
       assert.match(result.out, /image garbage \(not verified\)/);
       assert.doesNotMatch(result.out, /\(drift\)/);
       assert.match(result.out, /left alone, desired state not verified: \/phoenix\/test\/base-image holds "garbage"/);
+    });
+
+    it("says first that nothing is released yet, and the command that releases, when no manifest exists", async () => {
+      const state: FleetState = {
+        environment: "test",
+        readAt: "2026-11-26T04:00:00.000Z",
+        groups: [
+          groupOf(loopback, "web", [
+            await instance("i-p1", UNRELEASED_VERSION, "2026-11-26T03:00:00.000Z"),
+            await instance("i-p2", UNRELEASED_VERSION, "2026-11-26T03:00:00.000Z"),
+          ]),
+        ],
+      };
+
+      const result = await phoenix(new MemoryFleet(state), "status", "--env", "test");
+
+      assert.equal(result.code, 0);
+      assert.equal(
+        result.out.split("\n")[0],
+        "no release yet: publish one with npx phoenix release --env test --version <semver> --artifact web=<zip> --wait",
+      );
+      assert.match(result.out, /no release yet: 2 instances serving the placeholder \(0\.0\.0-unreleased\)/);
+    });
+
+    it("says nothing about a first release once a manifest names a version", async () => {
+      const state = await midRollout();
+      state.desiredVersion = "1.0.274";
+
+      const result = await phoenix(new MemoryFleet(state), "status", "--env", "test");
+
+      assert.doesNotMatch(result.out, /no release yet/);
     });
   });
 

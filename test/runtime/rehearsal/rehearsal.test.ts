@@ -291,6 +291,20 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
     );
   });
 
+  it("first-release: placeholders serve healthy until the first release, which surges the fleet up at full capacity", async () => {
+    const result = await rehearse("first-release");
+
+    assert.equal(result.ok, true, result.outcome);
+    assertFloorHeld(result);
+    for (const t of result.tiers) {
+      assert.equal(t.lowestInService, 3, "the placeholders serve until their replacements do");
+      assert.equal(t.launched, 3, "one launch per placeholder: no boot loop, nothing replaced by Auto Scaling");
+      assert.equal(t.terminated.asgUnhealthy, 0);
+      assert.deepEqual(t.finalVersions, { [NEW_VERSION]: 3 });
+    }
+    assert.match(result.decisions[0], /lowest version 0\.0\.0-unreleased, highest version 0\.0\.0-unreleased/);
+  });
+
   it("surge-no-room: with max size at desired capacity the rollout falls back to replace and converges", async () => {
     const result = await rehearse("surge-no-room");
 

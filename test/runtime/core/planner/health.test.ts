@@ -4,7 +4,9 @@ import * as assert from "node:assert/strict";
 import { desiredVersionFor, instanceAgeHours, isHealthy, unhealthyWhy } from "../../../../runtime/core/planner";
 import { DEFAULT_POLICY, Policy } from "../../../../runtime/core/types";
 import { aGroup, anInstance, aSnapshot, IMAGES, READ_AT, TARGET_GROUP_ARNS } from "../../../support/arbitraries";
-import { only, planReplacing as plan } from "../../../support/plans";
+import { only, planReplacing as plan, SURGE } from "../../../support/plans";
+import { plan as planFleet } from "../../../../runtime/core/planner";
+import { UNRELEASED_VERSION } from "../../../../runtime/contract";
 
 const [OLD_AMI, NEW_AMI] = IMAGES;
 const HIGHEST = { desiredVersion: "highest-observed" as const };
@@ -289,6 +291,81 @@ describe("planner health", () => {
           ["live-web", ["i-1"]],
         ],
       );
+    });
+  });
+
+  describe("an environment with no release yet (instances serving the placeholder)", () => {
+    const placeholders = () => [1, 2, 3].map((n) => anInstance(`i-${n}`, UNRELEASED_VERSION));
+
+    it("counts a placeholder instance healthy: it answered a semantic version", () => {
+      assert.equal(unhealthyWhy(anInstance("i-1", UNRELEASED_VERSION), [WEB_TG]), undefined);
+    });
+
+    it("never takes the placeholder as the target, nor counts it as a disagreeing version, when no manifest exists", () => {
+      const mixed = aGroup("live-web", [...placeholders(), anInstance("i-4", "1.0.274"), anInstance("i-5", "1.0.274")]);
+      const highestObserved = { desiredVersion: "highest-observed" as const };
+
+      assert.deepEqual(desiredVersionFor(aGroup("live-web", placeholders()), {}), { source: "none" });
+      assert.deepEqual(desiredVersionFor(aGroup("live-web", placeholders()), {}, highestObserved), { source: "none" });
+      assert.deepEqual(desiredVersionFor(mixed, {}), { source: "none" });
+      assert.deepEqual(desiredVersionFor(mixed, {}, highestObserved), {
+        version: "1.0.274",
+        source: "highest-observed",
+      });
+    });
+
+    for (const strategy of ["replace", "surge"] as const) {
+      it(`leaves placeholders alone without a manifest, under ${strategy}, and says so`, () => {
+        const snapshot = aSnapshot([aGroup("live-web", placeholders(), { maxSize: 6 })]);
+
+        const group = only(planFleet(snapshot, { ...DEFAULT_POLICY, strategy }));
+
+        assert.deepEqual(group.terminate, []);
+        assert.equal(group.setDesired, undefined);
+        assert.ok(group.instances.every((d) => !d.stale));
+        assert.equal(
+          group.reason,
+          "no release yet: 3 instances serving the placeholder (0.0.0-unreleased) until the first `npx phoenix release`",
+        );
+      });
+    }
+
+    it("does not replace a placeholder against a version only observed: its replacement would find no release either", () => {
+      const snapshot = aSnapshot([
+        aGroup("live-web", [
+          anInstance("i-1", UNRELEASED_VERSION),
+          anInstance("i-2", "1.0.274"),
+          anInstance("i-3", "1.0.274"),
+        ]),
+      ]);
+
+      const group = only(plan(snapshot, { ...DEFAULT_POLICY, desiredVersion: "highest-observed" }));
+
+      assert.equal(group.versionSource, "highest-observed");
+      assert.deepEqual(group.terminate, []);
+      assert.equal(group.instances.find((d) => d.id === "i-1")!.stale, false);
+    });
+
+    it("makes every placeholder stale by version once a manifest names a version, oldest first under replace", () => {
+      const snapshot = aSnapshot([aGroup("live-web", placeholders())], { version: "1.0.0" });
+
+      const group = only(plan(snapshot, { ...DEFAULT_POLICY, minHealthy: 2 }));
+
+      assert.deepEqual(
+        group.instances.map((d) => d.reasons),
+        [["version"], ["version"], ["version"]],
+      );
+      assert.deepEqual(group.terminate, ["i-1"]);
+    });
+
+    it("surges the whole fleet up at the first release: replacements launch before any placeholder goes", () => {
+      const snapshot = aSnapshot([aGroup("live-web", placeholders(), { maxSize: 6 })], { version: "1.0.0" });
+
+      const group = only(planFleet(snapshot, SURGE));
+
+      assert.equal(group.surge?.phase, "start");
+      assert.equal(group.setDesired, 6);
+      assert.deepEqual(group.terminate, []);
     });
   });
 });
