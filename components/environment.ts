@@ -10,6 +10,8 @@ import { AppTier } from "./app-tier";
 import { Alerts, Dashboard } from "./observability";
 import { LoadBalancer, LoadBalancerRoute } from "./load-balancer";
 import { Network } from "./network";
+import type { RecoverySource } from "./recovery";
+import { ReleaseReplica, replicateReleaseStore } from "./release-replica";
 import { PrivateBucket, ReleaseStore } from "./release-store";
 import { Rollout } from "./rollout";
 import {
@@ -33,6 +35,11 @@ export const TIER_PATHS: Record<TierName, string[] | undefined> = { web: undefin
 export interface EnvironmentArgs {
   /** The stack's validated config (config/ loadConfig). */
   config: PhoenixConfig;
+  /**
+   * A recovery stack's starting point (components/recovery.ts lookUpRecoverySource): required when the config has
+   * `recoverFrom`, ignored otherwise. @default none
+   */
+  recovery?: RecoverySource;
 }
 
 /** The stack outputs of an environment. */
@@ -42,6 +49,8 @@ export interface EnvironmentOutputs {
   loadBalancerUrl: pulumi.Output<string>;
   releaseBucketName: pulumi.Output<string>;
   releaseBucketParameter: pulumi.Output<string>;
+  /** The replica of the release store in each recovery region, by region (empty without recoveryRegions). */
+  releaseReplicaBucketNames: pulumi.Output<Record<string, string>>;
   vpcId: pulumi.Output<string>;
   webGroupName: pulumi.Output<string>;
   apiGroupName: pulumi.Output<string>;
@@ -71,6 +80,8 @@ export class Environment extends pulumi.ComponentResource {
   readonly network: Network;
   /** The release bucket and its SSM parameter: `phoenix release` publishes here. */
   readonly releaseStore: ReleaseStore;
+  /** The release store's replica in each recovery region (`recoveryRegions`); empty without any. */
+  readonly releaseReplicas: ReleaseReplica[];
   /** The access-log bucket, when `accessLogs` is on. */
   readonly accessLogBucket?: PrivateBucket;
   /** The front door: its URL serves both tiers, its target groups health-check /version. */
@@ -107,6 +118,10 @@ export class Environment extends pulumi.ComponentResource {
     const config = args.config;
     const env = config.environment;
     const parent = { parent: this };
+    const recovery = config.recovery.from !== undefined ? args.recovery : undefined;
+    if (config.recovery.from !== undefined && recovery === undefined) {
+      throw new Error(`environment ${env} recovers ${config.recovery.from}: pass its RecoverySource (index.ts does)`);
+    }
     this.environment = env;
     this.config = config;
 
@@ -143,9 +158,17 @@ export class Environment extends pulumi.ComponentResource {
         noncurrentVersionExpirationDays: config.releaseNoncurrentVersionDays,
         forceDestroy: config.forceDestroyBuckets,
         protect,
+        ...(recovery && { recovery: { recoverFrom: recovery.recoverFrom, bucketName: recovery.releaseBucketName } }),
       },
       parent,
     );
+    this.releaseReplicas = replicateReleaseStore(`${env}-releases`, this.releaseStore, {
+      environment: env,
+      regions: config.recovery.regions,
+      noncurrentVersionExpirationDays: config.releaseNoncurrentVersionDays,
+      forceDestroy: config.forceDestroyBuckets,
+      protect,
+    });
 
     if (config.accessLogs) {
       const elbAccount = aws.elb.getServiceAccountOutput({}, parent);
@@ -260,6 +283,8 @@ export class Environment extends pulumi.ComponentResource {
           keepImageCount: config.image.keepCount,
           retainImageCount: config.image.retainCount,
           inUseWithinDays: config.image.inUseDays,
+          // A recovery starts from the lost environment's copied image (the public image when the region has none).
+          ...(recovery?.baseImageId !== undefined && { seedImageId: recovery.baseImageId }),
           tags: environmentTags(env),
         },
         parent,
@@ -386,6 +411,9 @@ export class Environment extends pulumi.ComponentResource {
       loadBalancerUrl: this.loadBalancerUrl,
       releaseBucketName: this.releaseBucketName,
       releaseBucketParameter: this.releaseStore.parameterName,
+      releaseReplicaBucketNames: pulumi
+        .all(this.releaseReplicas.map((r) => r.bucketName))
+        .apply((names) => Object.fromEntries(this.releaseReplicas.map((r, i) => [r.region, names[i]]))),
       vpcId: this.vpcId,
       webGroupName: this.tiers.web.groupName,
       apiGroupName: this.tiers.api.groupName,

@@ -1,8 +1,9 @@
 // Buckets: PrivateBucket gives every bucket phoenix creates the same protections (private, owner-enforced, versioned,
-// encrypted, TLS only, old versions expired); ReleaseStore is the release bucket and the SSM parameter naming it.
+// encrypted, TLS only, old versions expired); ReleaseStore is the release bucket and the SSM parameter naming it (on a
+// recovery stack: the parameter naming the replica it serves from, see release-replica.ts).
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { releaseBucketParameterName } from "../runtime/contract";
+import { recoveryOfParameterName, releaseBucketParameterName } from "../runtime/contract";
 import type { BucketPolicyStatement } from "./iam";
 
 export interface PrivateBucketArgs {
@@ -125,6 +126,13 @@ export interface ReleaseStoreArgs {
   forceDestroy?: boolean;
   /** Pulumi's `protect` on the bucket: `pulumi destroy` refuses until it is turned off. @default false */
   protect?: boolean;
+  /**
+   * A recovery stack's store: the environment it recovers and that environment's replica in this region, used as it
+   * is. No bucket is created (the environment that replicates to it owns it); the parameter names the replica, and
+   * `/phoenix/<environment>/recovery-of` names the environment recovered.
+   * @default none: a bucket of the store's own is created
+   */
+  recovery?: { recoverFrom: string; bucketName: pulumi.Input<string> };
 }
 
 /**
@@ -140,33 +148,55 @@ export class ReleaseStore extends pulumi.ComponentResource {
   readonly parameterName: pulumi.Output<string>;
   /** The parameter's ARN: grant `ssm:GetParameter` on it to whatever must find the bucket. */
   readonly parameterArn: pulumi.Output<string>;
-  /** The bucket resource, for its server access logging and notifications. */
-  readonly bucket: aws.s3.Bucket;
+  /** The bucket resource, for its server access logging and replication; absent on a recovery stack (not its own). */
+  readonly bucket?: aws.s3.Bucket;
+  /** Resolves once every protection of the store's own bucket is in place (versioning included). */
+  readonly ready: pulumi.Resource[];
 
   constructor(name: string, args: ReleaseStoreArgs, opts?: pulumi.ComponentResourceOptions) {
     super("phoenix:storage:ReleaseStore", name, {}, opts);
-    const store = new PrivateBucket(
-      `${name}-bucket`,
-      {
-        noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays,
-        forceDestroy: args.forceDestroy,
-        protect: args.protect,
-      },
-      { parent: this },
-    );
+    let bucketName: pulumi.Output<string>;
+    if (args.recovery !== undefined) {
+      bucketName = pulumi.output(args.recovery.bucketName);
+      const partition = aws.getPartitionOutput({}, { parent: this }).partition;
+      this.bucketArn = pulumi.interpolate`arn:${partition}:s3:::${bucketName}`;
+      this.ready = [];
+      new aws.ssm.Parameter(
+        `${name}-recovery-of`,
+        {
+          name: recoveryOfParameterName(args.environment),
+          type: "String",
+          value: args.recovery.recoverFrom,
+          description: `The environment ${args.environment} recovers; its releases come from that one's replica (phoenix).`,
+        },
+        { parent: this },
+      );
+    } else {
+      const store = new PrivateBucket(
+        `${name}-bucket`,
+        {
+          noncurrentVersionExpirationDays: args.noncurrentVersionExpirationDays,
+          forceDestroy: args.forceDestroy,
+          protect: args.protect,
+        },
+        { parent: this },
+      );
+      bucketName = store.bucketName;
+      this.bucket = store.bucket;
+      this.bucketArn = store.bucketArn;
+      this.ready = store.ready;
+    }
     const parameter = new aws.ssm.Parameter(
       `${name}-parameter`,
       {
         name: releaseBucketParameterName(args.environment),
         type: "String",
-        value: store.bucketName,
+        value: bucketName,
         description: `Release bucket of the ${args.environment} environment (phoenix).`,
       },
       { parent: this },
     );
-    this.bucket = store.bucket;
-    this.bucketName = store.bucketName;
-    this.bucketArn = store.bucketArn;
+    this.bucketName = bucketName;
     this.parameterName = parameter.name;
     this.parameterArn = parameter.arn;
     this.registerOutputs({ bucketName: this.bucketName, bucketArn: this.bucketArn, parameterName: this.parameterName });

@@ -3,7 +3,7 @@
 import { ImageSource, ImageSourceError, PUBLIC_IMAGE_ALIASES, resolveImageSource } from "../ami/image-source";
 import { parseMonthlyCron, ScheduleExpressionError, StartCondition } from "../ami/schedule";
 import { Platform } from "../runtime/contract";
-import { Problems, RawConfig, readArray, readBoolean, readChoice, readInteger, readString } from "./readers";
+import { Problems, RawConfig, readBoolean, readChoice, readInteger, readString } from "./readers";
 import { ImagePipelineConfig, TierConfig } from "./types";
 
 /** Why an image setting is unusable, or undefined when it is an AMI id or an SSM parameter name. */
@@ -59,7 +59,8 @@ export function readImageKeys(raw: RawConfig, problems: Problems): ImageKeys {
 
 /**
  * Decides each tier's image (the tiers are updated in place) and reads the pipeline's own keys, with the rule between
- * them: the pipeline publishes one base image, so both tiers must share a platform while it is on.
+ * them: the pipeline publishes one base image, so both tiers must share a platform while it is on. Each new image is
+ * copied to the recovery regions (config/recovery.ts reads them).
  */
 export function parseImages(
   raw: RawConfig,
@@ -67,6 +68,7 @@ export function parseImages(
   keys: ImageKeys,
   tiers: TierConfig[],
   problems: Problems,
+  recoveryRegions: string[] = [],
 ): ImagePipelineConfig {
   for (const tier of tiers) {
     const key = IMAGE_KEY[tier.platform];
@@ -78,7 +80,7 @@ export function parseImages(
       problems.add(key, keys[key], `${tier.name} tier: ${error.message}`);
     }
   }
-  const image = parseImagePipeline(raw, problems);
+  const image = parseImagePipeline(raw, problems, recoveryRegions);
   if (keys.imagePipeline && new Set(tiers.map((t) => t.platform)).size > 1) {
     // The terminator holds every instance of the environment to the one /phoenix/<env>/base-image.
     problems.add(
@@ -93,7 +95,7 @@ export function parseImages(
 }
 
 /** The image pipeline's keys, checked whether or not the pipeline is on (a stack file is right or wrong). */
-function parseImagePipeline(raw: RawConfig, problems: Problems): ImagePipelineConfig {
+function parseImagePipeline(raw: RawConfig, problems: Problems, drRegions: string[]): ImagePipelineConfig {
   const schedule = readString(raw, "imageSchedule");
   try {
     parseMonthlyCron(schedule);
@@ -102,12 +104,6 @@ function parseImagePipeline(raw: RawConfig, problems: Problems): ImagePipelineCo
     problems.add("imageSchedule", schedule, error.message);
   }
   const startCondition = readChoice<StartCondition>(raw, "imageStartCondition", problems);
-  const drRegions = readArray(raw, "imageDrRegions", problems);
-  for (const region of drRegions) {
-    if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) {
-      problems.add("imageDrRegions", region, "must list AWS region names such as eu-central-1");
-    }
-  }
   const keepCount = readInteger(raw, "imageKeepCount", problems);
   const retainCount = readInteger(raw, "imageRetainCount", problems);
   if (retainCount <= keepCount) {

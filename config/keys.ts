@@ -198,13 +198,6 @@ const IMAGES: ConfigKey[] = [
       "EXPRESSION_MATCH_AND_DEPENDENCY_UPDATES_AVAILABLE builds only when AWS's parent image or a component has a newer version; EXPRESSION_MATCH_ONLY builds at every match.",
   },
   {
-    key: "imageDrRegions",
-    type: "array",
-    default: [],
-    description:
-      "Regions each new base image is copied to for disaster recovery, with /phoenix/<env>/base-image written there too.",
-  },
-  {
     key: "imageKeepCount",
     ...limit("imageKeepCount"),
     description: "Newest base images kept active; older ones are deprecated.",
@@ -221,6 +214,26 @@ const IMAGES: ConfigKey[] = [
     description: "A base image that launched an instance within this many days is never deprecated or deleted.",
   },
 ];
+
+const RECOVERY: ConfigKey[] = [
+  {
+    key: "recoveryRegions",
+    type: "array",
+    default: [],
+    description:
+      "Regions this environment can be rebuilt in after losing its own: the release store replicates releases/ to a bucket there (named at /phoenix/<env>/release-replica in that region) and each new base image is copied there (/phoenix/<env>/base-image).",
+  },
+  {
+    key: "recoverFrom",
+    type: "string",
+    default: "",
+    description:
+      "On a recovery stack: the environment it rebuilds (live for live-dr). Its release store is that environment's replica in this region, and its image pipeline starts from that environment's copied base image. Empty on every other stack.",
+  },
+];
+
+/** Keys that were renamed: a stack file that still sets the old name is told the new one. */
+export const RENAMED_KEYS: Record<string, string> = { imageDrRegions: "recoveryRegions" };
 
 const ROLLOUT: ConfigKey[] = [
   {
@@ -411,6 +424,7 @@ export const KEY_SECTIONS: KeySection[] = [
   { title: "Network and buckets", keys: NETWORK_AND_BUCKETS },
   { title: "Security", keys: SECURITY },
   { title: "Base images", keys: IMAGES },
+  { title: "Disaster recovery", keys: RECOVERY },
   { title: "Rollout", keys: ROLLOUT },
   ...TIERS.map((tier) => ({ title: `${tier === "web" ? "Web" : "API"} tier`, keys: tierKeys(tier) })),
 ];

@@ -1,9 +1,11 @@
 // parseConfig: every key of a stack read and checked at once, pure (no Pulumi, no AWS). The environment-wide keys
 // (stack name, region, network, buckets, logs) are read here; tiers, images and the rollout have files of their own.
 import { UsageError } from "../runtime/core/errors";
+import { environmentProblem } from "./environment-name";
 import { parseImages, readImageKeys } from "./image";
-import { CONFIG_KEYS, VPC_PREFIX } from "./keys";
+import { CONFIG_KEYS, RENAMED_KEYS, VPC_PREFIX } from "./keys";
 import { Problems, RawConfig, readBoolean, readChoice, readInteger, readString } from "./readers";
+import { parseRecovery } from "./recovery";
 import { parseRollout } from "./rollout";
 import { parseSecurity } from "./security";
 import { parseTier } from "./tier";
@@ -24,14 +26,7 @@ export function cidrProblem(cidr: string): string | undefined {
   return undefined;
 }
 
-/** Why a stack name cannot be an environment name, or undefined when it can. */
-export function environmentProblem(name: string): string | undefined {
-  if (!/^[a-z][a-z0-9-]*$/.test(name) || name.endsWith("-") || name.includes("--")) {
-    return "must start with a lowercase letter and hold only lowercase letters, digits and single hyphens (it names buckets)";
-  }
-  if (name.length > 16) return "must be at most 16 characters (load balancer and target group names are limited to 32)";
-  return undefined;
-}
+export { environmentProblem } from "./environment-name";
 
 /**
  * Validates raw config for an environment. Pure: no Pulumi, no AWS. Throws one UsageError listing every problem,
@@ -47,7 +42,14 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
     problems.list.push(`aws:region = ${JSON.stringify(region)}: is not an AWS region such as eu-west-1`);
 
   for (const key of Object.keys(raw)) {
-    if (!CONFIG_KEYS.some((c) => c.key === key)) {
+    const renamed = RENAMED_KEYS[key];
+    if (renamed !== undefined) {
+      problems.add(
+        key,
+        raw[key],
+        `was renamed ${renamed}: run \`pulumi config rm ${key}\` and set the same list as ${renamed}`,
+      );
+    } else if (!CONFIG_KEYS.some((c) => c.key === key)) {
       problems.add(
         key,
         raw[key],
@@ -68,7 +70,8 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
   const bootLogRetentionDays = readInteger(raw, "bootLogRetentionDays", problems);
   const imageKeys = readImageKeys(raw, problems);
   const tiers = { web: parseTier(raw, "web", problems), api: parseTier(raw, "api", problems) };
-  const image = parseImages(raw, environment, imageKeys, Object.values(tiers), problems);
+  const recovery = parseRecovery(raw, environment, region, problems);
+  const image = parseImages(raw, environment, imageKeys, Object.values(tiers), problems, recovery.regions);
   const rollout = parseRollout(raw, problems);
   if (problems.list.length > 0) {
     throw new UsageError(
@@ -91,5 +94,6 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
     image,
     tiers,
     rollout,
+    recovery,
   };
 }

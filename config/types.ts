@@ -6,6 +6,13 @@ import type { DesiredVersionSource, Platform, Strategy } from "../runtime/contra
 
 /** The Pulumi project name: every key lives in its namespace (`phoenix:webPort`). */
 export const PROJECT = "phoenix";
+
+/**
+ * The Pulumi CLI versions the program runs under: at least the @pulumi/pulumi SDK package.json pins (the SDK calls
+ * engine RPCs only a CLI as new implements), below the next major. Pulumi.yaml's requiredPulumiVersion says the same,
+ * and index.ts checks it at start; a test keeps all three equal.
+ */
+export const PULUMI_CLI_RANGE = ">=3.248.0 <4.0.0";
 export const TIERS = ["web", "api"] as const;
 export type TierName = (typeof TIERS)[number];
 export { STRATEGIES } from "../runtime/contract";
@@ -86,7 +93,7 @@ export interface ImagePipelineConfig {
   schedule: string;
   /** Build only when AWS's parent image or a component changed, or at every schedule match. */
   startCondition: StartCondition;
-  /** Regions each new image is copied to, with the base-image parameter written there too. */
+  /** Regions each new image is copied to, with the base-image parameter written there too (recoveryRegions). */
   drRegions: string[];
   /** Newest images kept active; older ones are deprecated. */
   keepCount: number;
@@ -116,6 +123,14 @@ export interface SecurityConfig {
   deletionProtection: boolean;
   /** Interface endpoints for the rollout Lambda's AWS calls; its security group then has no internet route. */
   privateEndpoints: boolean;
+}
+
+/** Where the environment can be rebuilt after losing its region, or which environment this stack rebuilds. */
+export interface RecoveryConfig {
+  /** Regions the release store replicates `releases/` to and the base images are copied to. */
+  regions: string[];
+  /** On a recovery stack: the environment whose replicated store and copied image it starts from (`live`). */
+  from?: string;
 }
 
 /** The validated configuration of one environment (one stack). */
@@ -150,4 +165,6 @@ export interface PhoenixConfig {
   image: ImagePipelineConfig;
   tiers: Record<TierName, TierConfig>;
   rollout: RolloutConfig;
+  /** Disaster recovery: this environment's recovery regions, or the environment this stack recovers. */
+  recovery: RecoveryConfig;
 }

@@ -94,11 +94,13 @@ const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
     [T.schedule]: 4,
   },
   live: {
-    [T.provider]: 1,
+    // The stack's own, and one for the release replica in the recovery region (eu-central-1).
+    [T.provider]: 2,
     "phoenix:env:Environment": 1,
     "phoenix:network:Network": 1,
     "phoenix:storage:ReleaseStore": 1,
-    "phoenix:storage:PrivateBucket": 2,
+    "phoenix:storage:PrivateBucket": 3,
+    "phoenix:storage:ReleaseReplica": 1,
     "phoenix:lb:LoadBalancer": 1,
     "phoenix:fleet:AppTier": 2,
     "phoenix:observability:Alerts": 1,
@@ -110,14 +112,17 @@ const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
     [T.vpc]: 1,
     // The S3 gateway endpoint, and an interface endpoint per service the rollout Lambda calls but S3 (issue 16).
     [T.endpoint]: 6,
-    [T.bucket]: 2,
-    [T.publicAccess]: 2,
-    [T.ownership]: 2,
-    [T.versioning]: 2,
-    [T.encryption]: 2,
-    [T.lifecycle]: 2,
-    [T.bucketPolicy]: 2,
-    [T.parameter]: 1,
+    // The release bucket, its replica in eu-central-1 and the access-log bucket.
+    [T.bucket]: 3,
+    [T.publicAccess]: 3,
+    [T.ownership]: 3,
+    [T.versioning]: 3,
+    [T.encryption]: 3,
+    [T.lifecycle]: 3,
+    [T.bucketPolicy]: 3,
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": 1,
+    // The release bucket's name, and the replica's in eu-central-1.
+    [T.parameter]: 2,
     // The endpoints' own group beside the load balancer's and each tier's.
     [T.sg]: 4,
     // The load balancer's 80 and 443, per tier: from the load balancer and from the rollout Lambda (probes), and the
@@ -135,8 +140,9 @@ const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
     [T.listenerRule]: 1,
     [T.targetGroup]: 2,
     "aws:cloudwatch/logGroup:LogGroup": 1,
-    [T.role]: 2,
-    [T.rolePolicy]: 2,
+    // The instance roles, and the role S3 replicates releases as.
+    [T.role]: 3,
+    [T.rolePolicy]: 3,
     "aws:iam/instanceProfile:InstanceProfile": 2,
     [T.launchTemplate]: 2,
     [T.group]: 2,
@@ -227,13 +233,28 @@ for (const stack of ["test", "live"]) {
     });
 
     it("creates every AWS resource through the environment's provider, whose default tags name the environment", () => {
-      const provider = mocks.one(T.provider);
-      const defaultTags = JSON.parse(provider.inputs.defaultTags);
+      const provider = mocks.one(T.provider, `${stack}-aws`);
+      // A release replica lives in its recovery region, through a provider of its own with the same default tags.
+      const replicaRegions = stack === "live" ? ["eu-central-1"] : [];
+      const inRegion = (r: RecordedResource) =>
+        replicaRegions.find((g) => r.name.startsWith(`${stack}-releases-${g}-`));
       const others = mocks.resources.filter((r) => r.custom && r.type !== T.provider);
 
-      assert.deepEqual(defaultTags, { tags: { "phoenix:environment": stack, "managed-by": "phoenix" } });
+      for (const p of mocks.ofType(T.provider)) {
+        assert.deepEqual(JSON.parse(p.inputs.defaultTags), {
+          tags: { "phoenix:environment": stack, "managed-by": "phoenix" },
+        });
+      }
       assert.equal(provider.inputs.region, "eu-west-1");
-      for (const r of others) assert.match(r.provider ?? "", new RegExp(`::${stack}-aws::`), `${r.type} ${r.name}`);
+      assert.deepEqual(
+        mocks.ofType(T.provider).map((p) => p.inputs.region),
+        ["eu-west-1", ...replicaRegions],
+      );
+      for (const r of others) {
+        const region = inRegion(r);
+        const expected = region === undefined ? `${stack}-aws` : `${stack}-releases-${region}-aws`;
+        assert.match(r.provider ?? "", new RegExp(`::${expected}::`), `${r.type} ${r.name}`);
+      }
     });
 
     it("opens no port 22 or 3389 to anyone", () => {
@@ -383,7 +404,7 @@ for (const stack of ["test", "live"]) {
 
     it("tags its release bucket with the environment (the provider's default tags), which a sweep checks first", () => {
       const bucket = mocks.one("aws:s3/bucket:Bucket", `${stack}-releases-bucket`);
-      const provider = mocks.one(T.provider);
+      const provider = mocks.one(T.provider, `${stack}-aws`);
 
       assert.match(bucket.provider ?? "", new RegExp(`::${stack}-aws::`));
       assert.equal(JSON.parse(provider.inputs.defaultTags).tags["phoenix:environment"], stack);
@@ -518,6 +539,53 @@ for (const stack of ["test", "live"]) {
         assert.deepEqual(grant.Action, "s3:PutObject");
         assert.equal(grant.Resource, `${logs.state.arn}/live-alb/AWSLogs/123456789012/*`);
         assert.equal(byBucket(mocks, T.lifecycle, logs.id).inputs.rules[0].expiration.days, 365);
+      },
+    );
+
+    it(
+      stack === "live"
+        ? "replicates releases/ to a versioned private bucket in its recovery region, named there by an SSM parameter"
+        : "replicates its releases nowhere: test has no recovery region",
+      async () => {
+        const replication = mocks.ofType("aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+        if (stack !== "live") {
+          assert.deepEqual(replication, []);
+          assert.deepEqual(mocks.ofType("phoenix:storage:ReleaseReplica"), []);
+          assert.ok(!mocks.ofType(T.parameter).some((p) => /release-replica/.test(p.inputs.name)));
+          assert.deepEqual(await unwrap(program.releaseReplicaBucketNames), {});
+          return;
+        }
+        const store = mocks.one(T.bucket, "live-releases-bucket");
+        const replica = mocks.one(T.bucket, "live-releases-eu-central-1-bucket");
+        const config = mocks.one("aws:s3/bucketReplicationConfig:BucketReplicationConfig").inputs;
+        const role = mocks.ofType(T.role).find((r) => r.state.arn === config.role)!;
+        const parameter = mocks.one(T.parameter, "live-releases-eu-central-1-parameter");
+
+        assert.equal(config.bucket, store.id);
+        assert.deepEqual(config.rules, [
+          {
+            id: "releases-to-eu-central-1",
+            status: "Enabled",
+            priority: 0,
+            filter: { prefix: "releases/" },
+            deleteMarkerReplication: { status: "Disabled" },
+            destination: { bucket: replica.state.arn, storageClass: "STANDARD" },
+          },
+        ]);
+        assert.deepEqual(JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Principal, {
+          Service: "s3.amazonaws.com",
+        });
+        for (const bucket of [store, replica]) {
+          assert.deepEqual(byBucket(mocks, T.versioning, bucket.id).inputs.versioningConfiguration, {
+            status: "Enabled",
+          });
+        }
+        assert.equal(byBucket(mocks, T.bucketPolicy, replica.id).inputs.policy.includes("DenyInsecureTransport"), true);
+        assert.equal(parameter.inputs.name, "/phoenix/live/release-replica");
+        assert.equal(parameter.inputs.value, replica.state.bucket);
+        assert.match(parameter.provider ?? "", /::live-releases-eu-central-1-aws::/);
+        assert.equal(mocks.one(T.provider, "live-releases-eu-central-1-aws").inputs.region, "eu-central-1");
+        assert.deepEqual(await unwrap(program.releaseReplicaBucketNames), { "eu-central-1": replica.state.bucket });
       },
     );
 

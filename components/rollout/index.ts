@@ -8,7 +8,13 @@
 // can never act on the same stale view of the fleet at once.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { environmentTags, LAMBDA_ENV, MANIFEST_KEY, sweepDeadlineMs } from "../../runtime/contract";
+import {
+  environmentTags,
+  LAMBDA_ENV,
+  MANIFEST_KEY,
+  rolloutFunctionParameterName,
+  sweepDeadlineMs,
+} from "../../runtime/contract";
 import { policyForTiers } from "../../runtime/lambda/env";
 import {
   DEAD_LETTER_RETENTION_SECONDS,
@@ -129,6 +135,18 @@ export class Rollout extends pulumi.ComponentResource {
 
     this.failureHandling(name, args, fn, deadLetterQueue);
     this.triggers(name, args, fn, followUpQueue, rolePolicy);
+    // `phoenix doctor` finds the function (and through it its log group and triggers) from the environment's name.
+    new aws.ssm.Parameter(
+      `${name}-function-parameter`,
+      {
+        name: rolloutFunctionParameterName(env),
+        type: "String",
+        value: fn.name,
+        description: `The ${env} environment's rollout Lambda (phoenix): phoenix doctor checks it and its triggers.`,
+        tags,
+      },
+      parent,
+    );
 
     this.functionName = fn.name;
     this.functionArn = fn.arn;

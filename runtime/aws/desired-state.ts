@@ -7,6 +7,7 @@ import { RELEASES_PREFIX, releaseBucketParameterName, releaseRecordKey, TAGS } f
 import { DesiredStateChecks } from "../core/types";
 import { AwsClients, sdk } from "./clients";
 import { errorName, step } from "./errors";
+import { readRecoveryOf } from "./parameters";
 import { S3ObjectStore } from "./s3-object-store";
 
 /** EC2's answers for an id that names no image it can describe here. */
@@ -15,7 +16,11 @@ const NO_SUCH_IMAGE = /^InvalidAMIID\.(NotFound|Unavailable|Malformed)$/;
 export class AwsDesiredStateChecks implements DesiredStateChecks {
   constructor(private readonly clients: AwsClients) {}
 
-  /** The bucket's `phoenix:environment` tag must name the environment; a bucket with no tags at all is foreign too. */
+  /**
+   * The bucket's `phoenix:environment` tag must name the environment; a bucket with no tags at all is foreign too. A
+   * recovery stack serves from the replica of the environment it recovers, which that environment's stack tagged: its
+   * own `/phoenix/<env>/recovery-of` must then name the tag's environment.
+   */
   async storeProblem(environment: string, bucket: string): Promise<string | undefined> {
     const tags = await step("GetBucketTagging (is the release bucket this environment's?)", environment, async () => {
       try {
@@ -28,6 +33,12 @@ export class AwsDesiredStateChecks implements DesiredStateChecks {
     });
     const value = tags[TAGS.environment];
     if (value === environment) return undefined;
+    if (value !== undefined) {
+      const recovers = await step("GetParameter (does this environment recover another?)", environment, () =>
+        readRecoveryOf(this.clients.ssm, environment),
+      );
+      if (recovers === value) return undefined;
+    }
     return (
       `release bucket ${bucket}, named by ${releaseBucketParameterName(environment)}, is not environment ` +
       `"${environment}"'s: its tag ${TAGS.environment} is ${value === undefined ? "missing" : JSON.stringify(value)}; ` +

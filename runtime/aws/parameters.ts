@@ -1,7 +1,7 @@
 // The SSM parameters the infrastructure writes for each environment and the runtime reads: where releases live and
 // which base image every instance must run.
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
-import { baseImageParameterName, releaseBucketParameterName } from "../contract";
+import { baseImageParameterName, recoveryOfParameterName, releaseBucketParameterName } from "../contract";
 import { ContractError } from "../core/errors";
 
 /** The release-bucket parameter does not exist: the environment has not been deployed (or was deployed elsewhere). */
@@ -30,6 +30,11 @@ export async function readReleaseBucket(ssm: SSMClient, environment: string): Pr
 /** The base image's AMI id, or undefined when the parameter does not exist (no image is required yet). */
 export async function readBaseImage(ssm: SSMClient, environment: string): Promise<string | undefined> {
   return readParameter(ssm, baseImageParameterName(environment));
+}
+
+/** The environment a recovery stack recovers (`/phoenix/<env>/recovery-of`), or undefined for every other stack. */
+export async function readRecoveryOf(ssm: SSMClient, environment: string): Promise<string | undefined> {
+  return readParameter(ssm, recoveryOfParameterName(environment));
 }
 
 async function readParameter(ssm: SSMClient, name: string): Promise<string | undefined> {

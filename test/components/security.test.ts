@@ -99,6 +99,8 @@ describe("live's security settings under mocks", () => {
       "live-access-logs",
       "live-boot-logs",
       "live-releases-bucket",
+      // The release store's replica in the recovery region holds the same releases.
+      "live-releases-eu-central-1-bucket",
       "live-rollout-logs",
     ]);
   });

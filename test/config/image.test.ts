@@ -73,27 +73,26 @@ describe("the image pipeline's stack config", () => {
     });
   });
 
-  it("copies live's images to its disaster-recovery region", () => {
+  it("copies live's images to its recovery region", () => {
     const live = loadStackConfig("live");
 
-    assert.deepEqual(JSON.parse(live["phoenix:imageDrRegions"]), ["eu-central-1"]);
+    assert.deepEqual(JSON.parse(live["phoenix:recoveryRegions"]), ["eu-central-1"]);
     assert.equal(live["phoenix:imagePipeline"], "true");
+    assert.deepEqual(parseStack("live").image.drRegions, ["eu-central-1"]);
   });
 
   it("rejects a schedule outside the monthly subset, naming the key", () => {
     assert.match(problems({ imageSchedule: "cron(0 0 * * ? *)" }), /phoenix:imageSchedule = "cron\(0 0 \* \* \? \*\)"/);
   });
 
-  it("rejects an unknown start condition, a malformed DR region and a retain count not above the keep count", () => {
+  it("rejects an unknown start condition and a retain count not above the keep count", () => {
     const text = problems({
       imageStartCondition: "ALWAYS",
-      imageDrRegions: JSON.stringify(["Frankfurt"]),
       imageKeepCount: "4",
       imageRetainCount: "4",
     });
 
     assert.match(text, /phoenix:imageStartCondition = "ALWAYS": must be one of/);
-    assert.match(text, /phoenix:imageDrRegions = "Frankfurt"/);
     assert.match(text, /phoenix:imageRetainCount = 4: must be more than imageKeepCount \(4\)/);
   });
 

@@ -11,7 +11,7 @@ describe("config readers", () => {
     assert.equal(readInteger({}, "probeTimeoutMs", problems), configKey("probeTimeoutMs").default);
     assert.equal(readBoolean({}, "privateEndpoints", problems), false);
     assert.equal(readString({}, "vpcCidr"), "10.0.0.0/16");
-    assert.deepEqual(readArray({}, "imageDrRegions", problems), []);
+    assert.deepEqual(readArray({}, "recoveryRegions", problems), []);
     assert.deepEqual(problems.list, []);
   });
 
@@ -50,7 +50,7 @@ describe("config readers", () => {
   it("read a list given as JSON text, as Pulumi hands a YAML list over", () => {
     const problems = new Problems();
 
-    assert.deepEqual(readArray({ imageDrRegions: '["eu-central-1"]' }, "imageDrRegions", problems), ["eu-central-1"]);
+    assert.deepEqual(readArray({ recoveryRegions: '["eu-central-1"]' }, "recoveryRegions", problems), ["eu-central-1"]);
     assert.deepEqual(problems.list, []);
   });
 

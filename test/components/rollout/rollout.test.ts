@@ -73,6 +73,12 @@ describe("the rollout component", () => {
     assert.equal(fn.inputs.timeout, 90);
   });
 
+  it("publishes the function's name at /phoenix/<env>/rollout-function, where phoenix doctor finds it", () => {
+    const parameter = mocks.one("aws:ssm/parameter:Parameter", "test-rollout-function-parameter").inputs;
+
+    assert.deepEqual([parameter.name, parameter.value], ["/phoenix/test/rollout-function", fn.state.name]);
+  });
+
   it("is single flight: reserved concurrency 1", () => {
     assert.equal(fn.inputs.reservedConcurrentExecutions, 1);
   });

@@ -4,6 +4,7 @@
 import * as assert from "node:assert/strict";
 import { DescribeImagesCommand } from "@aws-sdk/client-ec2";
 import { GetBucketTaggingCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import { GetParameterCommand, ParameterNotFound } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { createClients } from "../../../runtime/aws/clients";
 import { AwsDesiredStateChecks } from "../../../runtime/aws/desired-state";
@@ -20,15 +21,19 @@ describe("AWS desired-state checks", () => {
   const clients = createClients(TEST_CONFIG);
   const ec2 = mockClient(clients.ec2);
   const s3 = mockClient(clients.s3);
+  const ssm = mockClient(clients.ssm);
   const checks = new AwsDesiredStateChecks(clients);
 
   beforeEach(() => {
     ec2.reset();
     s3.reset();
+    ssm.reset();
+    ssm.on(GetParameterCommand).rejects(new ParameterNotFound({ message: "not found", $metadata: {} }));
   });
   after(() => {
     ec2.restore();
     s3.restore();
+    ssm.restore();
   });
 
   describe("the release bucket", () => {
@@ -51,6 +56,15 @@ describe("AWS desired-state checks", () => {
         `release bucket ${BUCKET}, named by /phoenix/live/release-bucket, is not environment "live"'s: its tag ` +
           'phoenix:environment is "test"; point the parameter at the environment\'s own bucket (pulumi up rewrites it)',
       );
+    });
+
+    it("is a recovery stack's own when it recovers the environment the replica is tagged with", async () => {
+      s3.on(GetBucketTaggingCommand).resolves({ TagSet: [{ Key: "phoenix:environment", Value: "live" }] });
+      ssm.on(GetParameterCommand, { Name: "/phoenix/live-dr/recovery-of" }).resolves({ Parameter: { Value: "live" } });
+      ssm.on(GetParameterCommand, { Name: "/phoenix/test-dr/recovery-of" }).resolves({ Parameter: { Value: "test" } });
+
+      assert.equal(await checks.storeProblem("live-dr", BUCKET), undefined);
+      assert.match((await checks.storeProblem("test-dr", BUCKET)) ?? "", /its tag phoenix:environment is "live"/);
     });
 
     it("is foreign when it has no tags at all (S3's NoSuchTagSet)", async () => {
