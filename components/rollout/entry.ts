@@ -12,6 +12,11 @@ export const EXCLUDED_PACKAGES = [
   "@aws-sdk/client-s3",
   "@aws-sdk/client-ssm",
   "@aws-sdk/client-sqs",
+  // `phoenix doctor`'s clients: only the CLI loads them.
+  "@aws-sdk/client-cloudwatch-logs",
+  "@aws-sdk/client-eventbridge",
+  "@aws-sdk/client-lambda",
+  "@aws-sdk/client-sts",
   // The CLI's and the rehearsal's packages: the handler never loads them.
   "commander",
   "fflate",

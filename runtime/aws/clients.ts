@@ -10,13 +10,18 @@
 // Each client's package is required on first use, not at import: requiring all five takes about 0.8 s on Node 20
 // (client-ec2 alone about 0.35 s), and a sweep's first calls (Auto Scaling, SSM, S3) need only three of them (SQS
 // only when it schedules a follow-up). The CLI thus reaches AWS sooner, and `--help` or the rehearsal never load the
-// SDK at all.
+// SDK at all. STS, Lambda, EventBridge and CloudWatch Logs serve `phoenix doctor` only (the Lambda archive leaves
+// them out, components/rollout/entry.ts).
 import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
+import type { EventBridgeClient } from "@aws-sdk/client-eventbridge";
+import type { LambdaClient } from "@aws-sdk/client-lambda";
 import type { S3Client } from "@aws-sdk/client-s3";
 import type { SQSClient } from "@aws-sdk/client-sqs";
 import type { SSMClient } from "@aws-sdk/client-ssm";
+import type { STSClient } from "@aws-sdk/client-sts";
 import { AWS_CONNECTION_TIMEOUT_MS, AWS_MAX_ATTEMPTS, LIMITS } from "../contract";
 
 export interface AwsClients {
@@ -27,6 +32,14 @@ export interface AwsClients {
   ssm: SSMClient;
   /** The follow-up delay queue (runtime/aws/sqs-follow-up.ts): built only when a sweep schedules a follow-up. */
   sqs: SQSClient;
+  /** `phoenix doctor`: who the credentials are. */
+  sts: STSClient;
+  /** `phoenix doctor`: the rollout function and its event source. */
+  lambda: LambdaClient;
+  /** `phoenix doctor`: the rules that invoke the rollout function. */
+  events: EventBridgeClient;
+  /** `phoenix doctor`: the rollout function's last sweep. */
+  logs: CloudWatchLogsClient;
 }
 
 /**
@@ -48,6 +61,10 @@ export const sdk = {
   s3: () => require("@aws-sdk/client-s3") as typeof import("@aws-sdk/client-s3"),
   ssm: () => require("@aws-sdk/client-ssm") as typeof import("@aws-sdk/client-ssm"),
   sqs: () => require("@aws-sdk/client-sqs") as typeof import("@aws-sdk/client-sqs"),
+  sts: () => require("@aws-sdk/client-sts") as typeof import("@aws-sdk/client-sts"),
+  lambda: () => require("@aws-sdk/client-lambda") as typeof import("@aws-sdk/client-lambda"),
+  events: () => require("@aws-sdk/client-eventbridge") as typeof import("@aws-sdk/client-eventbridge"),
+  logs: () => require("@aws-sdk/client-cloudwatch-logs") as typeof import("@aws-sdk/client-cloudwatch-logs"),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -98,6 +115,18 @@ export function createClients(overrides: ClientOverrides = {}, timeouts: ClientT
     },
     get sqs() {
       return (built.sqs ??= new (sdk.sqs().SQSClient)({ ...settings }));
+    },
+    get sts() {
+      return (built.sts ??= new (sdk.sts().STSClient)({ ...settings }));
+    },
+    get lambda() {
+      return (built.lambda ??= new (sdk.lambda().LambdaClient)({ ...settings }));
+    },
+    get events() {
+      return (built.events ??= new (sdk.events().EventBridgeClient)({ ...settings }));
+    },
+    get logs() {
+      return (built.logs ??= new (sdk.logs().CloudWatchLogsClient)({ ...settings }));
     },
   };
 }

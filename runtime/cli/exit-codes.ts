@@ -17,6 +17,8 @@ export const EXIT = {
   held: 4,
   /** The desired state could not be verified (missing artifact, bad image id, foreign bucket); those tiers were left alone. */
   unverified: 5,
+  /** `phoenix doctor`: a pre-flight check failed (each FAIL line says what is wrong and the command that fixes it). */
+  unready: 6,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -28,6 +30,7 @@ const MEANING: Record<ExitCode, string> = {
   3: "incomplete: some decided action failed or was skipped (each listed on stderr and in --json)",
   4: "held: another sweeper holds the environment's lease; nothing was done",
   5: "unverified: the desired state could not be verified (missing artifact, bad image id, foreign bucket); the affected tiers were left alone",
+  6: "unready: a pre-flight check failed (each FAIL line says what is wrong and the command that fixes it)",
 };
 
 /** The `Exit codes:` block of a command's --help, listing the codes it can return. */
@@ -59,11 +62,20 @@ export class HeldError extends Error {
   }
 }
 
+/** `phoenix doctor` ran every check it could, and at least one failed: exit 6. The FAIL lines above say which. */
+export class NotReadyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "NotReadyError";
+  }
+}
+
 /** The exit code for an error a command ended with (anything unknown is a failed read or write). */
 export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof UsageError) return EXIT.usage;
   if (err instanceof IncompleteError) return EXIT.incomplete;
   if (err instanceof UnverifiedError) return EXIT.unverified;
   if (err instanceof HeldError) return EXIT.held;
+  if (err instanceof NotReadyError) return EXIT.unready;
   return EXIT.failed;
 }

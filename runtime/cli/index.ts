@@ -9,6 +9,8 @@ import { DESIRED_VERSION_SOURCES, DesiredVersionSource, decodePolicyTag, TAGS } 
 import { awsTimeouts } from "./aws-settings";
 import { EXIT, exitCodeOf, exitCodesHelp } from "./exit-codes";
 import { plan as planFleet, validatePolicy } from "../core/planner";
+import type { DoctorPort } from "../core/doctor";
+import { registerDoctorCommand } from "./doctor-command";
 import { formatPlan, planJson } from "./plan-text";
 import { registerRehearseCommand } from "./rehearse-command";
 import { awsStore, registerReleaseCommands } from "./release-commands";
@@ -37,6 +39,8 @@ export interface CliContext extends Omit<SweepCliContext, "store"> {
   fleet(): Promise<FleetAdapter>;
   /** The environment's release bucket (releases and the sweep lease). @default S3, named by SSM */
   store?(environment: string): Promise<ObjectStore>;
+  /** What `phoenix doctor` reads. @default AWS, built lazily */
+  doctor?(): Promise<DoctorPort>;
 }
 
 const defaultContext: CliContext = {
@@ -301,6 +305,7 @@ export function buildProgram(ctx: CliContext): Command {
     });
 
   registerReleaseCommands(program, ctx);
+  registerDoctorCommand(program, ctx);
   registerRehearseCommand(program);
   return program;
 }

@@ -288,6 +288,7 @@ describe("exit codes and unverified desired state", () => {
       release: [0, 1, 2, 3],
       rollback: [0, 1, 2, 3],
       releases: [0, 1, 2],
+      doctor: [0, 1, 2, 6],
     };
     for (const [command, codes] of Object.entries(expected)) {
       const help = (await phoenix(unused, command, "--help")).out;
