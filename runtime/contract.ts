@@ -420,10 +420,35 @@ export const ROLLOUT_CALLS: readonly AwsCall[] = [
 ];
 
 /**
- * Calls in runtime/aws/ that only the CLI makes, with an operator's or a build server's credentials (`phoenix
- * release`, `rollback`, `releases`): no role phoenix creates holds them, and the rollout role must be denied the writes.
+ * What `phoenix doctor` calls (runtime/aws/doctor.ts, plus the fleet read of ROLLOUT_CALLS' describe calls), each with
+ * the IAM action AWS authorizes it as: all reads, with an operator's credentials. docs/operating.md's operator policy
+ * lists these actions; tests hold both to the code.
  */
-export const OPERATOR_CALLS: readonly AwsCall[] = [{ operation: "PutObject", action: "s3:PutObject", on: "manifest" }];
+export const DOCTOR_CALLS: readonly AwsCall[] = [
+  { operation: "GetCallerIdentity", action: "sts:GetCallerIdentity", on: "any" },
+  { operation: "GetParameter", action: "ssm:GetParameter", on: "parameter" },
+  { operation: "HeadBucket", action: "s3:ListBucket", on: "release-bucket" },
+  { operation: "GetObject", action: "s3:GetObject", on: "manifest" },
+  { operation: "HeadObject", action: "s3:GetObject", on: "artifact" },
+  { operation: "GetBucketNotificationConfiguration", action: "s3:GetBucketNotification", on: "release-bucket" },
+  { operation: "GetBucketReplication", action: "s3:GetReplicationConfiguration", on: "release-bucket" },
+  // The rollout function, the rules that target it and its log group: "any" here, their ARNs are the stack's.
+  { operation: "GetFunction", action: "lambda:GetFunction", on: "any" },
+  { operation: "ListEventSourceMappings", action: "lambda:ListEventSourceMappings", on: "any" },
+  { operation: "ListRuleNamesByTarget", action: "events:ListRuleNamesByTarget", on: "any" },
+  { operation: "DescribeRule", action: "events:DescribeRule", on: "any" },
+  { operation: "FilterLogEvents", action: "logs:FilterLogEvents", on: "any" },
+];
+
+/**
+ * Calls in runtime/aws/ that only the CLI makes, with an operator's or a build server's credentials (`phoenix
+ * release`, `rollback`, `releases`, `doctor`): no role phoenix creates holds them, and the rollout role must be denied the
+ * writes.
+ */
+export const OPERATOR_CALLS: readonly AwsCall[] = [
+  { operation: "PutObject", action: "s3:PutObject", on: "manifest" },
+  ...DOCTOR_CALLS,
+];
 
 /** Every AWS call the boot scripts make (userdata/linux.sh and windows.ps1), as the instance role must allow it. */
 export const BOOT_CALLS: readonly AwsCall[] = [

@@ -18,6 +18,7 @@ import { LoopbackAddresses } from "./instance-server";
 import { LocalFleet } from "./local-fleet";
 import { Measurement, RehearsalResult } from "./measurement";
 import { operatorSweep } from "./operator";
+import { HomeRegion } from "./region-loss";
 import { LocalRolloutLambda } from "./rollout-lambda";
 import { describeScenario, findScenario, minuteZeroOf, OLD_IMAGE, Scenario, scenarioNames } from "./scenarios";
 import { TriggerMode, Triggers } from "./triggers";
@@ -33,7 +34,7 @@ const START = Date.UTC(2026, 0, 1, 9, 0, 0);
 const SETUP_LEAD_MS = 60_000;
 const PROBE_TIMEOUT_MS = 1000;
 /** What a run writes in its directory (the chart goes wherever chartPath says). */
-const RUN_FILES = ["bucket", "builds", "sweeps.jsonl", "metrics.jsonl"];
+const RUN_FILES = ["bucket", "home-bucket", "builds", "sweeps.jsonl", "metrics.jsonl"];
 const BUCKET = "local-releases";
 
 /** Runs one scenario to its outcome and returns what was measured; the fleet is gone when it returns. */
@@ -75,6 +76,8 @@ class Run {
   private readonly measurement: Measurement;
   private readonly lambda: LocalRolloutLambda;
   private readonly triggers: Triggers;
+  /** The region-loss drill's home region (lost at minute zero); absent in every other scenario. */
+  private readonly home?: HomeRegion;
   /** A scheduled sweep ran after the fleet converged: the runtime agreed nothing was left to do. */
   private lastSweepAfterConvergence = false;
 
@@ -105,8 +108,23 @@ class Run {
     for (const entry of RUN_FILES) fs.rmSync(path.join(options.workDir, entry), { recursive: true, force: true });
     this.sweepLogPath = path.join(options.workDir, "sweeps.jsonl");
     this.store = new DiskObjectStore(path.join(options.workDir, "bucket"), () => this.clock.now());
+    const environment = scenario.environment ?? ENVIRONMENT;
+    const loss = scenario.regionLoss;
+    // In a region-loss drill this run's store is the recovery region's replica of the lost environment's store.
+    const bucket = loss === undefined ? BUCKET : `${loss.recoverFrom}-releases-${loss.region}`;
+    if (loss !== undefined) {
+      this.home = new HomeRegion(loss, {
+        workDir: options.workDir,
+        replica: this.store,
+        replicaName: bucket,
+        clock: this.clock,
+        random: this.random,
+        timing: this.timing,
+        port: 8080,
+      });
+    }
     this.fleet = new LocalFleet({
-      environment: ENVIRONMENT,
+      environment,
       clock: this.clock,
       random: this.random,
       store: this.store,
@@ -128,10 +146,10 @@ class Run {
     });
     this.followUps = this.mode === "phoenix" && (options.followUps ?? true);
     this.lambda = new LocalRolloutLambda({
-      environment: ENVIRONMENT,
+      environment,
       policy: this.policy,
       probeTimeoutMs: PROBE_TIMEOUT_MS,
-      bucket: BUCKET,
+      bucket,
       ...(options.followUpSeconds !== undefined && { followUpSeconds: options.followUpSeconds }),
       fleet: this.fleet,
       store: this.store,
@@ -149,7 +167,7 @@ class Run {
       random: this.random,
       fleet: this.fleet,
       store: this.store,
-      bucket: BUCKET,
+      bucket,
       lambda: this.lambda,
       measurement: this.measurement,
       log: (source, line) => this.log(source, line),
@@ -203,6 +221,7 @@ class Run {
 
   async close(): Promise<void> {
     await this.fleet.close();
+    await this.home?.fleet.close();
   }
 
   async writeChart(result: RehearsalResult, file: string): Promise<void> {
@@ -230,7 +249,14 @@ class Run {
   private async setUp(): Promise<void> {
     for (const version of this.scenario.published) await this.publish(version, false);
     const agoOf = this.scenario.launchedMinutesAgo;
-    for (const tier of TIERS) {
+    if (this.home !== undefined) {
+      // The lost environment serves in its home region; the recovery region has its groups' names and nothing else.
+      for (const tier of TIERS) {
+        await this.home.fleet.addGroup(tier, { desired: this.instances, max: this.instances * 2 }, () => 3 * 3600);
+        await this.fleet.addGroup(tier, { desired: 0, min: 0, max: this.instances * 2 });
+      }
+    }
+    for (const tier of this.home === undefined ? TIERS : []) {
       const group = await this.fleet.addGroup(
         tier,
         {
@@ -256,7 +282,8 @@ class Run {
       artifacts[tier] = path.join(dir, `${tier}.zip`);
       fs.writeFileSync(artifacts[tier], buildArtifact({ tier, version, broken }));
     }
-    await publishRelease(this.store, {
+    // A region-loss drill publishes to the home region, which replicates to this run's store.
+    await publishRelease(this.home?.store ?? this.store, {
       version,
       artifacts,
       tiers: TIERS,
@@ -301,6 +328,9 @@ class Run {
         case "none":
           this.log("rehearsal", "nothing is published: watch the sweep recycle instances as they age");
           break;
+        case "lose-region":
+          await this.loseRegion();
+          break;
       }
     }
   }
@@ -309,7 +339,7 @@ class Run {
   private async operatorRacesLambda(first: "operator" | "lambda"): Promise<void> {
     const operator = () =>
       operatorSweep({
-        environment: ENVIRONMENT,
+        environment: this.fleet.environment,
         fleet: this.fleet,
         store: this.store,
         policy: this.policy,
@@ -323,6 +353,32 @@ class Run {
       });
     const lambda = () => this.triggers.scheduledSweep();
     await Promise.all(first === "operator" ? [operator(), lambda()] : [lambda(), operator()]);
+  }
+
+  /**
+   * The home region is lost; the recovery stack (`pulumi up --stack <env>`) is built in the recovery region from its
+   * replica and copied image alone, and its groups launch at full capacity.
+   */
+  private async loseRegion(): Promise<void> {
+    const home = this.home!;
+    const loss = this.scenario.regionLoss!;
+    await home.lose();
+    this.log("region", `${loss.homeRegion} is lost: ${loss.recoverFrom}'s fleet and release store are gone`);
+    this.measurement.milestone(`${loss.homeRegion} lost; ${this.fleet.environment} built in ${loss.region}`);
+    const source = home.recoverySource();
+    for (const warning of source.warnings) this.log("recovery", warning);
+    const image = source.baseImageId ?? this.fleet.baseImageId;
+    this.log(
+      "recovery",
+      `pulumi up --stack ${this.fleet.environment} in ${loss.region}: releases from ${source.releaseBucketName}, ` +
+        `image ${image}${source.baseImageId === undefined ? " (no copy here: AWS's public image)" : ` (${loss.recoverFrom}'s, copied here)`}`,
+    );
+    this.fleet.setBaseImage(image);
+    for (const tier of TIERS) {
+      const group = this.fleet.group(tier);
+      group.minSize = Math.min(1, this.instances);
+      await this.fleet.setDesiredCapacity(group.name, this.instances);
+    }
   }
 
   /** Auto Scaling's own terminations (scale-in, an unhealthy instance replaced), told in the log. */

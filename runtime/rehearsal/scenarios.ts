@@ -1,12 +1,15 @@
 // The rehearsal's scenarios: a starting fleet, what happens to it at minute zero (a release, a bad release, a
 // rollback, a new base image, a scale-out, instances ageing out), and the outcome the real runtime must reach.
 import { GroupPolicy } from "../core/types";
+import type { RegionLossPlan } from "./region-loss";
 
 export const OLD_VERSION = "1.0.266";
 export const NEW_VERSION = "1.0.274";
 export const BAD_VERSION = "1.0.275";
 export const OLD_IMAGE = "ami-0a1b2c3d4e5f60001";
 export const NEW_IMAGE = "ami-0a1b2c3d4e5f60002";
+/** OLD_IMAGE as the image pipeline copied it to the recovery region: AMI ids are regional, so the copy has its own. */
+export const COPIED_IMAGE = "ami-0b1b2c3d4e5f60001";
 
 /** What the scenario does at minute zero of the rollout (and later, for a scale-out). */
 export type ScenarioAction =
@@ -20,6 +23,8 @@ export type ScenarioAction =
    * the other and takes the sweep lease, the other stands down.
    */
   | { type: "operator-sweep"; atBoots: number; first: "operator" | "lambda" }
+  /** The home region disappears; the recovery stack is built in the recovery region (scenario.regionLoss). */
+  | { type: "lose-region" }
   | { type: "none" };
 
 export interface Scenario {
@@ -48,6 +53,13 @@ export interface Scenario {
   maxSize?: (desired: number) => number;
   /** Minutes before minute zero that the starting instances were launched, by index (ageing needs a spread). */
   launchedMinutesAgo?: (index: number, count: number) => number;
+  /**
+   * A region-loss drill: before minute zero the lost environment serves in its home region, replicating into the
+   * recovery region; the run's own fleet and store are the recovery environment's, empty until the region is lost.
+   */
+  regionLoss?: RegionLossPlan;
+  /** The name of the environment the run's fleet is. @default "local" */
+  environment?: string;
   /** Simulated minutes to run at most, as a multiple of one boot plus a constant. */
   horizon: { boots: number; minutes: number };
 }
@@ -63,6 +75,7 @@ export function minuteZeroOf(scenario: Scenario): string {
   if (first === "publish") return "the release";
   if (first === "rollback") return "the rollback";
   if (first === "image") return "the new base image";
+  if (first === "lose-region") return "the region's loss";
   return "the start";
 }
 
@@ -198,6 +211,23 @@ export const SCENARIOS: Scenario[] = [
     actions: [{ type: "publish", version: NEW_VERSION }],
     expect: { outcome: "converge", version: NEW_VERSION, imageId: OLD_IMAGE },
     horizon: { boots: 8, minutes: 30 },
+  },
+  {
+    name: "region-loss",
+    summary: `live serves ${NEW_VERSION} in eu-west-1, replicating releases to eu-central-1; eu-west-1 is lost, and live-dr is built in eu-central-1 from the replica and the copied image`,
+    published: [OLD_VERSION, NEW_VERSION],
+    instances: 3,
+    actions: [{ type: "lose-region" }],
+    regionLoss: {
+      recoverFrom: "live",
+      homeRegion: "eu-west-1",
+      region: "eu-central-1",
+      homeImageId: OLD_IMAGE,
+      copiedImageId: COPIED_IMAGE,
+    },
+    environment: "live-dr",
+    expect: { outcome: "converge", version: NEW_VERSION, imageId: COPIED_IMAGE },
+    horizon: { boots: 4, minutes: 20 },
   },
   {
     name: "surge-no-room",

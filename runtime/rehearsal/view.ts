@@ -7,7 +7,7 @@ import { isInService, LocalInstance } from "./instance-lifecycle";
 import { LocalFleet } from "./local-fleet";
 import { RehearsalResult } from "./measurement";
 import { RehearsalObserver, RunInfo } from "./rehearsal";
-import { describeScenario } from "./scenarios";
+import { describeScenario, findScenario } from "./scenarios";
 
 /** Instances per tier drawn one symbol each in the live view; larger tiers show their counts only. */
 const MAX_SYMBOLS = 60;
@@ -179,9 +179,15 @@ function policyText(policy: Policy): string {
 /** The end-of-run summary: outcome, time to converge, and per tier the lowest in-service count and the churn. */
 export function formatSummary(result: RehearsalResult, bold: (s: string) => string = (s) => s): string[] {
   const lines = [bold(result.ok ? `✔ ${result.outcome}` : `✘ ${result.outcome}`)];
-  // Ageing has no rollout to time: its findings say how long instances served past their limit.
+  // Ageing has no rollout to time: its findings say how long instances served past their limit. A region-loss drill
+  // measures from the region's loss to the recovery serving the release.
   if (result.convergedAtMinutes !== undefined && result.ageing === undefined) {
-    const what = result.scaleOut !== undefined ? "time for the rollout to converge" : "time to converge";
+    const what =
+      findScenario(result.scenario)?.regionLoss !== undefined
+        ? "time to serving"
+        : result.scaleOut !== undefined
+          ? "time for the rollout to converge"
+          : "time to converge";
     lines.push(
       `  ${what}: ${result.convergedAtMinutes.toFixed(1)} simulated minutes = ` +
         `${(result.convergedAtMinutes / result.bootMinutes).toFixed(2)} boots of ${result.bootMinutes} min`,

@@ -17,6 +17,9 @@ import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { mockClient } from "aws-sdk-client-mock";
 import { createClients } from "../../../runtime/aws/clients";
 import { AwsDoctor } from "../../../runtime/aws/doctor";
+import { DOCTOR_CALLS } from "../../../runtime/contract";
+import * as fs from "node:fs";
+import * as path from "node:path";
 
 const CONFIG = { region: "eu-west-1", credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } };
 const FN = "arn:aws:lambda:eu-west-1:123456789012:function:live-rollout-fn";
@@ -197,5 +200,12 @@ describe("phoenix doctor's AWS reads", () => {
       { id: "releases-to-eu-central-1", status: "Enabled", destinationBucket: "live-releases-eu-central-1" },
     ]);
     assert.deepEqual(await doctor.replicationRules("test-releases"), []);
+  });
+
+  it("sends exactly the operations DOCTOR_CALLS lists, so the operator policy in the docs covers them", () => {
+    const source = fs.readFileSync(path.join(__dirname, "..", "..", "..", "runtime", "aws", "doctor.ts"), "utf8");
+    const sent = [...new Set([...source.matchAll(/\b([A-Z][A-Za-z0-9]+)Command\b/g)].map((m) => m[1]))].sort();
+
+    assert.deepEqual(sent, [...new Set(DOCTOR_CALLS.map((c) => c.operation))].sort());
   });
 });

@@ -9,6 +9,7 @@ import { RehearsalResult } from "../../../runtime/rehearsal/measurement";
 import { checkOptions, runRehearsal, RehearsalOptions } from "../../../runtime/rehearsal/rehearsal";
 import {
   BAD_VERSION,
+  COPIED_IMAGE,
   findScenario,
   NEW_IMAGE,
   NEW_VERSION,
@@ -303,6 +304,23 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
       assert.deepEqual(t.finalVersions, { [NEW_VERSION]: 3 });
     }
     assert.match(result.decisions[0], /lowest version 0\.0\.0-unreleased, highest version 0\.0\.0-unreleased/);
+  });
+
+  it("region-loss: live-dr serves live's release from the replica and the copied image, nothing replaced", async () => {
+    const result = await rehearse("region-loss");
+
+    assert.equal(result.ok, true, result.outcome);
+    assert.match(result.outcome, new RegExp(`converged on ${NEW_VERSION.replace(/\./g, "\\.")} \\(${COPIED_IMAGE}\\)`));
+    assert.ok(result.convergedAtMinutes! < 2 * result.bootMinutes, "serving within two boots of the loss");
+    for (const t of result.tiers) {
+      assert.deepEqual(t.finalVersions, { [NEW_VERSION]: 3 });
+      assert.equal(t.launched, 3, "the recovery boots each instance once, straight onto the replicated release");
+      assert.deepEqual(t.terminated, { release: 0, sweep: 0, asgUnhealthy: 0, scaleIn: 0 });
+    }
+    assert.ok(
+      result.decisions.every((d) => /live-dr-(web|api)/.test(d)),
+      "only the recovery environment is swept",
+    );
   });
 
   it("surge-no-room: with max size at desired capacity the rollout falls back to replace and converges", async () => {
