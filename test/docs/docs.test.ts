@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { buildProgram } from "../../runtime/cli";
+import { DOCTOR_CALLS } from "../../runtime/contract";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const DOCS = [
@@ -147,4 +148,14 @@ describe("the README and docs/", () => {
       });
     });
   }
+
+  it("lists every action phoenix doctor needs in the operator policy of docs/operating.md", () => {
+    const text = read("docs/operating.md");
+    const policy = text.slice(text.indexOf("**Operator policy for doctor.**"));
+
+    assert.deepEqual(
+      DOCTOR_CALLS.map((c) => c.action).filter((action) => !policy.includes(`\`${action}\``)),
+      [],
+    );
+  });
 });
