@@ -6,6 +6,7 @@ import * as fs from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { awsManagedImageArn, componentDocument, contentVersion, recipeName } from "../../ami/recipe";
 import type { PulumiMocks } from "../support/pulumi-mocks";
+import { requireTool } from "../support/tools";
 import { BuiltPipelines, buildPipelines } from "./fixture";
 
 const PLATFORM_FILES = { linux: "ami/linux-component.yaml", windows: "ami/windows-component.yaml" } as const;
@@ -91,6 +92,7 @@ describe("Image Builder component documents", () => {
     );
 
     assert.equal(scripts.length, 3);
+    requireTool("shellcheck");
     for (const script of scripts) {
       const result = spawnSync("shellcheck", ["-s", "bash", "-"], { input: script, encoding: "utf8" });
       assert.equal(result.status, 0, `${result.stdout}${result.stderr}`);
@@ -100,6 +102,7 @@ describe("Image Builder component documents", () => {
   it("fails the Linux validate step, naming each missing prerequisite, on a machine without them", () => {
     // On this PATH there is no AWS CLI: exactly the build the validate phase must stop.
     const script = parseYaml(fs.readFileSync(PLATFORM_FILES.linux, "utf8")).phases[1].steps[0].inputs.commands[0];
+    requireTool("bash");
 
     const result = spawnSync("bash", ["-c", script], {
       encoding: "utf8",
