@@ -10,7 +10,7 @@ export * from "./types";
 export { CONFIG_KEYS, describeKey, FORBIDDEN_PORTS, KEY_SECTIONS, rangeText } from "./keys";
 export type { ConfigKey } from "./keys";
 export type { RawConfig } from "./readers";
-export { cidrProblem, environmentProblem, parseConfig } from "./parse";
+export { cidrProblem, parseConfig } from "./parse";
 export { imageProblem, imageSourceFor } from "./image";
 export { cronProblem, isTimeZone, parseSchedule } from "./schedule";
 export { HTTPS_REQUIRED_STACKS, inZone } from "./security";

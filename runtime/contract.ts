@@ -34,6 +34,29 @@ export const DEFAULT_DESIRED_VERSION_SOURCE: DesiredVersionSource = "manifest";
 
 /** Instances that must answer a version before `highest-observed` takes it for the target: one cannot set it. */
 export const MIN_OBSERVED_FOR_TARGET = 2;
+// ---- names ---------------------------------------------------------------------------------------------------------
+
+/**
+ * Why a name cannot be an environment (stack) name, or undefined when it can. The stack config refuses such a stack
+ * and the CLI such an `--env`: the name is part of bucket, load balancer and parameter names.
+ */
+export function environmentNameProblem(name: string): string | undefined {
+  if (!/^[a-z][a-z0-9-]*$/.test(name) || name.endsWith("-") || name.includes("--")) {
+    return "must start with a lowercase letter and hold only lowercase letters, digits and single hyphens (it names buckets)";
+  }
+  if (name.length > 16) return "must be at most 16 characters (load balancer and target group names are limited to 32)";
+  return undefined;
+}
+
+/** What a tier name may be: the boot script refuses any other (it names the service, directories and the artifact). */
+export const TIER_NAME_PATTERN = /^[a-z][a-z0-9-]{0,31}$/;
+
+/** Why a name cannot be a tier name, or undefined when it can. */
+export function tierNameProblem(name: string): string | undefined {
+  return TIER_NAME_PATTERN.test(name)
+    ? undefined
+    : "must start with a lowercase letter and hold only lowercase letters, digits and hyphens, at most 32 characters";
+}
 
 // ---- tags ----------------------------------------------------------------------------------------------------------
 

@@ -3,7 +3,7 @@
 // break out of its quotes in either language.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { MANIFEST_KEY, Platform, UNRELEASED_VERSION } from "../runtime/contract";
+import { MANIFEST_KEY, Platform, TIER_NAME_PATTERN, UNRELEASED_VERSION } from "../runtime/contract";
 
 export interface BootScriptArgs {
   platform: Platform;
@@ -25,7 +25,7 @@ const TEMPLATES: Record<Platform, string> = { linux: "linux.sh", windows: "windo
 
 const SAFE: { field: keyof BootScriptArgs; pattern: RegExp; allowed: string }[] = [
   { field: "environment", pattern: /^[a-z][a-z0-9-]{0,31}$/, allowed: "lowercase letters, digits and hyphens" },
-  { field: "tier", pattern: /^[a-z][a-z0-9-]{0,31}$/, allowed: "lowercase letters, digits and hyphens" },
+  { field: "tier", pattern: TIER_NAME_PATTERN, allowed: "lowercase letters, digits and hyphens" },
   { field: "releaseBucket", pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, allowed: "an S3 bucket name" },
   { field: "logGroupName", pattern: /^[A-Za-z0-9/_.#-]{1,512}$/, allowed: "a CloudWatch Logs group name" },
   { field: "manifestKey", pattern: /^[A-Za-z0-9/_.-]{1,1024}$/, allowed: "an S3 key of letters, digits, / _ . -" },

@@ -23,6 +23,21 @@ export function isAlreadyGone(err: unknown): boolean {
   );
 }
 
+/**
+ * An SDK error as one line an operator can act on: the setting that is missing (credentials, region), or the
+ * service's own error name and message.
+ */
+export function awsErrorText(err: unknown): string {
+  const name = errorName(err);
+  const message = err instanceof Error ? err.message : String(err);
+  if (name === "CredentialsProviderError") {
+    return "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run where a role is attached)";
+  }
+  if (/region is missing/i.test(message))
+    return "no AWS region configured: set AWS_REGION (or a region in your AWS_PROFILE)";
+  return `${name}: ${message}`;
+}
+
 /** Runs one read, turning any failure into FleetReadError naming the operation and the cause. */
 export async function step<T>(operation: string, environment: string, run: () => Promise<T>): Promise<T> {
   try {
@@ -39,16 +54,8 @@ export function toFleetReadError(operation: string, environment: string, err: un
   }
   const name = errorName(err);
   const message = err instanceof Error ? err.message : String(err);
-  if (name === "CredentialsProviderError") {
-    return new FleetReadError(
-      "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run where a role is attached)",
-      { cause: err },
-    );
-  }
-  if (/region is missing/i.test(message)) {
-    return new FleetReadError("no AWS region configured: set AWS_REGION (or a region in your AWS_PROFILE)", {
-      cause: err,
-    });
+  if (name === "CredentialsProviderError" || /region is missing/i.test(message)) {
+    return new FleetReadError(awsErrorText(err), { cause: err });
   }
   if (err instanceof ContractError) {
     return new FleetReadError(`cannot ${operation} of environment "${environment}": ${message}`, { cause: err });
@@ -56,19 +63,17 @@ export function toFleetReadError(operation: string, environment: string, err: un
   const where = environment === "" ? "" : ` for environment "${environment}"`;
   if (name === "TimeoutError") {
     // A hung endpoint: every attempt ran into clients.ts's bounds. Reported like any other failed read.
-    return new FleetReadError(
-      `${operation} timed out${where}: AWS did not answer (${message}); nothing was terminated`,
-      {
-        cause: err,
-      },
-    );
+    return new FleetReadError(`${operation} timed out${where}: AWS did not answer (${message})`, {
+      cause: err,
+    });
   }
   // Without s3:ListBucket, S3 answers a missing key with AccessDenied: say so, since "no manifest yet" is normal.
   const hint =
     name === "AccessDenied" && operation === READ_MANIFEST
       ? ` (if no release is published yet, the caller also needs s3:ListBucket on the bucket to see that)`
       : "";
-  return new FleetReadError(`${operation} failed${where}: ${name}: ${message}${hint}; nothing was terminated`, {
+  // Nothing about terminations: status and plan read the fleet too; a sweep says so itself (runtime/ops/sweep.ts).
+  return new FleetReadError(`${operation} failed${where}: ${name}: ${message}${hint}`, {
     cause: err,
   });
 }

@@ -12,6 +12,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { PreconditionFailedError } from "../core/errors";
 import { ObjectStore, StoredObject } from "../core/types";
+import { awsErrorText } from "./errors";
 
 export class S3ObjectStore implements ObjectStore {
   constructor(
@@ -45,7 +46,7 @@ export class S3ObjectStore implements ObjectStore {
       };
     } catch (err) {
       if (isMissing(err)) return undefined;
-      throw err;
+      throw this.failure("read", key, err);
     }
   }
 
@@ -77,7 +78,7 @@ export class S3ObjectStore implements ObjectStore {
           { cause: err },
         );
       }
-      throw err;
+      throw this.failure("write", key, err);
     }
   }
 
@@ -91,19 +92,28 @@ export class S3ObjectStore implements ObjectStore {
       };
     } catch (err) {
       if (isMissing(err)) return undefined;
-      throw err;
+      throw this.failure("check", key, err);
     }
   }
 
   async list(prefix: string): Promise<string[]> {
     const keys: string[] = [];
     const pages = paginateListObjectsV2({ client: this.s3, pageSize: 1000 }, { Bucket: this.bucket, Prefix: prefix });
-    for await (const page of pages) {
-      for (const object of page.Contents ?? []) {
-        if (object.Key !== undefined) keys.push(object.Key);
+    try {
+      for await (const page of pages) {
+        for (const object of page.Contents ?? []) {
+          if (object.Key !== undefined) keys.push(object.Key);
+        }
       }
+    } catch (err) {
+      throw this.failure("list", prefix, err);
     }
     return keys.sort();
+  }
+
+  /** An S3 failure as one line: what was being done to which object, and the SDK's error said plainly. */
+  private failure(verb: "read" | "write" | "check" | "list", key: string, err: unknown): Error {
+    return new Error(`cannot ${verb} s3://${this.bucket}/${key}: ${awsErrorText(err)}`, { cause: err });
   }
 }
 

@@ -4,6 +4,7 @@ import { Command } from "commander";
 import type { CheckResult, DoctorPort } from "../core/doctor";
 import { runDoctor } from "../ops/doctor";
 import { EXIT, exitCodesHelp, NotReadyError } from "./exit-codes";
+import { environmentCommand } from "./flags";
 
 /** What the doctor command talks to; the CLI's context satisfies it, tests inject a fake port. */
 export interface DoctorCliContext {
@@ -35,13 +36,11 @@ async function awsDoctor(): Promise<DoctorPort> {
 /** Adds `doctor` to the program. */
 export function registerDoctorCommand(program: Command, ctx: DoctorCliContext): Command {
   return (
-    program
-      .command("doctor")
+    environmentCommand(program, "doctor")
       .description(
         "read-only pre-flight of an environment: credentials and region, parameters, release bucket and manifest, " +
           "groups, the rollout Lambda, its triggers and last sweep, recovery replicas; one line per check",
       )
-      .requiredOption("--env <env>", "environment (stack) name, e.g. live")
       .option("--json", "print the report as JSON (the last JSON object on stdout)")
       // 0 also when a check only warns (an environment with no release yet); 2 also for an environment not deployed
       // in this account and region.

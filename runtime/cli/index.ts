@@ -3,17 +3,19 @@
 // stderr; with --json the document is the last JSON object on stdout.
 import { Command, CommanderError, Option } from "commander";
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { UsageError } from "../core/errors";
-import { wholeNumber } from "./flags";
 import { DESIRED_VERSION_SOURCES, DesiredVersionSource, decodePolicyTag, TAGS } from "../contract";
-import { awsTimeouts } from "./aws-settings";
+import { awsPorts } from "./aws-ports";
 import { EXIT, exitCodeOf, exitCodesHelp } from "./exit-codes";
+import { readSweepLog, registerExplainCommand } from "./explain-command";
+import { environmentCommand, limitFlag, limitHelp } from "./flags";
 import { plan as planFleet, validatePolicy } from "../core/planner";
 import type { DoctorPort } from "../core/doctor";
 import { registerDoctorCommand } from "./doctor-command";
-import { formatPlan, planJson } from "./plan-text";
+import { planJson } from "./plan-text";
 import { registerRehearseCommand } from "./rehearse-command";
-import { awsStore, registerReleaseCommands } from "./release-commands";
+import { registerReleaseCommands } from "./release-commands";
 import { leaseStatus, requireGroups, runSweep, SweepCliContext, SweepFlags } from "./sweep-command";
 import { readVerifiedSnapshot, SweepRecord } from "../ops/sweep";
 import {
@@ -22,7 +24,6 @@ import {
   GroupPolicy,
   GroupState,
   ObjectStore,
-  Plan,
   Policy,
   ProbeOptions,
   Strategy,
@@ -46,12 +47,11 @@ export interface CliContext extends Omit<SweepCliContext, "store"> {
 const defaultContext: CliContext = {
   out: (text) => process.stdout.write(text),
   err: (text) => process.stderr.write(text),
-  fleet: async () => {
-    const { createClients } = await import("../aws/clients");
-    const { AwsFleet } = await import("../aws/fleet");
-    return new AwsFleet(createClients({}, awsTimeouts(process.env)));
-  },
+  ...awsPorts(),
 };
+
+/** The release store when the context names none: S3, through the CLI's checked AWS ports. */
+const defaultStore = (environment: string) => awsPorts().store(environment);
 
 interface PolicyFlags {
   strategy?: Strategy;
@@ -64,13 +64,17 @@ interface PolicyFlags {
   desiredVersion?: DesiredVersionSource;
 }
 
+/** Limits a flag lifts when given as 0 ("unlimited", "off"), as the stack config reads 0 for them. */
+const LIFTED_BY_ZERO = ["maxPerSweep", "maxInstanceAgeHours"] as const;
+
 /** The policy fields the flags set; each overrides the tagged value of every tier. */
 function flagOverrides(flags: PolicyFlags): Partial<GroupPolicy> {
   return {
     ...(flags.minHealthy !== undefined && { minHealthy: flags.minHealthy }),
     ...(flags.minHealthyPercent !== undefined && { minHealthyPercent: flags.minHealthyPercent }),
-    ...(flags.maxPerSweep !== undefined && { maxPerSweep: flags.maxPerSweep }),
-    ...(flags.maxInstanceAgeHours !== undefined && { maxInstanceAgeHours: flags.maxInstanceAgeHours }),
+    // 0 is not a value here but the absence of a limit: policyFor lifts it.
+    ...(flags.maxPerSweep ? { maxPerSweep: flags.maxPerSweep } : {}),
+    ...(flags.maxInstanceAgeHours ? { maxInstanceAgeHours: flags.maxInstanceAgeHours } : {}),
     ...(flags.strategy !== undefined && { strategy: flags.strategy }),
     ...(flags.desiredVersion !== undefined && { desiredVersion: flags.desiredVersion }),
   };
@@ -78,10 +82,12 @@ function flagOverrides(flags: PolicyFlags): Partial<GroupPolicy> {
 
 /**
  * The policy a plan or sweep runs with: the defaults, then each tier's policy as the infrastructure tagged it on its
- * groups (`phoenix:policy`: the values the Lambda runs with), then whichever flags were given.
+ * groups (`phoenix:policy`: the values the Lambda runs with), then whichever flags were given. A limit flag given as
+ * 0 lifts that limit from every tier, as 0 does in the stack config: a policy says "unlimited" by leaving it out.
  */
 export function policyFor(groups: Pick<GroupState, "name" | "tier" | "tags">[], flags: PolicyFlags): Policy {
   const overrides = flagOverrides(flags);
+  const lifted = LIFTED_BY_ZERO.filter((key) => flags[key] === 0);
   const tiers: Record<string, Partial<GroupPolicy>> = {};
   for (const group of groups) {
     const text = group.tags[TAGS.policy];
@@ -90,7 +96,9 @@ export function policyFor(groups: Pick<GroupState, "name" | "tier" | "tags">[], 
     if ("error" in decoded) {
       throw new UsageError(`group ${group.name}: ${decoded.error}; redeploy the stack (pulumi up) to rewrite it`);
     }
-    tiers[group.tier] = { ...(decoded.policy as Partial<GroupPolicy>), ...overrides };
+    const tagged = { ...(decoded.policy as Partial<GroupPolicy>) };
+    for (const key of lifted) delete tagged[key];
+    tiers[group.tier] = { ...tagged, ...overrides };
   }
   const policy: Policy = { ...DEFAULT_POLICY, ...overrides, ...(Object.keys(tiers).length > 0 && { tiers }) };
   validatePolicy(policy);
@@ -136,14 +144,16 @@ function probeFromFlags(flags: PolicyFlags): Partial<ProbeOptions> {
 function addProbeOptions(command: Command): Command {
   return command
     .addOption(
-      new Option("--probe-timeout-ms <ms>", "deadline for each GET /version (default 2000)").argParser(
-        wholeNumber("--probe-timeout-ms", 1, 60_000),
-      ),
+      new Option(
+        "--probe-timeout-ms <ms>",
+        limitHelp("deadline of the GET /version probes, from when probing begins", "probeTimeoutMs"),
+      ).argParser(limitFlag("--probe-timeout-ms", "probeTimeoutMs")),
     )
     .addOption(
-      new Option("--probe-concurrency <n>", "GET /version probes in flight at once (default 64)").argParser(
-        wholeNumber("--probe-concurrency", 1, 1024),
-      ),
+      new Option(
+        "--probe-concurrency <n>",
+        limitHelp("GET /version probes in flight at once", "probeConcurrency"),
+      ).argParser(limitFlag("--probe-concurrency", "probeConcurrency")),
     );
 }
 
@@ -157,91 +167,97 @@ function addPolicyOptions(command: Command): Command {
       ).argParser(strategyFlag),
     )
     .addOption(
-      new Option("--min-healthy <n>", "never fewer healthy instances per group than this (default 1)").argParser(
-        wholeNumber("--min-healthy", 0),
-      ),
+      new Option(
+        "--min-healthy <n>",
+        limitHelp("never fewer healthy instances per group than this", "minHealthy"),
+      ).argParser(limitFlag("--min-healthy", "minHealthy")),
     )
     .addOption(
       new Option(
         "--min-healthy-percent <pct>",
-        "never fewer healthy instances than this % of desired capacity (default 0)",
-      ).argParser(wholeNumber("--min-healthy-percent", 0, 100)),
+        limitHelp("never fewer healthy instances than this % of desired capacity", "minHealthyPercent"),
+      ).argParser(limitFlag("--min-healthy-percent", "minHealthyPercent")),
     )
     .addOption(
-      new Option("--max-per-sweep <n>", "at most this many terminations per group (default unlimited)").argParser(
-        wholeNumber("--max-per-sweep", 1),
-      ),
+      new Option(
+        "--max-per-sweep <n>",
+        limitHelp("at most this many terminations per group; 0 lifts a deployed limit", "maxPerSweep"),
+      ).argParser(limitFlag("--max-per-sweep", "maxPerSweep")),
     )
-    .addOption(
-      new Option("--max-instance-age-hours <h>", "replace instances older than this (default off)").argParser(
-        wholeNumber("--max-instance-age-hours", 1),
-      ),
-    );
+    .addOption(maxAgeOption("replace instances older than this; 0 lifts a deployed limit"));
+}
+
+function maxAgeOption(text: string): Option {
+  return new Option("--max-instance-age-hours <h>", limitHelp(text, "maxInstanceAgeHours")).argParser(
+    limitFlag("--max-instance-age-hours", "maxInstanceAgeHours"),
+  );
 }
 
 /** Reads sweep records from a log file: JSON lines, possibly prefixed (CloudWatch exports add a timestamp). */
 export function readSweepRecords(text: string): SweepRecord[] {
-  const records: SweepRecord[] = [];
-  for (const line of text.split("\n")) {
-    const start = line.indexOf("{");
-    if (start < 0) continue;
+  return readSweepLog(text).records;
+}
+
+/** The package's version, from the package.json above this file (runtime/cli/, or dist/runtime/cli/ when built). */
+export function packageVersion(): string {
+  for (let dir = __dirname, up = 0; up < 4; dir = path.dirname(dir), up++) {
     try {
-      const value = JSON.parse(line.slice(start)) as { type?: unknown };
-      if (value.type === "sweep.snapshot" || value.type === "sweep.plan" || value.type === "sweep.terminated") {
-        records.push(value as SweepRecord);
-      }
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
+      if (pkg.name === "phoenix" && typeof pkg.version === "string") return pkg.version;
     } catch {
-      // Not a record: log files interleave other lines.
+      // No package.json here: look one level up.
     }
   }
-  return records;
+  return "unknown";
 }
 
 /** Builds the program; exported so tests can drive it with an injected context. */
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command("phoenix")
     .description("Immutable rollouts on AWS: see, plan and converge a fleet to its release and base image.")
+    .version(packageVersion(), "-V, --version", "print phoenix's version")
+    // Program options only before the command: `release --version <semver>` is the release's own flag.
+    .enablePositionalOptions()
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({ writeOut: (s) => ctx.out(s), writeErr: (s) => ctx.err(s) });
 
-  addDesiredVersionOption(addProbeOptions(program.command("status")))
-    .description("show every instance of an environment: state, health, version, image, age")
-    .addHelpText("after", exitCodesHelp([EXIT.ok, EXIT.failed, EXIT.usage]))
-    .requiredOption("--env <env>", "environment (stack) name, e.g. live")
-    .addOption(
-      new Option("--max-instance-age-hours <h>", "mark instances older than this").argParser(
-        wholeNumber("--max-instance-age-hours", 1),
-      ),
-    )
-    .option("--json", "print the snapshot as JSON")
-    .action(async (opts: PolicyFlags & { env: string; json?: boolean }) => {
-      const { snapshot, policy } = await readVerifiedSnapshot(await ctx.fleet(), opts.env, {
-        policy: (read) => policyFor(read.groups, opts),
-        probe: probeFromFlags(opts),
-        prober: ctx.prober,
-      });
-      requireGroups(snapshot);
-      const plan = planFleet(snapshot, policy);
-      // Lock-free: the lease is only read, to say who is sweeping now.
-      const lease = await leaseStatus({ store: (env) => (ctx.store ?? awsStore)(env), now: ctx.now }, opts.env);
-      if (opts.json) {
-        ctx.out(`${JSON.stringify({ snapshot, plan: planJson(plan), lease: lease.json })}\n`);
-      } else {
-        ctx.out(`${formatStatus(snapshot, plan)}\n${lease.line}\n`);
-      }
+  addDesiredVersionOption(
+    addProbeOptions(
+      environmentCommand(program, "status")
+        .description("show every instance of an environment: state, health, version, image, age")
+        .addHelpText("after", exitCodesHelp([EXIT.ok, EXIT.failed, EXIT.usage]))
+        .addOption(maxAgeOption("mark instances older than this"))
+        .option("--json", "print the snapshot as JSON"),
+    ),
+  ).action(async (opts: PolicyFlags & { env: string; json?: boolean }) => {
+    const { snapshot, policy } = await readVerifiedSnapshot(await ctx.fleet(), opts.env, {
+      policy: (read) => policyFor(read.groups, opts),
+      probe: probeFromFlags(opts),
+      prober: ctx.prober,
     });
+    requireGroups(snapshot);
+    const plan = planFleet(snapshot, policy);
+    // Lock-free: the lease is only read, to say who is sweeping now.
+    const lease = await leaseStatus({ store: (env) => (ctx.store ?? defaultStore)(env), now: ctx.now }, opts.env);
+    if (opts.json) {
+      ctx.out(`${JSON.stringify({ snapshot, plan: planJson(plan), lease: lease.json })}\n`);
+    } else {
+      ctx.out(`${formatStatus(snapshot, plan)}\n${lease.line}\n`);
+    }
+  });
 
   for (const dry of [true, false]) {
-    const command = program
-      .command(dry ? "plan" : "sweep")
+    const command = environmentCommand(program, dry ? "plan" : "sweep")
       .description(
         dry
           ? "dry run: what the next sweep would terminate, and why (takes no lease)"
           : "one real sweep, the same code the Lambda runs, holding the environment's sweep lease: terminate stale " +
               "instances within the floor",
       )
-      .requiredOption("--env <env>", "environment (stack) name, e.g. live")
       .option("--json", "print the plan as JSON (the last JSON object on stdout)")
       .option("--record <file>", "append the sweep's snapshot and plan as JSON lines (replay with `phoenix explain`)");
     if (!dry) {
@@ -264,7 +280,7 @@ export function buildProgram(ctx: CliContext): Command {
       ),
     );
     addProbeOptions(addPolicyOptions(command)).action((opts: PolicyFlags & SweepFlags) =>
-      runSweep({ ...ctx, store: (env) => (ctx.store ?? awsStore)(env) }, opts, {
+      runSweep({ ...ctx, store: (env) => (ctx.store ?? defaultStore)(env) }, opts, {
         dry,
         policy: (snapshot) => policyFor(snapshot.groups, opts),
         probe: probeFromFlags(opts),
@@ -272,38 +288,7 @@ export function buildProgram(ctx: CliContext): Command {
     );
   }
 
-  program
-    .command("explain")
-    .description("replay a logged sweep offline and print the decisions it made, and why")
-    .argument("<file>", "a log holding sweep records (from the Lambda's log group or `--record`)")
-    .option("--json", "print the replayed plans as JSON")
-    .action((file: string, opts: { json?: boolean }) => {
-      let text: string;
-      try {
-        text = fs.readFileSync(file, "utf8");
-      } catch (cause) {
-        throw new UsageError(`cannot read ${file}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`);
-      }
-      const records = readSweepRecords(text);
-      const snapshots = records.filter((r) => r.type === "sweep.snapshot");
-      if (snapshots.length === 0) {
-        throw new UsageError(`${file} holds no sweep records: expected JSON lines with "type":"sweep.snapshot"`);
-      }
-      const replayed: Plan[] = [];
-      snapshots.forEach((record, i) => {
-        const replay = planFleet(record.snapshot, record.policy);
-        replayed.push(replay);
-        const logged = records.slice(records.indexOf(record) + 1).find((r) => r.type === "sweep.plan");
-        ctx.err(`sweep ${i + 1} of ${snapshots.length}: ${record.snapshot.environment} at ${record.snapshot.readAt}\n`);
-        for (const line of formatPlan(replay)) ctx.err(`${line}\n`);
-        if (logged?.type === "sweep.plan") {
-          const same = JSON.stringify(logged.plan) === JSON.stringify(replay);
-          ctx.err(same ? "replayed plan matches the logged plan\n" : "replayed plan DIFFERS from the logged plan\n");
-        }
-      });
-      if (opts.json) ctx.out(`${JSON.stringify({ plans: replayed.map(planJson) })}\n`);
-    });
-
+  registerExplainCommand(program, ctx, planJson);
   registerReleaseCommands(program, ctx);
   registerDoctorCommand(program, ctx);
   registerRehearseCommand(program);

@@ -2,12 +2,20 @@
 // `releases`. They publish through runtime/ops/releases.ts and, with --wait, follow the rollout through runtime/ops/watch.ts,
 // drawing one progress line per tier on stderr and exiting non-zero unless every tier converged.
 import { MANIFEST_KEY } from "../contract";
-import { awsTimeouts } from "./aws-settings";
 import { EXIT, exitCodesHelp, IncompleteError } from "./exit-codes";
 import { Command, Option } from "commander";
 import { UsageError } from "../core/errors";
 import { Clock, DEFAULT_FOLLOW, followRollout, FollowResult, realClock, RolloutProgress } from "../ops/watch";
-import { listReleases, publishRelease, ReleaseResult, rollback } from "../ops/releases";
+import {
+  checkLocalRelease,
+  listReleases,
+  publishRelease,
+  ReleaseResult,
+  requireVersion,
+  rollback,
+} from "../ops/releases";
+import { awsPorts } from "./aws-ports";
+import { environmentCommand } from "./flags";
 import { FleetAdapter, ObjectStore, ProbeOptions } from "../core/types";
 
 /** What the release commands talk to; the CLI's own context satisfies it, tests inject fakes. */
@@ -44,16 +52,6 @@ interface WaitFlags {
   stall: number;
   poll: number;
   json?: boolean;
-}
-
-/** The environment's release bucket in S3, named by its SSM parameter. */
-export async function awsStore(environment: string): Promise<ObjectStore> {
-  // Loaded on use so that `--help` and the tests never load the SDK.
-  const { createClients } = await import("../aws/clients");
-  const { S3ObjectStore } = await import("../aws/s3-object-store");
-  const { readReleaseBucket } = await import("../aws/parameters");
-  const clients = createClients({}, awsTimeouts(process.env));
-  return new S3ObjectStore(clients.s3, await readReleaseBucket(clients.ssm, environment));
 }
 
 /** `90s`, `20m`, `1h`, or a bare number of minutes, as milliseconds. */
@@ -105,7 +103,7 @@ function addWaitOptions(command: Command): Command {
 
 /** Adds `release`, `rollback` and `releases` to the program. */
 export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext): Command {
-  const openStore = (env: string) => (ctx.store ?? awsStore)(env);
+  const openStore = (env: string) => (ctx.store ?? awsPorts().store)(env);
 
   /** The environment's tiers, from its groups' tags: the only place they are declared. */
   async function tiersOf(fleet: FleetAdapter, env: string): Promise<string[]> {
@@ -175,14 +173,13 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
   }
 
   addWaitOptions(
-    program
-      .command("release")
+    environmentCommand(program, "release")
+      .usage("--env <env> --version <semver> --artifact <tier=path>... [options]")
       .description(`publish a version: upload each tier's zip, then point ${MANIFEST_KEY} at it`)
-      .requiredOption("--env <env>", "environment (stack) name, e.g. live")
-      .requiredOption("--version <semver>", "the version to publish, e.g. 1.0.274")
+      .requiredOption("--version <semver>", "the version to publish, e.g. 1.0.274 (required)")
       .requiredOption(
         "--artifact <tier=path>",
-        "a tier's zip, e.g. web=dist/web.zip; repeat once per tier of the environment",
+        "a tier's zip, e.g. web=dist/web.zip; repeat once per tier of the environment (required)",
         collectArtifact,
       )
       .option("--allow-downgrade", "publish a version older than the current one"),
@@ -190,6 +187,8 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
     async (
       opts: WaitFlags & { env: string; version: string; artifact: Record<string, string>; allowDowngrade?: boolean },
     ) => {
+      // Everything this machine can check, before any AWS call: a typo must not wait on the network or credentials.
+      await checkLocalRelease(opts.version, opts.artifact);
       const fleet = await ctx.fleet();
       const tiers = await tiersOf(fleet, opts.env);
       const result = await publishRelease(await openStore(opts.env), {
@@ -204,22 +203,19 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
   );
 
   addWaitOptions(
-    program
-      .command("rollback")
+    environmentCommand(program, "rollback")
       .description(`point ${MANIFEST_KEY} back at a published version (default: the one before current)`)
-      .requiredOption("--env <env>", "environment (stack) name, e.g. live")
       .option("--to <semver>", "the published version to go back to"),
   ).action(async (opts: WaitFlags & { env: string; to?: string }) => {
+    if (opts.to !== undefined) requireVersion(opts.to, "--to");
     const fleet = await ctx.fleet();
     const tiers = await tiersOf(fleet, opts.env);
     const result = await rollback(await openStore(opts.env), { to: opts.to, tiers, now: () => new Date() });
     await finish(opts.env, fleet, result, opts);
   });
 
-  program
-    .command("releases")
+  environmentCommand(program, "releases")
     .description("list published versions, newest first, which one is current and when each was published")
-    .requiredOption("--env <env>", "environment (stack) name, e.g. live")
     .option("--json", "print the list as JSON")
     .addHelpText("after", exitCodesHelp([EXIT.ok, EXIT.failed, EXIT.usage]))
     .action(async (opts: { env: string; json?: boolean }) => {

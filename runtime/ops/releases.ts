@@ -1,13 +1,14 @@
 // Publishing, rolling back and listing releases over an ObjectStore (S3, or the rehearsal's disk). A release is
 // immutable once its artifacts are stored; `releases/current.json` is written last, and only if nobody else wrote it
 // since we read it, so two concurrent releases cannot both half-win.
-import { createHash } from "node:crypto";
-import { promises as fs } from "node:fs";
 import { ContractError, PreconditionFailedError, UsageError } from "../core/errors";
-import { artifactKey, MANIFEST_KEY, RELEASES_PREFIX, releaseRecordKey } from "../contract";
+import { MANIFEST_KEY, RELEASES_PREFIX, releaseRecordKey } from "../contract";
 import { parseManifest } from "../core/manifest";
 import { ObjectStore, ReleaseManifest } from "../core/types";
 import { compareVersions, normalizeVersion } from "../core/version";
+import { readArtifacts, requireVersion, sha256 } from "./release-artifacts";
+
+export { checkLocalRelease, isZip, requireVersion } from "./release-artifacts";
 
 /** Another writer got there first (the manifest, or the same version with other content); nothing of ours won. */
 export class ReleaseConflictError extends Error {
@@ -47,14 +48,6 @@ export interface ReleaseResult {
   previousVersion?: string;
   /** Artifact keys written by this call (already stored identical ones are skipped). */
   uploaded: string[];
-}
-
-interface LocalArtifact {
-  tier: string;
-  path: string;
-  key: string;
-  body: Buffer;
-  sha256: string;
 }
 
 /** The current manifest and its entity tag; both absent when nothing is published. */
@@ -242,67 +235,6 @@ function parseRecord(text: string, key: string): ReleaseRecord {
     throw new ContractError(`${key} must hold version, artifacts, checksums and publishedAt; delete or repair it`);
   }
   return { version, artifacts: doc.artifacts, checksums: doc.checksums, publishedAt: doc.publishedAt };
-}
-
-/** A strict semantic version exactly as it will appear in object keys; anything else is refused with a hint. */
-function requireVersion(text: string, flag: string): string {
-  const normalized = normalizeVersion(text);
-  if (normalized === undefined) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not a semantic version; use one like 1.0.274`);
-  }
-  if (normalized !== text) {
-    throw new UsageError(`${flag} ${JSON.stringify(text)} is not in canonical form; use ${normalized}`);
-  }
-  return normalized;
-}
-
-async function readArtifacts(
-  version: string,
-  paths: Record<string, string>,
-  tiers: string[],
-): Promise<LocalArtifact[]> {
-  if (tiers.length === 0) {
-    throw new UsageError("the environment has no tiers (no Auto Scaling groups tagged phoenix:tier); check --env");
-  }
-  const missing = tiers.filter((t) => !(t in paths));
-  const unknown = Object.keys(paths).filter((t) => !tiers.includes(t));
-  if (missing.length > 0 || unknown.length > 0) {
-    const problems = [
-      ...(missing.length > 0 ? [`no artifact for ${missing.join(", ")}`] : []),
-      ...(unknown.length > 0 ? [`no tier named ${unknown.join(", ")}`] : []),
-    ];
-    throw new UsageError(
-      `${problems.join("; ")}: the environment's tiers are ${tiers.join(", ")}; pass --artifact <tier>=<zip> for each`,
-    );
-  }
-  const artifacts: LocalArtifact[] = [];
-  for (const tier of [...tiers].sort()) {
-    const path = paths[tier];
-    let body: Buffer;
-    try {
-      body = await fs.readFile(path);
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why =
-        code === "ENOENT" ? "does not exist" : code === "EISDIR" ? "is a directory" : `cannot be read (${code})`;
-      throw new UsageError(`artifact for ${tier}: ${path} ${why}`);
-    }
-    if (!isZip(body)) {
-      throw new UsageError(`artifact for ${tier}: ${path} is not a zip file (it does not start with PK\\x03\\x04)`);
-    }
-    artifacts.push({ tier, path, key: artifactKey(version, tier), body, sha256: sha256(body) });
-  }
-  return artifacts;
-}
-
-/** A zip starts with a local file header, or is empty and starts with the end-of-central-directory record. */
-export function isZip(body: Buffer): boolean {
-  const magic = body.subarray(0, 4).toString("latin1");
-  return magic === "PK\x03\x04" || magic === "PK\x05\x06";
-}
-
-function sha256(body: Buffer): string {
-  return createHash("sha256").update(body).digest("base64");
 }
 
 /** The stored object's sha256, from its metadata when the store kept it, else by reading it. */

@@ -158,6 +158,10 @@ async function sweepHolding(
     verifier: deps.verifier,
     deadline: deps.deadline,
     prober: deps.prober,
+  }).catch((err: unknown) => {
+    // Said here, not by the adapter: only a sweep could have terminated anything.
+    if (request.dryRun || !(err instanceof FleetReadError)) throw err;
+    throw new FleetReadError(`${err.message}; nothing was terminated`, { cause: err });
   });
   record({ type: "sweep.snapshot", snapshot, policy });
   const plan = planFleet(snapshot, policy);

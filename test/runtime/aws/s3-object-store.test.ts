@@ -64,7 +64,14 @@ describe("S3 object store", () => {
         new NoSuchBucket({ message: "The specified bucket does not exist", $metadata: {} }),
       );
 
-      await assert.rejects(store.get("releases/current.json"), { name: "NoSuchBucket" });
+      await assert.rejects(store.get("releases/current.json"), (err: Error) => {
+        assert.equal(
+          err.message,
+          `cannot read s3://${BUCKET}/releases/current.json: NoSuchBucket: The specified bucket does not exist`,
+        );
+        assert.equal((err.cause as Error).name, "NoSuchBucket");
+        return true;
+      });
     });
   });
 
@@ -124,9 +131,17 @@ describe("S3 object store", () => {
     it("passes a checksum mismatch through unchanged: it is not a lost race", async () => {
       s3.on(PutObjectCommand).rejects(s3Error("BadDigest", 400));
 
-      await assert.rejects(store.put("releases/1.0.274/web.zip", Buffer.from("x"), { sha256: "AAAA" }), {
-        name: "BadDigest",
-      });
+      await assert.rejects(
+        store.put("releases/1.0.274/web.zip", Buffer.from("x"), { sha256: "AAAA" }),
+        (err: Error) => {
+          assert.ok(!(err instanceof PreconditionFailedError));
+          assert.equal(
+            err.message,
+            `cannot write s3://${BUCKET}/releases/1.0.274/web.zip: BadDigest: BadDigest from S3`,
+          );
+          return true;
+        },
+      );
     });
   });
 
@@ -174,6 +189,22 @@ describe("S3 object store", () => {
         { Bucket: BUCKET, Prefix: "releases/", MaxKeys: 1000, ContinuationToken: undefined },
         { Bucket: BUCKET, Prefix: "releases/", MaxKeys: 1000, ContinuationToken: "next" },
       ]);
+    });
+
+    it("says what it could not list and why in one line, not the SDK's bare text", async () => {
+      s3.on(ListObjectsV2Command).rejects(s3Error("AccessDenied", 403));
+
+      await assert.rejects(store.list("releases/"), {
+        message: `cannot list s3://${BUCKET}/releases/: AccessDenied: AccessDenied from S3`,
+      });
+    });
+
+    it("names the missing region as a setting, not as the SDK's 'Region is missing'", async () => {
+      s3.on(ListObjectsV2Command).rejects(new Error("Region is missing"));
+
+      await assert.rejects(store.list("releases/"), {
+        message: `cannot list s3://${BUCKET}/releases/: no AWS region configured: set AWS_REGION (or a region in your AWS_PROFILE)`,
+      });
     });
   });
 });

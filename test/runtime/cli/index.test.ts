@@ -115,6 +115,49 @@ describe("the phoenix CLI", () => {
     });
   });
 
+  describe("limit flags", () => {
+    it("lifts a tagged maxPerSweep with --max-per-sweep 0, as 0 means unlimited in the stack config", async () => {
+      const state = await midRollout();
+      state.groups[0].tags = { "phoenix:policy": '{"minHealthy":1,"maxPerSweep":1}' };
+
+      const tagged = await phoenix(new MemoryFleet(state), "plan", "--env", "test", "--json");
+      const lifted = await phoenix(new MemoryFleet(state), "plan", "--env", "test", "--json", "--max-per-sweep", "0");
+
+      assert.deepEqual(tagged.json().groups[0].terminate, ["i-old1"]);
+      assert.equal(lifted.code, 0, lifted.err);
+      assert.deepEqual(lifted.json().groups[0].terminate, ["i-old1", "i-old2"]);
+    });
+
+    it("turns a tagged age limit off with --max-instance-age-hours 0, as 0 means off in the stack config", async () => {
+      const state: FleetState = {
+        environment: "test",
+        readAt: "2026-11-26T04:00:00.000Z",
+        groups: [
+          groupOf(loopback, "web", [
+            await instance("i-aged1", "1.0.274", "2026-11-20T00:00:00.000Z"),
+            await instance("i-aged2", "1.0.274", "2026-11-21T00:00:00.000Z"),
+            await instance("i-young", "1.0.274", "2026-11-26T03:50:00.000Z"),
+          ]),
+        ],
+      };
+      state.groups[0].tags = { "phoenix:policy": '{"maxInstanceAgeHours":24,"strategy":"replace"}' };
+
+      const tagged = await phoenix(new MemoryFleet(state), "plan", "--env", "test", "--json");
+      const off = await phoenix(
+        new MemoryFleet(state),
+        "plan",
+        "--env",
+        "test",
+        "--json",
+        "--max-instance-age-hours",
+        "0",
+      );
+
+      assert.deepEqual(tagged.json().groups[0].terminate, ["i-aged1", "i-aged2"]);
+      assert.deepEqual(off.json().groups[0].terminate, []);
+    });
+  });
+
   describe("sweep", () => {
     it("terminates what the plan decided and says how many", async () => {
       const fleet = new MemoryFleet(await midRollout());
@@ -248,6 +291,13 @@ describe("the phoenix CLI", () => {
       assert.equal(result.err, "phoenix: --probe-concurrency must be a whole number from 1 to 1024 (got '0')\n");
     });
 
+    it("bounds the probe timeout as the stack config does", async () => {
+      const result = await phoenix(unused, "status", "--env", "test", "--probe-timeout-ms", "50");
+
+      assert.equal(result.code, 2);
+      assert.equal(result.err, "phoenix: --probe-timeout-ms must be a whole number from 100 to 60000 (got '50')\n");
+    });
+
     it("says so when the environment has no groups", async () => {
       const empty = new MemoryFleet({ environment: "tset", readAt: "2026-11-26T04:00:00.000Z", groups: [] });
 
@@ -267,7 +317,28 @@ describe("the phoenix CLI", () => {
       const result = await phoenix(failing, "sweep", "--env", "test");
 
       assert.equal(result.code, 1);
-      assert.equal(result.err, "phoenix: no AWS credentials found: set AWS_PROFILE\n");
+      assert.equal(result.err, "phoenix: no AWS credentials found: set AWS_PROFILE; nothing was terminated\n");
+    });
+
+    it("prints its version", async () => {
+      const version = JSON.parse(
+        fs.readFileSync(path.join(__dirname, "..", "..", "..", "package.json"), "utf8"),
+      ).version;
+
+      const result = await phoenix(unused, "--version");
+
+      assert.equal(result.code, 0);
+      assert.equal(result.out, `${version}\n`);
+    });
+
+    it("lists --env first in each command's help, marked required, and names it in the usage line", async () => {
+      for (const command of ["status", "plan", "sweep", "release", "rollback", "releases"]) {
+        const result = await phoenix(unused, command, "--help");
+        const options = result.out.split("Options:\n")[1].split("\n");
+
+        assert.match(result.out, new RegExp(`^Usage: phoenix ${command} --env <env> `), command);
+        assert.match(options[0], /^ {2}--env <env> +environment \(stack\) name, e\.g\. live \(required\)$/, command);
+      }
     });
 
     it("prints help for every command and exits 0", async () => {
