@@ -261,7 +261,8 @@ const ROLLOUT: ConfigKey[] = [
   {
     key: "probeConcurrency",
     ...limit("probeConcurrency"),
-    description: "GET /version probes in flight at once; raise it for fleets of thousands of instances.",
+    description:
+      "GET /version probes in flight at once. 0 sizes it from the fleet, so a sweep of thousands of instances takes one probe timeout however many never answer; the maximum leaves the Lambda's file descriptors room for the SDK's sockets.",
   },
   {
     key: "rolloutPaused",

@@ -557,8 +557,12 @@ export interface Limit {
 export const LIMITS = {
   /** Deadline of one GET /version, in milliseconds. */
   probeTimeoutMs: { min: 100, max: 60_000, fallback: 2000 },
-  /** GET /version probes in flight at once. */
-  probeConcurrency: { min: 1, max: 1024, fallback: 64 },
+  /**
+   * GET /version probes in flight at once; 0 sizes it from the fleet. The maximum is the sockets a sweep's probes
+   * may hold: Lambda allows a function 1024 file descriptors, and a quarter stays for everything else (the SDK
+   * clients' pooled sockets, at most 8 target-health reads and 4 terminations in flight; the runtime's own).
+   */
+  probeConcurrency: { min: 0, max: 768, fallback: 0, zero: "one per instance, at most 768" },
   /** Bytes of a /version body read at most. */
   probeMaxBodyBytes: { min: 16, max: 65_536, fallback: 1024 },
   /** The rollout Lambda's memory, in MB. */

@@ -51,7 +51,7 @@ export interface RolloutArgs {
   policy: GroupPolicy;
   /** Deadline of one /version probe, in milliseconds. @default LIMITS.probeTimeoutMs.fallback (2000) */
   probeTimeoutMs?: number;
-  /** /version probes in flight at once. @default LIMITS.probeConcurrency.fallback (64) */
+  /** /version probes in flight at once; 0 sizes it from the fleet. @default LIMITS.probeConcurrency.fallback (0) */
   probeConcurrency?: number;
   /** Memory of the function, in MB. @default LIMITS.rolloutMemoryMb.fallback (256) */
   memorySizeMb?: number;

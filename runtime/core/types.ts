@@ -179,7 +179,7 @@ export interface ProbeOptions {
   timeoutMs: number;
   /** Bytes of body read at most; a longer body is an error. @default 1024 */
   maxBodyBytes: number;
-  /** Probes in flight at once. @default 64 */
+  /** Probes in flight at once; 0 sizes it from the fleet (probeConcurrencyFor). @default 0 */
   concurrency: number;
 }
 

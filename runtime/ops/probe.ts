@@ -3,6 +3,7 @@
 // time and memory whatever 2000 servers do. A probe never throws: every failure is an error recorded on the instance.
 import * as http from "node:http";
 import { isIP } from "node:net";
+import { LIMITS } from "../contract";
 import { mapBounded } from "../core/concurrency";
 import { UsageError } from "../core/errors";
 import { FleetSnapshot, FleetState, GroupSnapshot, InstanceSnapshot, ProbeOptions, ProbeResult } from "../core/types";
@@ -11,14 +12,28 @@ import { parseVersionBody } from "../core/version";
 /** Characters of an unusable body quoted in its error: enough to recognise an HTML page or a stack trace. */
 const QUOTED_BODY_CHARS = 40;
 
-/** Throws UsageError unless every bound is a positive integer: an unbounded probe is exactly what this prevents. */
+/** Throws UsageError unless every bound is a positive integer (concurrency may be 0: sized from the fleet). */
 export function validateProbeOptions(options: ProbeOptions): void {
   for (const key of ["timeoutMs", "maxBodyBytes", "concurrency"] as const) {
     const value = options[key];
-    if (!Number.isInteger(value) || value < 1) {
-      throw new UsageError(`probe ${key} must be a positive whole number, got ${String(value)}`);
+    const min = key === "concurrency" ? 0 : 1;
+    if (!Number.isInteger(value) || value < min) {
+      const what = min === 0 ? "a whole number (0: sized from the fleet)" : "a positive whole number";
+      throw new UsageError(`probe ${key} must be ${what}, got ${String(value)}`);
     }
   }
+}
+
+/**
+ * Probes in flight for a fleet: the configured number, or with 0, one per instance up to the socket budget
+ * (LIMITS.probeConcurrency.max). A probe that never answers holds its slot for the whole timeout, so a pool smaller
+ * than the fleet finishes only when the answering probes queued behind the silent ones have had their turn: at 64
+ * slots, 2000 instances with 5 % silent took over twice the timeout. With a slot per instance every probe starts at
+ * once and the sweep takes one timeout however many are silent.
+ */
+export function probeConcurrencyFor(instances: number, configured: number): number {
+  if (configured > 0) return configured;
+  return Math.max(1, Math.min(instances, LIMITS.probeConcurrency.max));
 }
 
 /**
@@ -113,7 +128,7 @@ export async function probeFleet(state: FleetState, options: ProbeOptions): Prom
           : probeVersion(instance.privateIp, group.port, options),
     ),
   );
-  const results = await mapBounded(tasks, options.concurrency, (task) => task());
+  const results = await mapBounded(tasks, probeConcurrencyFor(tasks.length, options.concurrency), (task) => task());
   let i = 0;
   const groups: GroupSnapshot[] = state.groups.map((group) => ({
     ...group,

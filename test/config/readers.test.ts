@@ -43,8 +43,8 @@ describe("config readers", () => {
   it("fall back to the default after a value that is not a number, so parsing goes on", () => {
     const problems = new Problems();
 
-    assert.equal(readInteger({ probeConcurrency: "many" }, "probeConcurrency", problems), 64);
-    assert.deepEqual(problems.list, ['phoenix:probeConcurrency = "many": must be a whole number from 1 to 1024']);
+    assert.equal(readInteger({ probeTimeoutMs: "many" }, "probeTimeoutMs", problems), 2000);
+    assert.deepEqual(problems.list, ['phoenix:probeTimeoutMs = "many": must be a whole number from 100 to 60000']);
   });
 
   it("read a list given as JSON text, as Pulumi hands a YAML list over", () => {

@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import { parseConfig } from "../../config";
 
 describe("the rollout's stack config", () => {
-  it("defaults to a five-minute schedule, 256 MB, 120 s, a 2 s probe and a floor of one per tier", () => {
+  it("defaults to a five-minute schedule, 256 MB, 120 s, a 2 s probe sized from the fleet and a floor of one", () => {
     const config = parseConfig({}, "scratch", "eu-west-1");
 
     assert.deepEqual(config.rollout, {
@@ -12,7 +12,7 @@ describe("the rollout's stack config", () => {
       memorySizeMb: 256,
       timeoutSeconds: 120,
       probeTimeoutMs: 2000,
-      probeConcurrency: 64,
+      probeConcurrency: 0,
       paused: false,
       desiredVersion: "manifest",
       stuckMinutes: 60,
@@ -54,7 +54,7 @@ describe("the rollout's stack config", () => {
     [{ rolloutSchedule: "every 5 minutes" }, /phoenix:rolloutSchedule = "every 5 minutes": must be rate/],
     [{ webMinHealthyPercent: "150" }, /phoenix:webMinHealthyPercent = 150: must be from 0 to 100/],
     [{ apiMaxInstanceAgeHours: "9000" }, /phoenix:apiMaxInstanceAgeHours = 9000: must be from 0 to 8760/],
-    [{ probeConcurrency: "0" }, /phoenix:probeConcurrency = 0: must be from 1 to 1024/],
+    [{ probeConcurrency: "1024" }, /phoenix:probeConcurrency = 1024: must be from 0 to 768, 0 is one per instance/],
     [{ alarmEmail: "ops" }, /phoenix:alarmEmail = "ops": must be an email address or empty/],
     [{ desiredVersion: "newest" }, /phoenix:desiredVersion = "newest": must be one of manifest, highest-observed/],
   ] as const) {

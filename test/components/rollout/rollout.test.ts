@@ -88,7 +88,7 @@ describe("the rollout component", () => {
       [LAMBDA_ENV.environment]: "test",
       [LAMBDA_ENV.policy]: JSON.stringify({ minHealthy: 1, minHealthyPercent: 50, tiers: { api: { maxPerSweep: 1 } } }),
       [LAMBDA_ENV.probeTimeoutMs]: "2000",
-      [LAMBDA_ENV.probeConcurrency]: "64",
+      [LAMBDA_ENV.probeConcurrency]: "0",
       [LAMBDA_ENV.dryRun]: "false",
       [LAMBDA_ENV.releaseBucket]: BUCKET,
       [LAMBDA_ENV.followUpQueueUrl]: mocks.one("aws:sqs/queue:Queue", "test-rollout-follow-up").state.url,

@@ -284,11 +284,15 @@ describe("the phoenix CLI", () => {
       assert.equal(result.err, "phoenix: --min-healthy-percent must be a whole number from 0 to 100 (got '150')\n");
     });
 
-    it("refuses a probe concurrency of zero, which would probe nothing", async () => {
-      const result = await phoenix(unused, "plan", "--env", "test", "--probe-concurrency", "0");
+    it("refuses more probes in flight than the Lambda's sockets allow, naming what 0 means", async () => {
+      const result = await phoenix(unused, "plan", "--env", "test", "--probe-concurrency", "769");
 
       assert.equal(result.code, 2);
-      assert.equal(result.err, "phoenix: --probe-concurrency must be a whole number from 1 to 1024 (got '0')\n");
+      assert.equal(
+        result.err,
+        "phoenix: --probe-concurrency must be a whole number from 0 to 768, 0 for one per instance, at most 768 " +
+          "(got '769')\n",
+      );
     });
 
     it("bounds the probe timeout as the stack config does", async () => {

@@ -86,12 +86,16 @@ describe("handler configuration", () => {
     assert.throws(() => parsePolicy("minHealthy=1"), /PHOENIX_POLICY is not JSON/);
   });
 
-  it("probes with the concurrency it is given, and rejects one below 1", () => {
+  it("probes with the concurrency it is given, 0 sizing it from the fleet, and rejects one past the socket budget", () => {
     const config = readHandlerConfig({ ...BASE_ENV, [LAMBDA_ENV.probeConcurrency]: "256" });
 
     assert.deepEqual(config.probe, { timeoutMs: 1000, concurrency: 256 });
+    assert.deepEqual(readHandlerConfig({ ...BASE_ENV, [LAMBDA_ENV.probeConcurrency]: "0" }).probe, {
+      timeoutMs: 1000,
+      concurrency: 0,
+    });
     assert.throws(
-      () => readHandlerConfig({ ...BASE_ENV, [LAMBDA_ENV.probeConcurrency]: "0" }),
+      () => readHandlerConfig({ ...BASE_ENV, [LAMBDA_ENV.probeConcurrency]: String(LIMITS.probeConcurrency.max + 1) }),
       /PHOENIX_PROBE_CONCURRENCY/,
     );
   });

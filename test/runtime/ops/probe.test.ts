@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { probeFleet, probeVersion, validateProbeOptions } from "../../../runtime/ops/probe";
+import { LIMITS } from "../../../runtime/contract";
+import { probeConcurrencyFor, probeFleet, probeVersion, validateProbeOptions } from "../../../runtime/ops/probe";
 import { FleetState, GroupState, InstanceState, ProbeOptions } from "../../../runtime/core/types";
 import { Loopback } from "../../support/loopback";
 
@@ -339,12 +340,26 @@ describe("probing a fleet", () => {
 
     assert.equal(peak, 4);
     assert.ok(snapshot.groups[0].instances.every((i) => i.probe.ok));
+
+    peak = 0;
+    await probeFleet(state, { ...options, concurrency: 0 });
+
+    assert.equal(peak, 30, "sized from the fleet: every probe at once");
   });
 
-  it("refuses bounds that are not positive whole numbers before probing", async () => {
+  it("sizes the pool from the fleet when given 0: one per instance, never past the socket budget", () => {
+    assert.equal(probeConcurrencyFor(30, 0), 30);
+    assert.equal(probeConcurrencyFor(2000, 0), LIMITS.probeConcurrency.max);
+    assert.equal(probeConcurrencyFor(0, 0), 1);
+    assert.equal(probeConcurrencyFor(2000, 64), 64, "a configured number is used as it is");
+  });
+
+  it("refuses bounds that are not whole numbers, or a timeout of 0, before probing", async () => {
     const state: FleetState = { environment: "test", readAt: "2026-11-26T00:00:00.000Z", groups: [] };
 
-    await assert.rejects(probeFleet(state, { ...options, concurrency: 0 }), /concurrency must be a positive/);
+    await assert.rejects(probeFleet(state, { ...options, concurrency: -1 }), /concurrency must be a whole number/);
+    assert.throws(() => validateProbeOptions({ ...options, concurrency: 1.5 }), /concurrency/);
+    assert.throws(() => validateProbeOptions({ ...options, timeoutMs: 0 }), /timeoutMs must be a positive/);
     assert.throws(() => validateProbeOptions({ ...options, timeoutMs: Number.NaN }), /timeoutMs/);
   });
 });
