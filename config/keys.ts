@@ -256,7 +256,8 @@ const ROLLOUT: ConfigKey[] = [
   {
     key: "probeTimeoutMs",
     ...limit("probeTimeoutMs"),
-    description: "Deadline of one GET /version probe in milliseconds.",
+    description:
+      "Deadline of the GET /version probes in milliseconds, counted from when a sweep begins probing; a probe whose turn comes later still gets a quarter of it.",
   },
   {
     key: "probeConcurrency",

@@ -308,7 +308,7 @@ export const LAMBDA_ENV = {
   environment: "PHOENIX_ENVIRONMENT",
   /** JSON of a Policy: `{"minHealthy":1,"minHealthyPercent":0,"maxPerSweep":2,"tiers":{"api":{...}}}`. */
   policy: "PHOENIX_POLICY",
-  /** Deadline of one /version probe, in milliseconds (LIMITS.probeTimeoutMs). */
+  /** Deadline of the /version probes, in milliseconds, from when probing begins (LIMITS.probeTimeoutMs). */
   probeTimeoutMs: "PHOENIX_PROBE_TIMEOUT_MS",
   /** /version probes in flight at once (LIMITS.probeConcurrency). Optional. */
   probeConcurrency: "PHOENIX_PROBE_CONCURRENCY",
@@ -555,7 +555,10 @@ export interface Limit {
  * its bounds and default. Each layer validates against these and nothing else.
  */
 export const LIMITS = {
-  /** Deadline of one GET /version, in milliseconds. */
+  /**
+   * Deadline of a sweep's GET /version probes, in milliseconds, counted from when probing begins: a probe queued
+   * behind others ends by then too, or a quarter of it after its own start if that is later.
+   */
   probeTimeoutMs: { min: 100, max: 60_000, fallback: 2000 },
   /**
    * GET /version probes in flight at once; 0 sizes it from the fleet. The maximum is the sockets a sweep's probes

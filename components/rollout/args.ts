@@ -49,7 +49,7 @@ export interface RolloutArgs {
   tiers: RolloutTier[];
   /** The environment-wide policy; each tier's `policy` overrides it. */
   policy: GroupPolicy;
-  /** Deadline of one /version probe, in milliseconds. @default LIMITS.probeTimeoutMs.fallback (2000) */
+  /** Deadline of the /version probes, in milliseconds, from when probing begins. @default LIMITS.probeTimeoutMs.fallback (2000) */
   probeTimeoutMs?: number;
   /** /version probes in flight at once; 0 sizes it from the fleet. @default LIMITS.probeConcurrency.fallback (0) */
   probeConcurrency?: number;

@@ -175,7 +175,10 @@ export const DEFAULT_POLICY: Policy = {
 
 /** Bounds on probing /version. */
 export interface ProbeOptions {
-  /** Deadline for the whole exchange (connect, headers, body). @default 2000 */
+  /**
+   * Deadline for the whole exchange (connect, headers, body). probeFleet counts it from when probing begins, so a
+   * probe queued behind others gets what is left of it, or a quarter of it if that is more. @default 2000
+   */
   timeoutMs: number;
   /** Bytes of body read at most; a longer body is an error. @default 1024 */
   maxBodyBytes: number;

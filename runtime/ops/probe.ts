@@ -113,19 +113,39 @@ export function probeVersion(ip: string, port: number, options: ProbeOptions): P
   });
 }
 
+/** The least a probe whose turn comes late still gets to answer in: a quarter of the timeout. */
+export function lateProbeTimeoutMs(timeoutMs: number): number {
+  return Math.ceil(timeoutMs / 4);
+}
+
 /**
  * Probes every instance of every group on its group's port, at most `options.concurrency` at a time, and returns the
  * state with each instance's probe result, in the same order. An instance without a private IP is not probed.
  * Does not change `state`. Throws UsageError (before probing anything) when the options are not usable bounds.
+ *
+ * The timeout counts from when probing starts, not from each probe's turn: a probe queued behind others ends by then
+ * too, or a quarter of the timeout after its own start if that is later. So probing a fleet takes one timeout, or
+ * the time to get through every instance plus a quarter of it, however many never answer; counted from each turn,
+ * every round of silent instances added a whole timeout (and could outlast the Lambda's own timeout).
  */
 export async function probeFleet(state: FleetState, options: ProbeOptions): Promise<FleetSnapshot> {
   validateProbeOptions(options);
+  const began = performance.now();
+  const leastMs = lateProbeTimeoutMs(options.timeoutMs);
+  const probe = async (ip: string, port: number): Promise<ProbeResult> => {
+    const queuedMs = Math.round(performance.now() - began);
+    const timeoutMs = Math.max(options.timeoutMs - queuedMs, leastMs);
+    const result = await probeVersion(ip, port, { ...options, timeoutMs });
+    return timeoutMs < options.timeoutMs && !result.ok && result.error.startsWith("timeout")
+      ? { ok: false, error: `${result.error} (queued ${queuedMs} ms behind other probes)` }
+      : result;
+  };
   const tasks = state.groups.flatMap((group) =>
     group.instances.map(
       (instance) => () =>
         instance.privateIp === undefined || instance.privateIp === ""
           ? Promise.resolve<ProbeResult>({ ok: false, error: "no private IP" })
-          : probeVersion(instance.privateIp, group.port, options),
+          : probe(instance.privateIp, group.port),
     ),
   );
   const results = await mapBounded(tasks, probeConcurrencyFor(tasks.length, options.concurrency), (task) => task());

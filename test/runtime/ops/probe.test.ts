@@ -347,6 +347,37 @@ describe("probing a fleet", () => {
     assert.equal(peak, 30, "sized from the fleet: every probe at once");
   });
 
+  it("ends a probe queued behind silent instances by the probing deadline, leaving it a quarter of the timeout", async () => {
+    const [first, second] = await Promise.all([loopback.serve({ kind: "hang" }), loopback.serve({ kind: "hang" })]);
+    const state: FleetState = {
+      environment: "test",
+      readAt: "2026-11-26T00:00:00.000Z",
+      groups: [group("web", loopback.port, [instance("i-first", first.ip), instance("i-second", second.ip)])],
+    };
+
+    const snapshot = await probeFleet(state, { ...options, timeoutMs: 400, concurrency: 1 });
+    const [a, b] = snapshot.groups[0].instances.map((i) => i.probe);
+
+    assert.deepEqual(a, { ok: false, error: "timeout after 400 ms" });
+    assert.ok(!b.ok && /^timeout after 100 ms \(queued \d+ ms behind other probes\)$/.test(b.error), JSON.stringify(b));
+  });
+
+  it("still reads the version of an instance whose probe was queued past the deadline", async () => {
+    const [silent, answering] = await Promise.all([
+      loopback.serve({ kind: "hang" }),
+      loopback.serve({ kind: "answer", body: "1.2.3" }),
+    ]);
+    const state: FleetState = {
+      environment: "test",
+      readAt: "2026-11-26T00:00:00.000Z",
+      groups: [group("web", loopback.port, [instance("i-silent", silent.ip), instance("i-late", answering.ip)])],
+    };
+
+    const snapshot = await probeFleet(state, { ...options, timeoutMs: 400, concurrency: 1 });
+
+    assert.deepEqual(snapshot.groups[0].instances[1].probe, { ok: true, version: "1.2.3" });
+  });
+
   it("sizes the pool from the fleet when given 0: one per instance, never past the socket budget", () => {
     assert.equal(probeConcurrencyFor(30, 0), 30);
     assert.equal(probeConcurrencyFor(2000, 0), LIMITS.probeConcurrency.max);
