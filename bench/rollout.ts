@@ -1,117 +1,130 @@
-// The rollout benchmark: the original scenario (a release through web and API tiers) rehearsed on the local fleet
-// with 6-minute boots, for 3 and 30 instances per tier: the original's triggers (5-minute schedule only, floor 1),
-// phoenix's (schedule plus Auto Scaling launch/terminate events plus follow-up sweeps through the SQS delay queue, as
-// deployed), the other strategy, and a 1-minute schedule (these without follow-ups, to compare).
-// Figures are means over several seeds, because where the release lands in the schedule is chance.
+// The rollout benchmarks: the original scenario (a release through web and API tiers) rehearsed on the local fleet
+// with 6-minute boots, for 3 and 30 instances per tier. Figures are means over several seeds, because where the
+// release lands in the schedule is chance.
+//
+// `rollout`: the original's triggers (5-minute schedule only, floor 1), phoenix's (schedule plus Auto Scaling
+// launch/terminate events plus follow-up sweeps through the SQS delay queue, as deployed), the other strategy, and a
+// 1-minute schedule (these without follow-ups, to compare). Target: phoenix's defaults in at most 1.3 boots with
+// every instance serving.
+//
+// `rollout` also runs the rehearsal itself at the largest fleet it takes (2 × 1000), against a CPU-time target.
+//
+// `follow-up`: the follow-up queue's delay against no follow-ups and against a sweep the moment a target turns
+// healthy (an event AWS does not emit: the physical limit). Target: the default delay within 0.05 boots of it.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { MAX_INSTANCES_PER_TIER, RehearsalOptions, runRehearsal } from "../runtime/rehearsal/rehearsal";
 import { RehearsalResult } from "../runtime/rehearsal/measurement";
-import { MAX_INSTANCES_PER_TIER, runRehearsal } from "../runtime/rehearsal/rehearsal";
 import { TriggerMode } from "../runtime/rehearsal/triggers";
 import { DEFAULT_STRATEGY, LIMITS } from "../runtime/contract";
 import { Strategy } from "../runtime/core/types";
 import { table } from "../runtime/rehearsal/view";
+import { mark, Target } from "./targets";
 
 const BOOT_MINUTES = 6;
-
-interface Row {
-  instances: number;
-  mode: TriggerMode;
-  /** Undefined: the planner's default. */
-  strategy?: Strategy;
-  scheduleMinutes: number;
-  /** Follow-up sweeps through the delay queue (phoenix mode only). */
-  followUps: boolean;
-  label: string;
-  seeds: number[];
-}
-
 const EVENTS = "launch/terminate events";
 const FOLLOW_UP_SECONDS = LIMITS.followUpDelaySeconds.fallback;
+/** phoenix's defaults must roll out in at most this many boot times. */
+const ROLLOUT_TARGET_BOOTS = 1.3;
+/** The default follow-up delay must be within this many boot times of a sweep on every healthy target. */
+const FOLLOW_UP_TARGET_BOOTS = 0.05;
 
-const ROWS: Row[] = [3, 30].flatMap((instances): Row[] => {
-  const seeds = instances === 3 ? [1, 2, 3, 4, 5, 6] : [1, 2, 3];
-  const row = (
-    mode: TriggerMode,
-    strategy: Strategy | undefined,
-    scheduleMinutes: number,
-    label: string,
-    followUps = false,
-  ): Row => ({ instances, seeds, mode, strategy, scheduleMinutes, followUps, label });
+/** One configuration rehearsed over several seeds. */
+interface Row {
+  instances: number;
+  label: string;
+  seeds: number[];
+  options: Pick<RehearsalOptions, "mode" | "strategy" | "scheduleMinutes" | "followUps" | "followUpSeconds">;
+}
+
+/** What a row's runs add up to. */
+interface Figures {
+  /** Rollout in boot times, per seed. */
+  boots: number[];
+  /** The fewest in service as a fraction of desired, over every run and tier. */
+  lowest: number;
+  launchesPerReplaced: number;
+  followUps: number;
+}
+
+export async function rolloutBench(): Promise<Target[]> {
+  console.log(
+    `\n## rollout: the original scenario (web and API tiers, 1.0.266 → 1.0.274), ${BOOT_MINUTES}-minute boots ±10%, ` +
+      "floor 1 (minHealthy 1); the real planner, probes, release handler and sweep on the local fleet; mean over " +
+      "seeds (min–max)",
+  );
   const other: Strategy = DEFAULT_STRATEGY === "surge" ? "replace" : "surge";
-  return [
-    row("original", "replace", 5, "(a) original: replace, 5-min schedule only"),
-    row(
-      "phoenix",
-      undefined,
-      5,
-      `(b) phoenix defaults: ${DEFAULT_STRATEGY}, 5-min schedule + ${EVENTS} + ${FOLLOW_UP_SECONDS}-s follow-ups`,
-      true,
-    ),
-    row("phoenix", other, 5, `${other}, 5-min schedule + ${EVENTS}`),
-    row("phoenix", "replace", 1, `replace, 1-min schedule + ${EVENTS}`),
-    row("phoenix", "surge", 1, `surge, 1-min schedule + ${EVENTS}`),
-  ];
-});
-
-export async function rolloutBench(): Promise<void> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-rollout-bench-"));
-  const started = Date.now();
-  try {
-    console.log(
-      `\nrollout: the original scenario (web and API tiers, 1.0.266 → 1.0.274), ${BOOT_MINUTES}-minute boots ±10%, ` +
-        "floor 1 (minHealthy 1); the real planner, probes, release handler and sweep on the " +
-        "local fleet; mean over seeds (min–max)",
-    );
-    const lines: string[][] = [
-      ["per tier", "strategy and triggers", "seeds", "rollout, in boots", "lowest in service", "launches per replaced"],
+  const rows = [3, 30].flatMap((instances): (Row & { target?: boolean })[] => {
+    const seeds = instances === 3 ? [1, 2, 3, 4, 5, 6] : [1, 2, 3];
+    const row = (label: string, options: Row["options"], target = false) => ({
+      instances,
+      seeds,
+      label,
+      options,
+      target,
+    });
+    return [
+      row("(a) original: replace, 5-min schedule only", {
+        mode: "original",
+        strategy: "replace",
+        scheduleMinutes: 5,
+        followUps: false,
+      }),
+      row(
+        `(b) phoenix defaults: ${DEFAULT_STRATEGY}, 5-min schedule + ${EVENTS} + ${FOLLOW_UP_SECONDS}-s follow-ups`,
+        { mode: "phoenix", scheduleMinutes: 5, followUps: true, followUpSeconds: FOLLOW_UP_SECONDS },
+        true,
+      ),
+      // The rest without follow-ups, to show what the schedule and the events do alone.
+      row(`${other}, 5-min schedule + ${EVENTS}`, {
+        mode: "phoenix",
+        strategy: other,
+        scheduleMinutes: 5,
+        followUps: false,
+      }),
+      row(`replace, 1-min schedule + ${EVENTS}`, {
+        mode: "phoenix",
+        strategy: "replace",
+        scheduleMinutes: 1,
+        followUps: false,
+      }),
+      row(`surge, 1-min schedule + ${EVENTS}`, {
+        mode: "phoenix",
+        strategy: "surge",
+        scheduleMinutes: 1,
+        followUps: false,
+      }),
     ];
-    for (const row of ROWS) {
-      const results: RehearsalResult[] = [];
-      for (const seed of row.seeds) {
-        results.push(
-          await runRehearsal({
-            scenario: "original",
-            instances: row.instances,
-            bootMinutes: BOOT_MINUTES,
-            floor: 1,
-            mode: row.mode,
-            strategy: row.strategy,
-            scheduleMinutes: row.scheduleMinutes,
-            followUps: row.followUps,
-            followUpSeconds: FOLLOW_UP_SECONDS,
-            seed,
-            workDir: path.join(
-              dir,
-              `${row.instances}-${row.mode}-${row.strategy ?? "default"}-${row.scheduleMinutes}-${row.followUps}-${seed}`,
-            ),
-          }),
-        );
+  });
+  const lines = [["per tier", "strategy and triggers", "seeds", "rollout, in boots", "lowest in service", "launches"]];
+  const targets: Target[] = [];
+  const took = await inScratch("phoenix-rollout-bench-", async (dir) => {
+    for (const row of rows) {
+      const f = await rehearse(row, dir);
+      const target = row.target ? mean(f.boots) <= ROLLOUT_TARGET_BOOTS && f.lowest === 1 : undefined;
+      if (target !== undefined) {
+        targets.push({
+          what: `${row.instances} per tier, phoenix defaults: ${mean(f.boots).toFixed(2)} boots (<= ${ROLLOUT_TARGET_BOOTS}), ${percent(f.lowest)} in service (100 %)`,
+          ok: target,
+        });
       }
-      const failed = results.filter((r) => !r.ok);
-      if (failed.length > 0)
-        throw new Error(`rollout bench: ${failed[0].scenario} did not converge: ${failed[0].outcome}`);
-      const boots = results.map((r) => r.convergedAtMinutes! / r.bootMinutes);
-      const lowest = results.map((r) => Math.min(...r.tiers.map((t) => t.lowestInService / t.desired)));
-      const launches = results.map(
-        (r) => r.tiers.reduce((n, t) => n + t.launched, 0) / r.tiers.reduce((n, t) => n + t.desired, 0),
-      );
       lines.push([
         String(row.instances),
         row.label,
         String(row.seeds.length),
-        `${mean(boots).toFixed(2)} (${Math.min(...boots).toFixed(2)}–${Math.max(...boots).toFixed(2)})`,
-        `${percent(Math.min(...lowest))} (${Math.round(Math.min(...lowest) * row.instances)} of ${row.instances})`,
-        mean(launches).toFixed(2),
+        `${spread(f.boots)}${target === undefined ? "" : `  target <= ${ROLLOUT_TARGET_BOOTS}, 100 %: ${mark(target)}`}`,
+        `${percent(f.lowest)} (${Math.round(f.lowest * row.instances)} of ${row.instances})`,
+        f.launchesPerReplaced.toFixed(2),
       ]);
     }
-    for (const line of table(lines)) console.log(`  ${line}`);
-    console.log(`  (${((Date.now() - started) / 1000).toFixed(1)} s of wall time for all runs)`);
-    await rehearsalAtScale(dir);
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
+  });
+  for (const line of table(lines)) console.log(`  ${line}`);
+  console.log(took);
+  await inScratch("phoenix-rollout-at-scale-", async (dir) => {
+    targets.push(await rehearsalAtScale(dir));
+  });
+  return targets;
 }
 
 /**
@@ -120,7 +133,7 @@ export async function rolloutBench(): Promise<void> {
  * and each probed every instance, and 2 × 500 did not finish in 5 minutes. The target is on CPU time, which other
  * work on a shared machine does not inflate; the wall time is printed beside it.
  */
-async function rehearsalAtScale(dir: string): Promise<void> {
+async function rehearsalAtScale(dir: string): Promise<Target> {
   const instances = MAX_INSTANCES_PER_TIER;
   const targetSeconds = 60;
   const started = Date.now();
@@ -133,8 +146,107 @@ async function rehearsalAtScale(dir: string): Promise<void> {
     `  rehearsal at scale: large --instances ${instances} (2 × ${instances}) ${result.ok ? "converged" : "FAILED"} ` +
       `in ${(result.convergedAtMinutes! / result.bootMinutes).toFixed(2)} boots with ${result.sweeps} sweeps for ` +
       `${result.events} instance events; ${cpuSeconds.toFixed(1)} s of CPU (target < ${targetSeconds} s) ` +
-      `${ok ? "ok" : "MISSED"}, ${((Date.now() - started) / 1000).toFixed(1)} s of wall time`,
+      `${mark(ok)}, ${((Date.now() - started) / 1000).toFixed(1)} s of wall time`,
   );
+  return {
+    what: `rehearsal at scale, 2 × ${instances}: ${result.ok ? "converged" : "did not converge"}, ${cpuSeconds.toFixed(1)} s of CPU < ${targetSeconds} s`,
+    ok,
+  };
+}
+
+export async function followUpBench(): Promise<Target[]> {
+  console.log(
+    `\n## follow-up: the delay between a sweep that waits on a booting instance and its follow-up sweep; the ` +
+      `original scenario, ${BOOT_MINUTES}-minute boots ±10%, floor 1, phoenix's defaults otherwise; mean over seeds 1–6`,
+  );
+  const seeds = [1, 2, 3, 4, 5, 6];
+  const delays = [10, FOLLOW_UP_SECONDS, 30];
+  const lines = [["per tier", "trigger", "rollout, in boots", "follow-ups per rollout", ""]];
+  const targets: Target[] = [];
+  const took = await inScratch("phoenix-follow-up-bench-", async (dir) => {
+    for (const instances of [3, 30]) {
+      const rows: Row[] = [
+        ...delays.map((seconds) => ({
+          instances,
+          seeds,
+          label: `--follow-up ${seconds}${seconds === FOLLOW_UP_SECONDS ? " (the default)" : ""}`,
+          options: { mode: "phoenix" as TriggerMode, followUps: true, followUpSeconds: seconds },
+        })),
+        { instances, seeds, label: "--no-follow-ups", options: { mode: "phoenix", followUps: false } },
+        { instances, seeds, label: "--mode on-healthy (the limit)", options: { mode: "on-healthy", followUps: false } },
+      ];
+      const figures: Figures[] = [];
+      for (const row of rows) figures.push(await rehearse(row, dir));
+      const limit = mean(figures.at(-1)!.boots);
+      rows.forEach((row, i) => {
+        const boots = mean(figures[i].boots);
+        const isDefault = row.options.followUps === true && row.options.followUpSeconds === FOLLOW_UP_SECONDS;
+        const ok = boots - limit <= FOLLOW_UP_TARGET_BOOTS;
+        if (isDefault) {
+          targets.push({
+            what: `${instances} per tier, ${FOLLOW_UP_SECONDS}-s follow-ups: ${boots.toFixed(2)} boots, ${(boots - limit).toFixed(2)} from the limit ${limit.toFixed(2)} (<= ${FOLLOW_UP_TARGET_BOOTS})`,
+            ok,
+          });
+        }
+        lines.push([
+          String(instances),
+          row.label,
+          spread(figures[i].boots),
+          figures[i].followUps.toFixed(0),
+          isDefault ? `target within ${FOLLOW_UP_TARGET_BOOTS} of the limit: ${mark(ok)}` : "",
+        ]);
+      });
+    }
+  });
+  for (const line of table(lines)) console.log(`  ${line}`);
+  console.log(took);
+  return targets;
+}
+
+/** Rehearses one row over its seeds; throws when a run did not converge, which no row expects. */
+async function rehearse(row: Row, dir: string): Promise<Figures> {
+  const results: RehearsalResult[] = [];
+  for (const seed of row.seeds) {
+    const name = `${row.instances}-${Object.values(row.options).join("-")}-${seed}`;
+    results.push(
+      await runRehearsal({
+        scenario: "original",
+        instances: row.instances,
+        bootMinutes: BOOT_MINUTES,
+        floor: 1,
+        seed,
+        ...row.options,
+        workDir: path.join(dir, name),
+      }),
+    );
+  }
+  const failed = results.find((r) => !r.ok);
+  if (failed) throw new Error(`${row.label}, ${row.instances} per tier: did not converge: ${failed.outcome}`);
+  return {
+    boots: results.map((r) => r.convergedAtMinutes! / r.bootMinutes),
+    lowest: Math.min(...results.flatMap((r) => r.tiers.map((t) => t.lowestInService / t.desired))),
+    launchesPerReplaced: mean(
+      results.map((r) => r.tiers.reduce((n, t) => n + t.launched, 0) / r.tiers.reduce((n, t) => n + t.desired, 0)),
+    ),
+    followUps: mean(results.map((r) => r.followUps)),
+  };
+}
+
+/** Runs `fn` in a fresh temporary directory, removed afterwards; returns the wall time it took, as text. */
+async function inScratch(prefix: string, fn: (dir: string) => Promise<void>): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const started = Date.now();
+  try {
+    await fn(dir);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  return `  (${((Date.now() - started) / 1000).toFixed(1)} s of wall time for all runs)`;
+}
+
+/** `1.27 (1.22–1.31)`: the mean, and the range in brackets. */
+function spread(xs: number[]): string {
+  return `${mean(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
 }
 
 function mean(xs: number[]): number {

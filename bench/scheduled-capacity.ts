@@ -6,6 +6,7 @@ import { parseConfig, RawConfig, ScheduledScaling, TierConfig } from "../config"
 import { CRON_FIELDS, CronField } from "../config/schedule";
 import { table } from "../runtime/rehearsal/view";
 import { loadStackConfig } from "../test/support/pulumi-mocks";
+import { mark, Target } from "./targets";
 
 const WEEK_HOURS = 7 * 24;
 /** The target: test runs only in working hours, at most a 12-hour day from Monday to Friday. */
@@ -129,20 +130,20 @@ function testStack() {
   return parseConfig(raw, "test", "eu-west-1");
 }
 
-export function scheduledCapacityBench(): Promise<void> {
+export function scheduledCapacityBench(): Promise<Target[]> {
   const config = testStack();
   console.log(
     "\n## scheduled-capacity: the test stack's tiers under their scheduled actions (Pulumi.test.yaml), minute by " +
       "minute in each schedule's time zone",
   );
   const lines = [["tier", "week of", "instance-hours", `of ${WEEK_HOURS}`, "fewer than always on", "target", ""]];
-  const misses: string[] = [];
+  const targets: Target[] = [];
   for (const tier of Object.values(config.tiers)) {
     const alwaysOn = tier.desiredCapacity * WEEK_HOURS;
     for (const week of WEEKS) {
       const hours = settledWeeklyInstanceHours(tier, week.start);
       const ok = hours <= WORKING_WEEK_HOURS;
-      if (!ok) misses.push(`${tier.name} in the ${week.label} week: ${hours} h`);
+      targets.push({ what: `${tier.name}, ${week.label} week: ${hours.toFixed(1)} h <= ${WORKING_WEEK_HOURS} h`, ok });
       lines.push([
         tier.name,
         `${week.start.slice(0, 10)} (${week.label})`,
@@ -150,15 +151,10 @@ export function scheduledCapacityBench(): Promise<void> {
         `${Math.round((hours / WEEK_HOURS) * 100)} %`,
         `${Math.round((1 - hours / alwaysOn) * 100)} % (always on = ${tier.desiredCapacity} x ${WEEK_HOURS} h)`,
         `<= ${WORKING_WEEK_HOURS} h (12 h x Mon-Fri)`,
-        ok ? "ok" : "MISSED",
+        mark(ok),
       ]);
     }
   }
   for (const line of table(lines)) console.log(`  ${line}`);
-  if (misses.length > 0) {
-    return Promise.reject(
-      new Error(`scheduled-capacity: above the working week of ${WORKING_WEEK_HOURS} h: ${misses.join("; ")}`),
-    );
-  }
-  return Promise.resolve();
+  return Promise.resolve(targets);
 }
