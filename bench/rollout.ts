@@ -16,7 +16,6 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { MAX_INSTANCES_PER_TIER, RehearsalOptions, runRehearsal } from "../runtime/rehearsal/rehearsal";
 import { RehearsalResult } from "../runtime/rehearsal/measurement";
-import { TriggerMode } from "../runtime/rehearsal/triggers";
 import { DEFAULT_STRATEGY, LIMITS } from "../runtime/contract";
 import { Strategy } from "../runtime/core/types";
 import { table } from "../runtime/rehearsal/view";
@@ -166,11 +165,11 @@ export async function followUpBench(): Promise<Target[]> {
   const took = await inScratch("phoenix-follow-up-bench-", async (dir) => {
     for (const instances of [3, 30]) {
       const rows: Row[] = [
-        ...delays.map((seconds) => ({
+        ...delays.map((seconds): Row => ({
           instances,
           seeds,
           label: `--follow-up ${seconds}${seconds === FOLLOW_UP_SECONDS ? " (the default)" : ""}`,
-          options: { mode: "phoenix" as TriggerMode, followUps: true, followUpSeconds: seconds },
+          options: { mode: "phoenix", followUps: true, followUpSeconds: seconds },
         })),
         { instances, seeds, label: "--no-follow-ups", options: { mode: "phoenix", followUps: false } },
         { instances, seeds, label: "--mode on-healthy (the limit)", options: { mode: "on-healthy", followUps: false } },

@@ -57,8 +57,12 @@ export async function benchPort(base: string): Promise<number> {
   });
 }
 
-/** Rss of a plain Node process holding what a sweep Lambda holds before it sweeps: the SDK clients, no ts-node. */
-export function lambdaLikeBaselineRss(): Promise<number> {
+/**
+ * Rss of a plain Node process holding what a sweep Lambda holds before it sweeps: the SDK clients, no ts-node. It
+ * varies by some 20 MB from one process to the next (where the collector happens to be), so it is measured `runs`
+ * times; each measurement is returned, in order.
+ */
+export async function lambdaLikeBaselineRss(runs: number): Promise<number[]> {
   const script = [
     "const c = [require('@aws-sdk/client-auto-scaling').AutoScalingClient, require('@aws-sdk/client-ec2').EC2Client,",
     " require('@aws-sdk/client-elastic-load-balancing-v2').ElasticLoadBalancingV2Client,",
@@ -67,12 +71,16 @@ export function lambdaLikeBaselineRss(): Promise<number> {
     "globalThis.keep = c.map((C) => new C({ region: 'us-east-1' }));",
     "process.stdout.write(String(process.memoryUsage().rss));",
   ].join("\n");
-  return new Promise((resolve, reject) => {
-    execFile(process.execPath, ["-e", script], { cwd: process.cwd() }, (err, stdout) => {
-      if (err) reject(new Error(`cannot measure the baseline: ${err.message}`, { cause: err }));
-      else resolve(Number(stdout));
+  const once = () =>
+    new Promise<number>((resolve, reject) => {
+      execFile(process.execPath, ["-e", script], { cwd: process.cwd() }, (err, stdout) => {
+        if (err) reject(new Error(`cannot measure the baseline: ${err.message}`, { cause: err }));
+        else resolve(Number(stdout));
+      });
     });
-  });
+  const measured: number[] = [];
+  for (let i = 0; i < runs; i++) measured.push(await once());
+  return measured;
 }
 
 /** Which instances answer what: every 20th hangs, each group's last answers the old version, the rest the new. */

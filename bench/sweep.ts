@@ -59,9 +59,14 @@ export async function sweepBench(): Promise<Target[]> {
   console.log("## sweep: real sweep() + AwsFleet over aws-sdk-client-mock, one loopback HTTP server per instance");
   console.log(
     `   5% of instances accept and never answer; probe timeout ${DEFAULT_PROBE_OPTIONS.timeoutMs} ms; ` +
-      `default policy; ${cpus().length} CPUs, load average ${load.toFixed(1)} at start\n`,
+      `default policy; ${cpus().length} CPUs, load average ${load.toFixed(1)} at start`,
   );
-  const baselineRss = await lambdaLikeBaselineRss();
+  const baselines = await lambdaLikeBaselineRss(5);
+  const baselineRss = median(baselines);
+  console.log(
+    `   Node with the five SDK clients loaded: ${mb(baselineRss)} MB rss, the median of ${baselines.length} processes ` +
+      `(${baselines.map(mb).join(", ")})\n`,
+  );
   const rows: Row[] = [
     { shape: { groups: 10, perGroup: 3, base: "127.200" }, probe: DEFAULT_PROBE_OPTIONS, runs: 3 },
     { shape: { groups: 200, perGroup: 10, base: "127.201" }, probe: DEFAULT_PROBE_OPTIONS, runs: 5 },
@@ -158,7 +163,7 @@ async function benchRow(row: Row, baselineRss: number): Promise<Target[]> {
   targets.push({ what: `${label}: memory ${mb(estimate)} MB < ${MEMORY_TARGET_MB} MB`, ok: memoryOk });
   console.log(`  memory      ${mb(estimate).padStart(7)} MB   target < ${MEMORY_TARGET_MB} MB   ${mark(memoryOk)}`);
   console.log(
-    `    = ${mb(baselineRss)} MB rss of Node with the five SDK clients loaded (no ts-node) ` +
+    `    = ${mb(baselineRss)} MB rss of Node with the five SDK clients loaded (no ts-node, the median above) ` +
       `+ ${mb(sweepBytes)} MB the sweep added at its peak, the largest of ${runs.length} runs (the larger of rss and ` +
       `heap growth; its JSON log was ${(typical.logBytes / 1024).toFixed(0)} KiB)`,
   );
