@@ -159,8 +159,8 @@ async function sweepHolding(
     deadline: deps.deadline,
     prober: deps.prober,
   }).catch((err: unknown) => {
-    // Said here, not by the adapter: only a sweep could have terminated anything.
-    if (request.dryRun || !(err instanceof FleetReadError)) throw err;
+    // Said here, not by the adapter: only a sweep could have terminated anything (the deadline's own line says it).
+    if (request.dryRun || !(err instanceof FleetReadError) || err.message.includes("nothing was terminated")) throw err;
     throw new FleetReadError(`${err.message}; nothing was terminated`, { cause: err });
   });
   record({ type: "sweep.snapshot", snapshot, policy });
