@@ -12,6 +12,15 @@ const root = path.resolve(__dirname, "..");
 // noise for an operator. Set the variable to "false" to see it again.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= "true";
 
+// A reader that stops early (`phoenix explain log | less`, then q; `| head`) closes the pipe: that is the reader's
+// choice, not a failure, so leave quietly with the code the command would have had instead of a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err) => {
+    if (err && err.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 /** Newest modification time of any .ts file under dir. */
 function newestSource(dir) {
   let newest = 0;
