@@ -26,6 +26,8 @@ const EVENTS = "launch/terminate events";
 const FOLLOW_UP_SECONDS = LIMITS.followUpDelaySeconds.fallback;
 /** phoenix's defaults must roll out in at most this many boot times. */
 const ROLLOUT_TARGET_BOOTS = 1.3;
+/** The rehearsal of 2 × 1000 instances must converge about as fast as the small fleets do. */
+const ROLLOUT_AT_SCALE_TARGET_BOOTS = 1.35;
 /** The default follow-up delay must be within this many boot times of a sweep on every healthy target. */
 const FOLLOW_UP_TARGET_BOOTS = 0.05;
 
@@ -121,7 +123,7 @@ export async function rolloutBench(): Promise<Target[]> {
   for (const line of table(lines)) console.log(`  ${line}`);
   console.log(took);
   await inScratch("phoenix-rollout-at-scale-", async (dir) => {
-    targets.push(await rehearsalAtScale(dir));
+    targets.push(...(await rehearsalAtScale(dir)));
   });
   return targets;
 }
@@ -132,7 +134,7 @@ export async function rolloutBench(): Promise<Target[]> {
  * and each probed every instance, and 2 × 500 did not finish in 5 minutes. The target is on CPU time, which other
  * work on a shared machine does not inflate; the wall time is printed beside it.
  */
-async function rehearsalAtScale(dir: string): Promise<Target> {
+async function rehearsalAtScale(dir: string): Promise<Target[]> {
   const instances = MAX_INSTANCES_PER_TIER;
   const targetSeconds = 60;
   const started = Date.now();
@@ -140,17 +142,27 @@ async function rehearsalAtScale(dir: string): Promise<Target> {
   const result = await runRehearsal({ scenario: "large", instances, workDir: path.join(dir, "at-scale") });
   const cpu = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
-  const ok = result.ok && cpuSeconds < targetSeconds;
+  const boots = result.ok ? result.convergedAtMinutes! / result.bootMinutes : Number.POSITIVE_INFINITY;
+  const cpuOk = result.ok && cpuSeconds < targetSeconds;
+  // As fast as the small fleets: a probe that times out on a busy CPU (not on its instance) leaves its group
+  // unstable for a sweep, and at 2000 instances that showed as 1.40-1.74 boots.
+  const bootsOk = boots <= ROLLOUT_AT_SCALE_TARGET_BOOTS;
   console.log(
     `  rehearsal at scale: large --instances ${instances} (2 × ${instances}) ${result.ok ? "converged" : "FAILED"} ` +
-      `in ${(result.convergedAtMinutes! / result.bootMinutes).toFixed(2)} boots with ${result.sweeps} sweeps for ` +
-      `${result.events} instance events; ${cpuSeconds.toFixed(1)} s of CPU (target < ${targetSeconds} s) ` +
-      `${mark(ok)}, ${((Date.now() - started) / 1000).toFixed(1)} s of wall time`,
+      `in ${boots.toFixed(2)} boots (target <= ${ROLLOUT_AT_SCALE_TARGET_BOOTS}) ${mark(bootsOk)} with ` +
+      `${result.sweeps} sweeps for ${result.events} instance events; ${cpuSeconds.toFixed(1)} s of CPU (target < ` +
+      `${targetSeconds} s) ${mark(cpuOk)}, ${((Date.now() - started) / 1000).toFixed(1)} s of wall time`,
   );
-  return {
-    what: `rehearsal at scale, 2 × ${instances}: ${result.ok ? "converged" : "did not converge"}, ${cpuSeconds.toFixed(1)} s of CPU < ${targetSeconds} s`,
-    ok,
-  };
+  return [
+    {
+      what: `rehearsal at scale, 2 × ${instances}: ${result.ok ? "converged" : "did not converge"}, ${cpuSeconds.toFixed(1)} s of CPU < ${targetSeconds} s`,
+      ok: cpuOk,
+    },
+    {
+      what: `rehearsal at scale, 2 × ${instances}: ${boots.toFixed(2)} boots <= ${ROLLOUT_AT_SCALE_TARGET_BOOTS}`,
+      ok: bootsOk,
+    },
+  ];
 }
 
 export async function followUpBench(): Promise<Target[]> {

@@ -4,7 +4,7 @@
 import * as http from "node:http";
 import { isIP } from "node:net";
 import { LIMITS } from "../contract";
-import { mapBounded } from "../core/concurrency";
+import { FRESH_PROBES, PROBE_SETTLE_MS, runPool } from "./probe-pool";
 import { UsageError } from "../core/errors";
 import { FleetSnapshot, FleetState, GroupSnapshot, InstanceSnapshot, ProbeOptions, ProbeResult } from "../core/types";
 import { parseVersionBody } from "../core/version";
@@ -119,8 +119,8 @@ export function lateProbeTimeoutMs(timeoutMs: number): number {
 }
 
 /**
- * Probes every instance of every group on its group's port, at most `options.concurrency` at a time, and returns the
- * state with each instance's probe result, in the same order. An instance without a private IP is not probed.
+ * Probes every instance of every group on its group's port, at most `options.concurrency` at a time (and at most
+ * FRESH_PROBES being answered: probe-pool.ts), and returns the state with each instance's probe result, in order. An instance without a private IP is not probed.
  * Does not change `state`. Throws UsageError (before probing anything) when the options are not usable bounds.
  *
  * The timeout counts from when probing starts, not from each probe's turn: a probe queued behind others ends by then
@@ -148,7 +148,11 @@ export async function probeFleet(state: FleetState, options: ProbeOptions): Prom
           : probe(instance.privateIp, group.port),
     ),
   );
-  const results = await mapBounded(tasks, probeConcurrencyFor(tasks.length, options.concurrency), (task) => task());
+  const results = await runPool(tasks, {
+    sockets: probeConcurrencyFor(tasks.length, options.concurrency),
+    fresh: FRESH_PROBES,
+    settleMs: PROBE_SETTLE_MS,
+  });
   let i = 0;
   const groups: GroupSnapshot[] = state.groups.map((group) => ({
     ...group,
