@@ -62,9 +62,10 @@ export async function sweepBench(): Promise<Target[]> {
       `default policy; ${cpus().length} CPUs, load average ${load.toFixed(1)} at start`,
   );
   const baselines = await lambdaLikeBaselineRss(5);
-  const baselineRss = median(baselines);
+  // Two levels some 20 MB apart, by where the collector happens to be: the target is charged the higher.
+  const baselineRss = Math.max(...baselines);
   console.log(
-    `   Node with the five SDK clients loaded: ${mb(baselineRss)} MB rss, the median of ${baselines.length} processes ` +
+    `   Node with the five SDK clients loaded: ${mb(baselineRss)} MB rss, the largest of ${baselines.length} processes ` +
       `(${baselines.map(mb).join(", ")})\n`,
   );
   const rows: Row[] = [
@@ -167,7 +168,7 @@ async function benchRow(row: Row, baselineRss: number): Promise<Target[]> {
   targets.push({ what: `${label}: memory ${mb(estimate)} MB < ${MEMORY_TARGET_MB} MB`, ok: memoryOk });
   console.log(`  memory      ${mb(estimate).padStart(7)} MB   target < ${MEMORY_TARGET_MB} MB   ${mark(memoryOk)}`);
   console.log(
-    `    = ${mb(baselineRss)} MB rss of Node with the five SDK clients loaded (no ts-node, the median above) ` +
+    `    = ${mb(baselineRss)} MB rss of Node with the five SDK clients loaded (no ts-node, the largest above) ` +
       `+ ${mb(sweepBytes)} MB the sweep added at its peak, the largest of ${runs.length} runs (the larger of rss and ` +
       `heap growth; its JSON log was ${(typical.logBytes / 1024).toFixed(0)} KiB)`,
   );
