@@ -7,7 +7,7 @@ import { CliContext, main } from "../../../runtime/cli";
 import { awsPorts } from "../../../runtime/cli/aws-ports";
 import { FleetReadError } from "../../../runtime/core/errors";
 import { FleetAdapter } from "../../../runtime/core/types";
-import { zipBytes } from "../../support/memory-store";
+import { MemoryObjectStore, zipBytes } from "../../support/memory-store";
 import { noAwsSettings, withEnv } from "../../support/process-env";
 import { scratchDir } from "../../support/scratch-dir";
 
@@ -157,6 +157,8 @@ describe("the CLI checks what it can before AWS", () => {
             ),
           terminate: () => Promise.reject(new Error("not reached")),
         }),
+      // Where the sweep takes its lease before it reads anything.
+      store: () => Promise.resolve(new MemoryObjectStore()),
     };
 
     it("says nothing was terminated after a sweep", async () => {
