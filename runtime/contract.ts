@@ -293,6 +293,23 @@ export const LEASE_SAFETY_SECONDS = 120;
  */
 export const LEASE_CLOCK_SKEW_SECONDS = 60;
 
+// ---- convergence evidence ------------------------------------------------------------------------------------------
+
+/**
+ * `rollout/convergence.json` in the release bucket: what the rollout Lambda's sweeps saw of the current version — since
+ * when every tier has run it on healthy instances without a break, on which instances, and when a sweep last said so.
+ * `phoenix promote` reads it from the source environment: its gate and its soak are measured on these sweep times,
+ * never on the promoting machine's clock. Outside `releases/`, so a build server's grant there cannot forge it; only
+ * the rollout role writes it.
+ */
+export const CONVERGENCE_KEY = "rollout/convergence.json";
+
+/** The convergence record's `kind`: a document at the key without it is not phoenix's, and counts as no evidence. */
+export const CONVERGENCE_KIND = "phoenix.convergence";
+
+/** The rollout role on CONVERGENCE_KEY only: read the record, and write it after each sweep. */
+export const CONVERGENCE_RECORD_ACTIONS = ["s3:GetObject", "s3:PutObject"];
+
 // ---- logs ----------------------------------------------------------------------------------------------------------
 
 /** The CloudWatch Logs group the boot scripts of an environment write to. */
@@ -387,6 +404,8 @@ export type CallTarget =
   | "artifact"
   | "release-bucket"
   | "sweep-lease"
+  | "release-record"
+  | "convergence-record"
   | "parameter"
   | "follow-up-queue"
   | "boot-log-stream";
@@ -440,6 +459,9 @@ export const ROLLOUT_CALLS: readonly AwsCall[] = [
   { operation: "DeleteTags", action: "autoscaling:DeleteTags", on: "group", tagKeys: Object.values(SURGE_TAGS) },
   { operation: "GetQueueAttributes", action: "sqs:GetQueueAttributes", on: "follow-up-queue" },
   { operation: "SendMessage", action: "sqs:SendMessage", on: "follow-up-queue" },
+  // After each sweep: the convergence record `phoenix promote` reads (runtime/ops/convergence.ts), read then written.
+  { operation: "GetObject", action: "s3:GetObject", on: "convergence-record" },
+  { operation: "PutObject", action: "s3:PutObject", on: "convergence-record" },
 ];
 
 /**
@@ -471,6 +493,50 @@ export const DOCTOR_CALLS: readonly AwsCall[] = [
 export const OPERATOR_CALLS: readonly AwsCall[] = [
   { operation: "PutObject", action: "s3:PutObject", on: "manifest" },
   ...DOCTOR_CALLS,
+];
+
+/** Which environment a promotion's call acts on: the one promoted from, or the one promoted to. */
+export type PromoteSide = "source" | "target";
+
+/** A call `phoenix promote` makes, and on which environment's resources. */
+export interface PromoteCall extends AwsCall {
+  side: PromoteSide;
+}
+
+/** What a promotion reads of either environment: its fleet (the gate, the tiers, --wait) and its parameters. */
+const PROMOTE_FLEET_READS = (side: PromoteSide): PromoteCall[] => [
+  { side, operation: "DescribeAutoScalingGroups", action: "autoscaling:DescribeAutoScalingGroups", on: "any" },
+  // Only for a group that may be wedged (the fleet adapter reads who raised its capacity).
+  { side, operation: "DescribeScalingActivities", action: "autoscaling:DescribeScalingActivities", on: "any" },
+  { side, operation: "DescribeInstances", action: "ec2:DescribeInstances", on: "any" },
+  { side, operation: "DescribeTargetHealth", action: "elasticloadbalancing:DescribeTargetHealth", on: "any" },
+  { side, operation: "GetParameter", action: "ssm:GetParameter", on: "parameter" },
+  // Without it S3 answers a missing key (a version never published) with AccessDenied instead of NoSuchKey.
+  { side, operation: "ListObjectsV2", action: "s3:ListBucket", on: "release-bucket" },
+];
+
+/**
+ * Every AWS call `phoenix promote` makes (runtime/ops/promote.ts through runtime/aws/), by side: the source's store
+ * and fleet are only read; the target's store is written and its fleet read. The promoting identity's least-privilege
+ * policy (components/promote-policy.ts) is built from this list, and the IAM simulator holds both to the calls.
+ */
+export const PROMOTE_CALLS: readonly PromoteCall[] = [
+  ...PROMOTE_FLEET_READS("source"),
+  { side: "source", operation: "GetObject", action: "s3:GetObject", on: "manifest" },
+  { side: "source", operation: "GetObject", action: "s3:GetObject", on: "release-record" },
+  { side: "source", operation: "GetObject", action: "s3:GetObject", on: "convergence-record" },
+  // Downloaded, or read by S3 for a server-side copy (CopyObject reads its source as s3:GetObject).
+  { side: "source", operation: "GetObject", action: "s3:GetObject", on: "artifact" },
+  { side: "source", operation: "HeadObject", action: "s3:GetObject", on: "artifact" },
+  ...PROMOTE_FLEET_READS("target"),
+  { side: "target", operation: "GetObject", action: "s3:GetObject", on: "manifest" },
+  { side: "target", operation: "GetObject", action: "s3:GetObject", on: "release-record" },
+  { side: "target", operation: "GetObject", action: "s3:GetObject", on: "artifact" },
+  { side: "target", operation: "HeadObject", action: "s3:GetObject", on: "artifact" },
+  { side: "target", operation: "PutObject", action: "s3:PutObject", on: "artifact" },
+  { side: "target", operation: "CopyObject", action: "s3:PutObject", on: "artifact" },
+  { side: "target", operation: "PutObject", action: "s3:PutObject", on: "release-record" },
+  { side: "target", operation: "PutObject", action: "s3:PutObject", on: "manifest" },
 ];
 
 /** Every AWS call the boot scripts make (userdata/linux.sh and windows.ps1), as the instance role must allow it. */
@@ -582,6 +648,8 @@ export const LIMITS = {
   rolloutLogRetentionDays: { min: 1, max: 3653, fallback: 30 },
   /** Minutes a tier may keep stale instances before the rollout-stuck alarm fires. */
   rolloutStuckMinutes: { min: 10, max: 1440, fallback: 60 },
+  /** Minutes an environment must have stayed converged on a version before `phoenix promote` copies it on (0: none). */
+  promoteSoakMinutes: { min: 0, max: 10_080, fallback: 30 },
   /** Never fewer healthy instances than this. */
   minHealthy: { min: 0, max: 1000, fallback: 1 },
   /** Never fewer healthy instances than this percentage of desired capacity, rounded up. */

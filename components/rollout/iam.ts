@@ -2,6 +2,8 @@
 // lists come from the runtime's contract, so a call added there without its permission fails a test.
 import {
   ARTIFACT_PATTERN,
+  CONVERGENCE_KEY,
+  CONVERGENCE_RECORD_ACTIONS,
   environmentParameterPath,
   FLEET_READ_ACTIONS,
   FOLLOW_UP_QUEUE_ACTIONS,
@@ -72,6 +74,14 @@ export function rolloutPolicyDocument(p: RolloutPolicyInput): PolicyDocument {
         Effect: "Allow",
         Action: [...LEASE_ACTIONS],
         Resource: `${p.bucketArn}/${SWEEP_LEASE_KEY}`,
+      },
+      {
+        // After each sweep, what it saw of the current version (runtime/ops/convergence.ts): the evidence `phoenix
+        // promote` reads from this environment. That one key and nothing else of the bucket: no release write.
+        Sid: "RecordConvergence",
+        Effect: "Allow",
+        Action: [...CONVERGENCE_RECORD_ACTIONS],
+        Resource: `${p.bucketArn}/${CONVERGENCE_KEY}`,
       },
       {
         // Without it S3 answers a missing manifest with AccessDenied instead of NoSuchKey, and a fresh environment

@@ -1,9 +1,11 @@
-// The one step after every sweep the Lambda runs, whatever triggered it: write the sweep's metrics, then ask the pure
+// The one step after every sweep the Lambda runs, whatever triggered it: write the sweep's metrics, record what it saw
+// of the current version in the convergence record (the evidence `phoenix promote` reads), then ask the pure
 // follow-up decision (with the snapshot the sweep read) whether one more sweep is worth scheduling soon.
 import { errorText } from "../core/errors";
 import { decideFollowUp, FollowUpScheduler } from "../core/follow-up";
 import { sweepMetrics } from "../core/metrics";
-import type { FleetSnapshot, GroupActionOutcome, Plan, TerminationOutcome } from "../core/types";
+import type { FleetSnapshot, GroupActionOutcome, ObjectStore, Plan, TerminationOutcome } from "../core/types";
+import { recordConvergence } from "../ops/convergence";
 
 /** What a sweep (scheduled, event-triggered or release-triggered) read, decided and did. */
 export interface SweepOutcome {
@@ -22,6 +24,8 @@ export interface AfterSweepDeps {
   metrics: (line: string) => void;
   now: () => number;
   followUp?: FollowUpScheduler;
+  /** The release bucket, where the convergence record is kept. Absent: nothing is recorded. */
+  store?: ObjectStore;
 }
 
 /**
@@ -50,6 +54,7 @@ export async function afterSweep(
     timestampMs: finished,
   });
   for (const doc of docs) deps.metrics(JSON.stringify(doc));
+  await recordSeen(deps, sweep.snapshot, context.deadline);
 
   if (deps.followUp === undefined || context.dryRun) return undefined;
   try {
@@ -73,5 +78,33 @@ export async function afterSweep(
   } catch (err) {
     deps.log(JSON.stringify({ type: "followUp", status: "failed", error: errorText(err) }));
     return undefined;
+  }
+}
+
+/**
+ * The convergence record, stamped with the sweep's own read time (the Lambda's clock). Paused or not, it is only what
+ * was seen. A failure is logged and swallowed like a follow-up's, and past the deadline nothing is attempted: the sweep
+ * has done its work, and the next one writes the record again.
+ */
+async function recordSeen(deps: AfterSweepDeps, snapshot: FleetSnapshot, deadline?: { atMs: number }): Promise<void> {
+  if (deps.store === undefined) return;
+  if (deadline !== undefined && deps.now() >= deadline.atMs) {
+    deps.log(JSON.stringify({ type: "convergence", status: "skipped", reason: "the sweep's deadline had passed" }));
+    return;
+  }
+  try {
+    const record = await recordConvergence(deps.store, snapshot, snapshot.readAt);
+    if (record === undefined) return;
+    deps.log(
+      JSON.stringify({
+        type: "convergence",
+        version: record.version,
+        convergedAt: record.convergedAt,
+        checkedAt: record.checkedAt,
+        ...(record.reason !== undefined && { reason: record.reason }),
+      }),
+    );
+  } catch (err) {
+    deps.log(JSON.stringify({ type: "convergence", status: "failed", error: errorText(err) }));
   }
 }

@@ -1,14 +1,17 @@
 // The rollout role as AWS would judge it, for each stack file: every call runtime/aws/ makes (ROLLOUT_CALLS in the
 // contract) on this environment's real resources is allowed, and so is what Lambda does as the role (logs, queues,
 // network interfaces); the calls it must never make are denied: the same writes on another environment's group or an
-// untagged one, other tag keys, instance termination outside Auto Scaling, writes to the release bucket, another
-// environment's parameters and logs, metrics in the namespace the alarms read.
+// untagged one, other tag keys, instance termination outside Auto Scaling, writes to the release bucket (but the
+// convergence record its sweeps keep), another environment's parameters and logs, metrics in the namespace the alarms
+// read.
 import * as assert from "node:assert/strict";
 import {
+  CONVERGENCE_KEY,
   FOLLOW_UP_QUEUE_ACTIONS,
   MANIFEST_KEY,
   METRICS_NAMESPACE,
   releaseBucketParameterName,
+  releaseRecordKey,
   ROLLOUT_CALLS,
   SURGE_TAGS,
   SWEEP_LEASE_KEY,
@@ -111,12 +114,15 @@ for (const stack of ["test", "live"]) {
       assert.deepEqual(await misjudged(r.rollout, calls, "denied"), []);
     });
 
-    it("denies every write to the release bucket but the sweep lease: the manifest, artifacts, its policy", async () => {
+    it("denies every write to the release bucket but the sweep lease and the convergence record: the manifest, artifacts, records, its policy", async () => {
       const calls: SimulatedCall[] = [
         { action: "s3:PutObject", resource: `${r.bucketArn}/${MANIFEST_KEY}` },
         { action: "s3:PutObject", resource: `${r.bucketArn}/leases/other.json` },
         { action: "s3:DeleteObject", resource: `${r.bucketArn}/${SWEEP_LEASE_KEY}` },
         { action: "s3:PutObject", resource: `${r.bucketArn}/releases/1.0.274/web.zip` },
+        { action: "s3:PutObject", resource: `${r.bucketArn}/${releaseRecordKey("1.0.274")}` },
+        { action: "s3:PutObject", resource: `${r.bucketArn}/rollout/other.json` },
+        { action: "s3:DeleteObject", resource: `${r.bucketArn}/${CONVERGENCE_KEY}` },
         { action: "s3:DeleteObject", resource: `${r.bucketArn}/${MANIFEST_KEY}` },
         { action: "s3:DeleteObjectVersion", resource: `${r.bucketArn}/releases/1.0.274/api.zip` },
         { action: "s3:PutBucketPolicy", resource: r.bucketArn },

@@ -8,9 +8,11 @@ import {
   artifactKey,
   AwsCall,
   baseImageParameterName,
+  CONVERGENCE_KEY,
   MANIFEST_KEY,
   SWEEP_LEASE_KEY,
   releaseBucketParameterName,
+  releaseRecordKey,
   TAGS,
 } from "../../../runtime/contract";
 import { loadProgram, MOCK_ACCOUNT_ID, PulumiMocks, setupMocks, settle } from "../../support/pulumi-mocks";
@@ -132,6 +134,10 @@ export function requestsFor(r: StackRoles, call: AwsCall, tier?: (typeof TIER_NA
         action: call.action,
         resource: `${r.bucketArn}/${artifactKey("1.0.274", t)}`,
       }));
+    case "release-record":
+      return [{ label, action: call.action, resource: `${r.bucketArn}/${releaseRecordKey("1.0.274")}` }];
+    case "convergence-record":
+      return [{ label, action: call.action, resource: `${r.bucketArn}/${CONVERGENCE_KEY}` }];
     case "release-bucket":
       return [{ label, action: call.action, resource: r.bucketArn }];
     case "sweep-lease":

@@ -13,7 +13,7 @@ import { Rollout, checkSerializable } from "../../../components/rollout";
 import { FakeAws, FakeGroup } from "../../support/fake-aws";
 import { Loopback, LoopbackServer } from "../../support/loopback";
 import { PROJECT_ROOT, settle, setupMocks } from "../../support/pulumi-mocks";
-import { LAMBDA_ENV, MANIFEST_KEY, SWEEP_LEASE_KEY } from "../../../runtime/contract";
+import { CONVERGENCE_KEY, LAMBDA_ENV, MANIFEST_KEY, SWEEP_LEASE_KEY } from "../../../runtime/contract";
 
 /** The archive budget from the issue: kilobytes, zipped. */
 const MAX_ZIPPED_BYTES = 200 * 1024;
@@ -298,6 +298,14 @@ describe("the rollout Lambda's archive", function () {
         status: "ok",
       });
       assert.match(run.stdout, /"_aws":\{"Timestamp":\d+,"CloudWatchMetrics":\[\{"Namespace":"Phoenix"/);
+      // The evidence `phoenix promote` reads: written once, only if nobody wrote it meanwhile, never a release key.
+      assert.deepEqual(
+        aws.calls("s3", "PutObject").filter((p) => p.Key !== SWEEP_LEASE_KEY),
+        [{ Bucket: BUCKET, Key: CONVERGENCE_KEY, IfNoneMatch: "*" }],
+      );
+      const record = JSON.parse(String(aws.state.objects[`${BUCKET}/${CONVERGENCE_KEY}`])) as Record<string, unknown>;
+      assert.equal(record.version, "1.0.274");
+      assert.equal(record.convergedAt, null);
     } finally {
       await aws.close();
     }
@@ -398,7 +406,7 @@ describe("the rollout Lambda's archive", function () {
       const firstWrite = s3.findIndex((c) => c.action === "PutObject");
       assert.deepEqual(s3[firstWrite].params, { Bucket: BUCKET, Key: SWEEP_LEASE_KEY, IfNoneMatch: "*" });
       assert.ok(firstWrite < aws.log.findIndex((c) => c.action === "DescribeAutoScalingGroups"));
-      const puts = aws.calls("s3", "PutObject");
+      const puts = aws.calls("s3", "PutObject").filter((p) => p.Key === SWEEP_LEASE_KEY);
       assert.equal(puts.length, 2);
       assert.ok(typeof puts[1].IfMatch === "string", "the release is conditional on the lease's own entity tag");
       const lease = JSON.parse(String(aws.state.objects[`${BUCKET}/${SWEEP_LEASE_KEY}`])) as Record<string, string>;

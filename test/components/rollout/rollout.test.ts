@@ -12,6 +12,7 @@ import {
 } from "../../../components/rollout";
 import { MOCK_ACCOUNT_ID, PulumiMocks, RecordedResource, settle, setupMocks } from "../../support/pulumi-mocks";
 import {
+  CONVERGENCE_KEY,
   FOLLOW_UP_QUEUE_ACTIONS,
   LAMBDA_ENV,
   MANIFEST_KEY,
@@ -146,7 +147,7 @@ describe("the rollout component", () => {
     assert.deepEqual(sid("TellMissingManifestApart").Action, ["s3:ListBucket"]);
   });
 
-  it("reads and writes the sweep lease and no other key of the bucket", () => {
+  it("reads and writes the sweep lease and the convergence record, and no other key of the bucket", () => {
     assert.deepEqual(sid("SweepLease"), {
       Sid: "SweepLease",
       Effect: "Allow",
@@ -156,7 +157,7 @@ describe("the rollout component", () => {
     const writes = statements.filter((s) => s.Action.includes("s3:PutObject"));
     assert.deepEqual(
       writes.map((s) => s.Sid),
-      ["SweepLease"],
+      ["SweepLease", "RecordConvergence"],
     );
     assert.equal(sid("TellMissingManifestApart").Resource, BUCKET_ARN);
   });
@@ -173,6 +174,15 @@ describe("the rollout component", () => {
       Effect: "Allow",
       Action: ["ec2:DescribeImages"],
       Resource: "*",
+    });
+  });
+
+  it("reads and writes the convergence record and no other key of the bucket", () => {
+    assert.deepEqual(sid("RecordConvergence"), {
+      Sid: "RecordConvergence",
+      Effect: "Allow",
+      Action: ["s3:GetObject", "s3:PutObject"],
+      Resource: `${BUCKET_ARN}/${CONVERGENCE_KEY}`,
     });
   });
 

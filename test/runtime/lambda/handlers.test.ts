@@ -16,12 +16,14 @@ import type { FleetState, GroupState, Plan } from "../../../runtime/core/types";
 import { Loopback, LoopbackServer } from "../../support/loopback";
 import { MemoryFleet, MemoryObjectStore } from "../../support/memory-store";
 import {
+  CONVERGENCE_KEY,
   LAMBDA_ENV,
   LIMITS,
   MANIFEST_KEY,
   METRICS_NAMESPACE,
   MetricName,
   sweepDeadlineMs,
+  SWEEP_LEASE_KEY,
 } from "../../../runtime/contract";
 
 const BASE_ENV = {
@@ -197,7 +199,7 @@ describe("the sweep handler", () => {
     });
     assert.deepEqual(
       log.json().map((r) => r.type),
-      ["sweep.lease", "sweep.snapshot", "sweep.plan", "sweep.terminated", "sweep.lease-released"],
+      ["sweep.lease", "sweep.snapshot", "sweep.plan", "sweep.terminated", "sweep.lease-released", "convergence"],
     );
   });
 
@@ -282,6 +284,48 @@ describe("the sweep handler", () => {
     assert.deepEqual([summary.status, summary.failed, summary.terminated], ["incomplete", ["i-old"], []]);
   });
 
+  it("records what it saw of the current version in the convergence record, on its own read time", async () => {
+    const store = new MemoryObjectStore();
+    const log = lines();
+    const handler = createSweepHandler(BASE_ENV, { fleet: fleet(), store, log: log.write, metrics: () => {} });
+
+    await handler({ "detail-type": "Scheduled Event" });
+
+    const record = JSON.parse(store.text(CONVERGENCE_KEY)!) as Json;
+    assert.equal(record.version, "1.0.274");
+    assert.equal(record.checkedAt, "2026-11-26T00:00:00.000Z");
+    assert.equal(record.convergedAt, null);
+    assert.deepEqual(record.tiers, {
+      api: { group: "test-api", instances: ["i-api"] },
+      web: { group: "test-web", instances: ["i-new1", "i-new2"] },
+    });
+    assert.match(record.reason, /^web: 2\/3 on 1\.0\.274, i-old runs 1\.0\.266/);
+    assert.deepEqual(
+      store.writes.filter((k) => k !== SWEEP_LEASE_KEY),
+      [CONVERGENCE_KEY],
+    );
+  });
+
+  it("still returns the sweep's result when the convergence record cannot be written", async () => {
+    const store = new MemoryObjectStore();
+    const put = store.put.bind(store);
+    store.put = (key, body, options) =>
+      key === CONVERGENCE_KEY
+        ? Promise.reject(Object.assign(new Error("Access Denied"), { name: "AccessDenied" }))
+        : put(key, body, options);
+    const log = lines();
+    const handler = createSweepHandler(BASE_ENV, { fleet: fleet(), store, log: log.write, metrics: () => {} });
+
+    const summary = await handler({});
+
+    assert.deepEqual(summary.terminated, ["i-old"]);
+    assert.deepEqual(log.json().at(-1), {
+      type: "convergence",
+      status: "failed",
+      error: "AccessDenied: Access Denied",
+    });
+  });
+
   it("emits EMF metrics per tier, per version and for the sweep's duration", async () => {
     const metrics = lines();
     let clock = 1_000;
@@ -327,7 +371,7 @@ describe("the sweep handler", () => {
     const memory = fleet();
     const handler = createSweepHandler(
       { ...BASE_ENV, [LAMBDA_ENV.dryRun]: "true" },
-      { fleet: memory, log: () => {}, metrics: () => {} },
+      { fleet: memory, store: new MemoryObjectStore(), log: () => {}, metrics: () => {} },
     );
 
     const summary = await handler({});
