@@ -1,14 +1,17 @@
-// Publishing, rolling back and listing releases over an ObjectStore (S3, or the rehearsal's disk). A release is
-// immutable once its artifacts are stored; `releases/current.json` is written last, and only if nobody else wrote it
-// since we read it, so two concurrent releases cannot both half-win.
+// Publishing and rolling back releases over an ObjectStore (S3, or the rehearsal's disk); reading and listing them is
+// runtime/ops/release-records.ts. A release is immutable once its artifacts are stored; `releases/current.json` is
+// written last, and only if nobody else wrote it since we read it, so two concurrent releases cannot both half-win.
 import { ContractError, PreconditionFailedError, UsageError } from "../core/errors";
-import { MANIFEST_KEY, RELEASES_PREFIX, releaseRecordKey } from "../contract";
-import { parseManifest } from "../core/manifest";
+import { MANIFEST_KEY, releaseRecordKey } from "../contract";
+import type { Promotion } from "../core/promotion";
 import { ObjectStore, ReleaseManifest } from "../core/types";
-import { compareVersions, normalizeVersion } from "../core/version";
+import { compareVersions } from "../core/version";
 import { readArtifacts, requireVersion, sha256 } from "./release-artifacts";
+import { parseRecord, readCurrentRelease, readRecords, ReleaseRecord, storedSha256 } from "./release-records";
 
 export { checkLocalRelease, isZip, requireVersion } from "./release-artifacts";
+export { listReleases, readCurrentRelease, readRecord, storedSha256 } from "./release-records";
+export type { ReleaseListing, ReleaseRecord } from "./release-records";
 
 /** Another writer got there first (the manifest, or the same version with other content); nothing of ours won. */
 export class ReleaseConflictError extends Error {
@@ -18,15 +21,12 @@ export class ReleaseConflictError extends Error {
   }
 }
 
-/** `releases/<version>/release.json`: what a version was published with, so it can be listed and repointed to. */
-export interface ReleaseRecord {
-  version: string;
-  /** Object key of each tier's artifact. */
-  artifacts: Record<string, string>;
-  /** SHA-256 (base64) of each tier's artifact. */
-  checksums: Record<string, string>;
-  /** ISO-8601 time the version was first published. */
-  publishedAt: string;
+/** An artifact's bytes are not the ones its release recorded (damaged on the way, or changed); the manifest was not. */
+export class ChecksumMismatchError extends Error {
+  override name = "ChecksumMismatchError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+  }
 }
 
 export interface PublishRequest {
@@ -50,70 +50,122 @@ export interface ReleaseResult {
   uploaded: string[];
 }
 
-/** The current manifest and its entity tag; both absent when nothing is published. */
-export async function readCurrentRelease(
-  store: ObjectStore,
-): Promise<{ manifest?: ReleaseManifest; etag?: string; malformed?: string }> {
-  const object = await store.get(MANIFEST_KEY);
-  if (!object) return {};
-  try {
-    return { manifest: parseManifest(object.body.toString("utf8")), etag: object.etag };
-  } catch (err) {
-    // A broken pointer must not block the release that repairs it; the conditional write still guards the race.
-    return { etag: object.etag, malformed: (err as Error).message };
-  }
-}
-
 /** Validates everything, uploads the artifacts, records the version, then repoints current.json conditionally. */
 export async function publishRelease(store: ObjectStore, request: PublishRequest): Promise<ReleaseResult> {
   const version = requireVersion(request.version, "--version");
   const local = await readArtifacts(version, request.artifacts, request.tiers);
+  return publishStaged(store, {
+    version,
+    artifacts: local.map((a) => ({
+      tier: a.tier,
+      key: a.key,
+      sha256: a.sha256,
+      origin: a.path,
+      write: (target: ObjectStore) =>
+        target.put(a.key, a.body, { ifNoneMatch: "*", sha256: a.sha256, contentType: "application/zip" }),
+    })),
+    allowDowngrade: request.allowDowngrade,
+    now: request.now,
+  });
+}
+
+/** One tier's artifact on its way into a store: the key, the SHA-256 it must be stored with, and how to store it. */
+export interface StagedArtifact {
+  tier: string;
+  key: string;
+  /** SHA-256 (base64) the stored object must have. */
+  sha256: string;
+  /** Where the bytes come from, for messages: a local path, or another environment's object. */
+  origin: string;
+  /**
+   * Gets the bytes ready and checks them, before anything is written (a download verified against its record). Called
+   * only for artifacts the store does not hold yet, after every other check passed.
+   */
+  prepare?(): Promise<void>;
+  /**
+   * Stores the bytes at `key` only if nothing is there yet (throwing PreconditionFailedError when something is), with
+   * a checksum the store verifies.
+   */
+  write(store: ObjectStore): Promise<unknown>;
+}
+
+/** A version whose artifacts are staged: what `phoenix release` and `phoenix promote` both publish through. */
+export interface StagedRelease {
+  version: string;
+  /** One per tier of the environment, checked by the caller. */
+  artifacts: StagedArtifact[];
+  /** Publish a version older than the current one. @default false */
+  allowDowngrade?: boolean;
+  now: () => Date;
+  /** Recorded in the version's record when this publication creates it. */
+  promotion?: Promotion;
+}
+
+/**
+ * The one publishing path. Nothing is written until every check passed: the same version is never stored with other
+ * bytes, and never older than current without allowDowngrade. Then the missing artifacts are prepared (all of them),
+ * written, and each written one is read back with its checksum before the version is recorded and current.json is
+ * repointed, conditionally. Repeating a publication that already took effect writes nothing.
+ */
+export async function publishStaged(store: ObjectStore, release: StagedRelease): Promise<ReleaseResult> {
+  const { version } = release;
   const current = await readCurrentRelease(store);
 
   // Versions are immutable: the same version may be re-published only with byte-identical artifacts.
-  const stored = new Map<string, string>();
-  for (const artifact of local) {
+  const stored = new Set<string>();
+  for (const artifact of release.artifacts) {
     const existing = await storedSha256(store, artifact.key);
     if (existing === undefined) continue;
     if (existing !== artifact.sha256) {
       throw new UsageError(
         `version ${version} is already published with different content: ${artifact.tier} is sha256 ${existing} in ` +
-          `the store (${artifact.key}) but sha256 ${artifact.sha256} in ${artifact.path}. A published version never ` +
+          `the store (${artifact.key}) but sha256 ${artifact.sha256} in ${artifact.origin}. A published version never ` +
           `changes; publish a new version instead`,
       );
     }
-    stored.set(artifact.key, existing);
+    stored.add(artifact.key);
   }
 
   const previousVersion = current.manifest?.version;
-  if (previousVersion !== undefined && !request.allowDowngrade && compareVersions(version, previousVersion) < 0) {
+  if (previousVersion !== undefined && !release.allowDowngrade && compareVersions(version, previousVersion) < 0) {
     throw new UsageError(
       `version ${version} is older than the current release ${previousVersion}; to go back, run \`phoenix rollback ` +
         `--to <version>\` for a published version, or pass --allow-downgrade to publish this one`,
     );
   }
 
-  const artifacts = Object.fromEntries(local.map((a) => [a.tier, a.key]));
+  const artifacts = Object.fromEntries(release.artifacts.map((a) => [a.tier, a.key]));
   if (
     current.manifest?.version === version &&
-    stored.size === local.length &&
+    stored.size === release.artifacts.length &&
     sameEntries(current.manifest.artifacts, artifacts)
   ) {
     return { status: "unchanged", manifest: current.manifest, previousVersion, uploaded: [] };
   }
 
+  const missing = release.artifacts.filter((a) => !stored.has(a.key));
+  for (const artifact of missing) await artifact.prepare?.();
   const uploaded: string[] = [];
-  for (const artifact of local) {
-    if (stored.has(artifact.key)) continue;
-    await putOnce(store, artifact.key, artifact.body, artifact.sha256, "application/zip");
+  for (const artifact of missing) {
+    await writeOnce(store, artifact);
     uploaded.push(artifact.key);
   }
-  const publishedAt = request.now().toISOString();
+  for (const artifact of missing) {
+    const sha = await storedSha256(store, artifact.key);
+    if (sha !== artifact.sha256) {
+      throw new ChecksumMismatchError(
+        `${artifact.key} was stored with sha256 ${sha ?? "none"}, not the ${artifact.sha256} of ${artifact.origin}; ` +
+          `${MANIFEST_KEY} was not changed. Delete that object and publish again`,
+      );
+    }
+  }
+  const publishedAt = release.now().toISOString();
   await recordVersion(store, {
     version,
     artifacts,
-    checksums: Object.fromEntries(local.map((a) => [a.tier, a.sha256])),
+    checksums: Object.fromEntries(release.artifacts.map((a) => [a.tier, a.sha256])),
     publishedAt,
+    ...(release.promotion !== undefined && { promotion: release.promotion }),
   });
 
   const manifest: ReleaseManifest = { version, artifacts, publishedAt };
@@ -184,72 +236,19 @@ export async function rollback(store: ObjectStore, request: RollbackRequest): Pr
   return { status: "published", manifest, previousVersion, uploaded: [] };
 }
 
-export interface ReleaseListing {
-  version: string;
-  publishedAt: string;
-  current: boolean;
-}
-
-/** Every published version, newest first, with when it was first published and which one is current. */
-export async function listReleases(store: ObjectStore): Promise<ReleaseListing[]> {
-  const [records, current] = await Promise.all([readRecords(store), readCurrentRelease(store)]);
-  const listing = records.map((r) => ({
-    version: r.version,
-    publishedAt: r.publishedAt,
-    current: r.version === current.manifest?.version,
-  }));
-  // A manifest written by hand or by an older tool has no record; it is still what the fleet runs.
-  if (current.manifest && !listing.some((l) => l.current)) {
-    listing.push({ version: current.manifest.version, publishedAt: current.manifest.publishedAt, current: true });
-  }
-  return listing.sort((a, b) => compareVersions(b.version, a.version));
-}
-
-/** The version records in the store, oldest version first. */
-async function readRecords(store: ObjectStore): Promise<ReleaseRecord[]> {
-  const keys = (await store.list(RELEASES_PREFIX)).filter((k) => releaseRecordKey(k.split("/")[1] ?? "") === k);
-  const records: ReleaseRecord[] = [];
-  for (const key of keys) {
-    const object = await store.get(key);
-    if (object) records.push(parseRecord(object.body.toString("utf8"), key));
-  }
-  return records.sort((a, b) => compareVersions(a.version, b.version));
-}
-
-function parseRecord(text: string, key: string): ReleaseRecord {
-  let doc: Partial<ReleaseRecord>;
-  try {
-    doc = JSON.parse(text) as Partial<ReleaseRecord>;
-  } catch (cause) {
-    throw new ContractError(`${key} is not JSON: ${(cause as Error).message}`, { cause });
-  }
-  const version = typeof doc.version === "string" ? normalizeVersion(doc.version) : undefined;
-  if (
-    version === undefined ||
-    typeof doc.publishedAt !== "string" ||
-    typeof doc.artifacts !== "object" ||
-    doc.artifacts === null ||
-    typeof doc.checksums !== "object" ||
-    doc.checksums === null
-  ) {
-    throw new ContractError(`${key} must hold version, artifacts, checksums and publishedAt; delete or repair it`);
-  }
-  return { version, artifacts: doc.artifacts, checksums: doc.checksums, publishedAt: doc.publishedAt };
-}
-
-/** The stored object's sha256, from its metadata when the store kept it, else by reading it. */
-async function storedSha256(store: ObjectStore, key: string): Promise<string | undefined> {
-  const head = await store.head(key);
-  if (!head) return undefined;
-  if (head.sha256 !== undefined) return head.sha256;
-  const object = await store.get(key);
-  return object && sha256(object.body);
-}
-
 /** Writes an immutable object; when someone stored it meanwhile, theirs must be identical to ours. */
 async function putOnce(store: ObjectStore, key: string, body: Buffer, digest: string, contentType: string) {
+  await writeOnce(store, {
+    key,
+    sha256: digest,
+    write: (target) => target.put(key, body, { ifNoneMatch: "*", sha256: digest, contentType }),
+  });
+}
+
+async function writeOnce(store: ObjectStore, artifact: Pick<StagedArtifact, "key" | "sha256" | "write">) {
+  const { key, sha256: digest } = artifact;
   try {
-    await store.put(key, body, { ifNoneMatch: "*", sha256: digest, contentType });
+    await artifact.write(store);
   } catch (err) {
     if (!(err instanceof PreconditionFailedError)) throw err;
     const theirs = await storedSha256(store, key);

@@ -4,9 +4,11 @@
 // a FleetAdapter whose terminations behave like an Auto Scaling group's (the instance leaves, desired stays); built
 // with `{ surge: true }` it also changes desired capacity, tags and suspended processes like a group does, and
 // `failOn` makes any one of those calls fail, to stage a crash between two steps of a surge.
-// emulateS3 answers an aws-sdk-client-mock S3 stub from a MemoryObjectStore (and its bucket's tags), with S3's error names and statuses, so
-// the real S3ObjectStore can be tested end to end.
+// emulateS3 answers an aws-sdk-client-mock S3 stub from a MemoryObjectStore (and its bucket's tags), with S3's error
+// names and statuses, so the real S3ObjectStore can be tested end to end; emulateBuckets does it for several buckets,
+// with CopyObject between them.
 import {
+  CopyObjectCommand,
   GetBucketTaggingCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -384,7 +386,50 @@ function s3Error(name: string, status: number, message: string): Error {
 
 /** Makes a mocked S3 client behave like a bucket holding `backing`: conditional writes, checksums, 404s, listing. */
 export function emulateS3(mock: AwsClientStub<S3Client>, backing: MemoryObjectStore): void {
+  emulateBuckets(mock, () => backing);
+}
+
+/**
+ * Makes a mocked S3 client behave like several buckets, each request going to the store `bucket` names (a bucket
+ * that does not exist answers NoSuchBucket), with CopyObject between them: conditional on the target key, and with a
+ * SHA-256 computed for the copy when asked for one. `copy` may change the bytes in flight, to stage a bad copy.
+ */
+export function emulateBuckets(
+  mock: AwsClientStub<S3Client>,
+  bucket: (name: string) => MemoryObjectStore | undefined,
+  copy: (body: Buffer) => Buffer = (body) => body,
+): void {
+  const named = (name: string | undefined) => {
+    const backing = bucket(name ?? "");
+    if (backing === undefined) throw s3Error("NoSuchBucket", 404, "The specified bucket does not exist");
+    return backing;
+  };
+  mock.on(CopyObjectCommand).callsFake(async (input: CopyObjectCommand["input"]) => {
+    const [from, ...key] = String(input.CopySource).split("/");
+    const source = await named(from).get(key.map(decodeURIComponent).join("/"));
+    if (!source) throw s3Error("NoSuchKey", 404, "The specified key does not exist.");
+    const body = copy(source.body);
+    const target = named(input.Bucket);
+    try {
+      const { etag } = await target.put(input.Key!, body, {
+        ...(input.IfNoneMatch === "*" && { ifNoneMatch: "*" as const }),
+        ...(input.ChecksumAlgorithm === "SHA256" && { sha256: sha256Of(body) }),
+      });
+      return {
+        CopyObjectResult: {
+          ETag: etag,
+          ...(input.ChecksumAlgorithm === "SHA256" && { ChecksumSHA256: sha256Of(body) }),
+        },
+      };
+    } catch (err) {
+      if (err instanceof PreconditionFailedError) {
+        throw s3Error("PreconditionFailed", 412, "At least one of the pre-conditions you specified did not hold");
+      }
+      throw err;
+    }
+  });
   mock.on(PutObjectCommand).callsFake(async (input: PutObjectCommand["input"]) => {
+    const backing = named(input.Bucket);
     try {
       const { etag } = await backing.put(input.Key!, Buffer.from(input.Body as Uint8Array), {
         ...(input.IfMatch !== undefined && { ifMatch: input.IfMatch }),
@@ -402,7 +447,7 @@ export function emulateS3(mock: AwsClientStub<S3Client>, backing: MemoryObjectSt
     }
   });
   mock.on(GetObjectCommand).callsFake(async (input: GetObjectCommand["input"]) => {
-    const object = await backing.get(input.Key!);
+    const object = await named(input.Bucket).get(input.Key!);
     if (!object) throw s3Error("NoSuchKey", 404, "The specified key does not exist.");
     const bytes = object.body;
     return {
@@ -414,7 +459,7 @@ export function emulateS3(mock: AwsClientStub<S3Client>, backing: MemoryObjectSt
     };
   });
   mock.on(HeadObjectCommand).callsFake(async (input: HeadObjectCommand["input"]) => {
-    const head = await backing.head(input.Key!);
+    const head = await named(input.Bucket).head(input.Key!);
     if (!head) throw s3Error("NotFound", 404, "Not Found");
     return {
       ETag: head.etag,
@@ -422,13 +467,13 @@ export function emulateS3(mock: AwsClientStub<S3Client>, backing: MemoryObjectSt
       ...(input.ChecksumMode === "ENABLED" && head.sha256 !== undefined && { ChecksumSHA256: head.sha256 }),
     };
   });
-  mock.on(GetBucketTaggingCommand).callsFake(() => {
-    const tags = Object.entries(backing.bucketTags);
+  mock.on(GetBucketTaggingCommand).callsFake((input: GetBucketTaggingCommand["input"]) => {
+    const tags = Object.entries(named(input.Bucket).bucketTags);
     if (tags.length === 0) throw s3Error("NoSuchTagSet", 404, "The TagSet does not exist");
     return { TagSet: tags.map(([Key, Value]) => ({ Key, Value })) };
   });
   mock.on(ListObjectsV2Command).callsFake(async (input: ListObjectsV2Command["input"]) => ({
-    Contents: (await backing.list(input.Prefix ?? "")).map((Key) => ({ Key })),
+    Contents: (await named(input.Bucket).list(input.Prefix ?? "")).map((Key) => ({ Key })),
     IsTruncated: false,
   }));
 }
