@@ -43,12 +43,13 @@ export interface AwsClients {
 }
 
 /**
- * Settings shared by every client. Production passes nothing; tests pass a region, fixed credentials and a fake
- * request handler so that the SDK's real middleware (retries, serialization) runs without a network.
+ * Settings shared by every client. Production passes nothing (or, `phoenix promote --from-profile`, a profile for
+ * one side's credentials and region); tests pass a region, fixed credentials and a fake request handler so that the
+ * SDK's real middleware (retries, serialization) runs without a network.
  */
 export type ClientOverrides = Pick<
   NonNullable<ConstructorParameters<typeof SSMClient>[0]>,
-  "region" | "credentials" | "requestHandler" | "maxAttempts"
+  "region" | "credentials" | "requestHandler" | "maxAttempts" | "profile"
 >;
 
 /* eslint-disable @typescript-eslint/no-require-imports -- deliberate lazy loading, see the top of the file */

@@ -128,7 +128,7 @@ function isMissing(err: unknown): boolean {
 }
 
 /** 412: the condition did not hold. 409: a concurrent conditional write to the same key won the race. */
-function isConditionFailure(err: unknown): boolean {
+export function isConditionFailure(err: unknown): boolean {
   const name = err instanceof Error ? err.name : "";
   const status = httpStatus(err);
   return name === "PreconditionFailed" || name === "ConditionalRequestConflict" || status === 412;

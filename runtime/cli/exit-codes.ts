@@ -19,6 +19,8 @@ export const EXIT = {
   unverified: 5,
   /** `phoenix doctor`: a pre-flight check failed (each FAIL line says what is wrong and the command that fixes it). */
   unready: 6,
+  /** A gate refused the action (`phoenix promote`: not converged, not soaked, an alarm firing); nothing was written. */
+  refused: 7,
 } as const;
 
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
@@ -31,6 +33,7 @@ const MEANING: Record<ExitCode, string> = {
   4: "held: another sweeper holds the environment's lease; nothing was done",
   5: "unverified: the desired state could not be verified (missing artifact, bad image id, foreign bucket); the affected tiers were left alone",
   6: "unready: a pre-flight check failed (each FAIL line says what is wrong and the command that fixes it)",
+  7: "refused: the gate did not pass (each failing check on stderr); nothing was written; re-run once it passes",
 };
 
 /** The `Exit codes:` block of a command's --help, listing the codes it can return. */
@@ -70,6 +73,14 @@ export class NotReadyError extends Error {
   }
 }
 
+/** A gate refused what the command was asked to do, and nothing was written: exit 7. The lines above say why. */
+export class RefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "RefusedError";
+  }
+}
+
 /** The exit code for an error a command ended with (anything unknown is a failed read or write). */
 export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof UsageError) return EXIT.usage;
@@ -77,5 +88,6 @@ export function exitCodeOf(err: unknown): ExitCode {
   if (err instanceof UnverifiedError) return EXIT.unverified;
   if (err instanceof HeldError) return EXIT.held;
   if (err instanceof NotReadyError) return EXIT.unready;
+  if (err instanceof RefusedError) return EXIT.refused;
   return EXIT.failed;
 }

@@ -1,8 +1,10 @@
-// The release commands of the `phoenix` CLI: `release` (what a build server's deploy step runs), `rollback` and
-// `releases`. They publish through runtime/ops/releases.ts and, with --wait, follow the rollout through runtime/ops/watch.ts,
-// drawing one progress line per tier on stderr and exiting non-zero unless every tier converged.
+// The release commands of the `phoenix` CLI: `release` (what a build server's deploy step runs), `rollback`,
+// `releases`, and `promote` (registered from its own module, with this one's finish step). They publish through
+// runtime/ops/releases.ts and, with --wait, follow the rollout through runtime/ops/watch.ts, drawing one progress line
+// per tier on stderr and exiting non-zero unless every tier converged.
 import { MANIFEST_KEY } from "../contract";
-import { EXIT, exitCodesHelp, IncompleteError } from "./exit-codes";
+import { EXIT, ExitCode, exitCodesHelp, IncompleteError } from "./exit-codes";
+import { PromotionPorts, PromotionTarget, registerPromoteCommand } from "./promote-command";
 import { Command, Option } from "commander";
 import { UsageError } from "../core/errors";
 import { Clock, DEFAULT_FOLLOW, followRollout, FollowResult, realClock, RolloutProgress } from "../ops/watch";
@@ -16,6 +18,7 @@ import {
 } from "../ops/releases";
 import { awsPorts } from "./aws-ports";
 import { environmentCommand } from "./flags";
+import { promotionSummary } from "../core/promotion";
 import { FleetAdapter, ObjectStore, ProbeOptions } from "../core/types";
 
 /** What the release commands talk to; the CLI's own context satisfies it, tests inject fakes. */
@@ -30,6 +33,8 @@ export interface ReleaseCliContext {
   /** Rewrite the progress lines in place (a terminal) rather than appending. @default process.stderr.isTTY */
   errIsTTY?: boolean;
   probe?: Partial<ProbeOptions>;
+  /** The two environments of `phoenix promote`. @default AWS, see runtime/cli/promote-command.ts */
+  promotion?(where: PromotionTarget): Promise<PromotionPorts>;
 }
 
 /**
@@ -79,7 +84,10 @@ export function collectArtifact(value: string, previous: Record<string, string> 
   return { ...previous, [match[1]]: match[2] };
 }
 
-function addWaitOptions(command: Command): Command {
+function addWaitOptions(
+  command: Command,
+  codes: ExitCode[] = [EXIT.ok, EXIT.failed, EXIT.usage, EXIT.incomplete],
+): Command {
   return command
     .option("--wait", "follow the rollout until every tier runs the version (exit 0), or it times out or stalls")
     .addOption(
@@ -98,7 +106,7 @@ function addWaitOptions(command: Command): Command {
         .argParser(parseDuration("--poll")),
     )
     .option("--json", "print the result as JSON (the last JSON object on stdout)")
-    .addHelpText("after", exitCodesHelp([EXIT.ok, EXIT.failed, EXIT.usage, EXIT.incomplete]));
+    .addHelpText("after", exitCodesHelp(codes));
 }
 
 /** Adds `release`, `rollback` and `releases` to the program. */
@@ -117,7 +125,13 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
     return tiers;
   }
 
-  async function finish(env: string, fleet: FleetAdapter, result: ReleaseResult, opts: WaitFlags): Promise<void> {
+  async function finish(
+    env: string,
+    fleet: FleetAdapter,
+    result: ReleaseResult,
+    opts: WaitFlags,
+    json: Record<string, unknown> = {},
+  ): Promise<void> {
     const { version } = result.manifest;
     const was = result.previousVersion ? ` (was ${result.previousVersion})` : "";
     ctx.err(
@@ -150,6 +164,7 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
           version,
           previousVersion: result.previousVersion ?? null,
           uploaded: result.uploaded,
+          ...json,
           ...(rollout && { rollout }),
         })}\n`,
       );
@@ -215,7 +230,10 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
   });
 
   environmentCommand(program, "releases")
-    .description("list published versions, newest first, which one is current and when each was published")
+    .description(
+      "list published versions, newest first: which one is current, when each was published, and where each came " +
+        "from (released here, or promoted from another environment)",
+    )
     .option("--json", "print the list as JSON")
     .addHelpText("after", exitCodesHelp([EXIT.ok, EXIT.failed, EXIT.usage]))
     .action(async (opts: { env: string; json?: boolean }) => {
@@ -229,14 +247,22 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
         return;
       }
       const width = Math.max(7, ...releases.map((r) => r.version.length));
-      ctx.out(`  ${"VERSION".padEnd(width)}  PUBLISHED\n`);
+      const origin = (r: (typeof releases)[number]) => (r.promotion ? promotionSummary(r.promotion) : "released here");
+      const at = Math.max(9, ...releases.map((r) => r.publishedAt.length));
+      ctx.out(`  ${"VERSION".padEnd(width)}  ${"PUBLISHED".padEnd(at)}  ORIGIN\n`);
       for (const r of releases) {
         ctx.out(
-          `${r.current ? "*" : " "} ${r.version.padEnd(width)}  ${r.publishedAt}${r.current ? "  (current)" : ""}\n`,
+          `${r.current ? "*" : " "} ${r.version.padEnd(width)}  ${r.publishedAt.padEnd(at)}  ${origin(r)}` +
+            `${r.current ? "  (current)" : ""}\n`,
         );
       }
     });
 
+  registerPromoteCommand(program, ctx, {
+    finish,
+    addWaitOptions: (command) =>
+      addWaitOptions(command, [EXIT.ok, EXIT.failed, EXIT.usage, EXIT.incomplete, EXIT.refused]),
+  });
   return program;
 }
 

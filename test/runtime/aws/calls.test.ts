@@ -4,7 +4,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { BOOT_CALLS, OPERATOR_CALLS, ROLLOUT_CALLS } from "../../../runtime/contract";
+import { BOOT_CALLS, OPERATOR_CALLS, PROMOTE_CALLS, ROLLOUT_CALLS } from "../../../runtime/contract";
 import { PROJECT_ROOT } from "../../support/pulumi-mocks";
 
 /** Operations named in TypeScript source: `<Op>Command` classes and `paginate<Op>` helpers. */
@@ -41,13 +41,13 @@ const read = (...parts: string[]) => fs.readFileSync(path.join(PROJECT_ROOT, ...
 describe("the AWS calls the contract lists", () => {
   const awsDir = path.join(PROJECT_ROOT, "runtime", "aws");
   const sent = [...new Set(fs.readdirSync(awsDir).flatMap((f) => sdkOperations(read("runtime", "aws", f))))].sort();
-  const listed = [...new Set([...ROLLOUT_CALLS, ...OPERATOR_CALLS].map((c) => c.operation))].sort();
+  const listed = [...new Set([...ROLLOUT_CALLS, ...OPERATOR_CALLS, ...PROMOTE_CALLS].map((c) => c.operation))].sort();
 
   it("lists every operation runtime/aws/ sends, so the simulator checks the rollout role allows it", () => {
     assert.deepEqual(
       sent.filter((op) => !listed.includes(op)),
       [],
-      "add each to ROLLOUT_CALLS (the Lambda calls it) or OPERATOR_CALLS (only the CLI does)",
+      "add each to ROLLOUT_CALLS (the Lambda calls it), PROMOTE_CALLS (phoenix promote does) or OPERATOR_CALLS (only the CLI does)",
     );
   });
 

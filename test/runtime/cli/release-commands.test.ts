@@ -245,9 +245,9 @@ describe("the release commands", () => {
 
     assert.equal(
       table,
-      "  VERSION  PUBLISHED\n" +
-        "* 1.0.2    2026-11-21T00:00:00.000Z  (current)\n" +
-        "  1.0.1    2026-11-20T00:00:00.000Z\n",
+      "  VERSION  PUBLISHED                 ORIGIN\n" +
+        "* 1.0.2    2026-11-21T00:00:00.000Z  released here  (current)\n" +
+        "  1.0.1    2026-11-20T00:00:00.000Z  released here\n",
     );
     assert.deepEqual(JSON.parse(out).releases[0], {
       version: "1.0.2",
