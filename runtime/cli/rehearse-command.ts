@@ -10,6 +10,8 @@ import { MAX_INSTANCES_PER_TIER, runRehearsal } from "../rehearsal/rehearsal";
 import { describeScenario, findScenario, SCENARIOS, scenarioNames } from "../rehearsal/scenarios";
 import { TriggerMode } from "../rehearsal/triggers";
 import { TerminalView } from "../rehearsal/view";
+import { PROMOTE_SCENARIO, runPromotionRehearsal } from "../rehearsal/promotion";
+import { formatMinutes } from "../rehearsal/clock";
 
 /** The scenario ran but did not reach its expected outcome (a floor breached, no convergence, an unsafe stop). */
 export class RehearsalFailedError extends Error {
@@ -43,7 +45,11 @@ export function registerRehearseCommand(program: Command): void {
       "rehearse a rollout locally: loopback instances, a release store on disk, a simulated clock, and the real " +
         "planner, probes, release handler and sweep deciding",
     )
-    .addOption(new Option("--scenario <name>", "what to rehearse").choices(scenarioNames()).default("original"))
+    .addOption(
+      new Option("--scenario <name>", "what to rehearse")
+        .choices([...scenarioNames(), PROMOTE_SCENARIO.name])
+        .default("original"),
+    )
     .addOption(
       new Option("--boot <minutes>", "minutes until a new instance serves").argParser(positive("--boot")).default(6),
     )
@@ -108,11 +114,14 @@ export function registerRehearseCommand(program: Command): void {
     .addHelpText(
       "after",
       `\nScenarios:\n${SCENARIOS.map((s) => `  ${s.name.padEnd(14)} ${describeScenario(s)}`).join("\n")}\n` +
+        `  ${PROMOTE_SCENARIO.name.padEnd(14)} ${PROMOTE_SCENARIO.summary} (uses --instances, --boot, --seed, ` +
+        "--speed, --dir, --json)\n" +
         "\nExamples:\n  npm start -- --scenario surge-abort\n  npx phoenix rehearse --scenario large --instances 500 " +
         "--speed max\n\nExit codes: 0 the scenario reached its expected outcome, 1 it did not, 2 bad flags or paths " +
         "(nothing ran).\n",
     )
     .action(async (flags: RehearseFlags) => {
+      if (flags.scenario === PROMOTE_SCENARIO.name) return rehearsePromotion(flags);
       const scenario = findScenario(flags.scenario)!;
       const workDir = path.resolve(flags.dir ?? path.join(".rehearsal", scenario.name));
       const chartPath =
@@ -153,6 +162,30 @@ export function registerRehearseCommand(program: Command): void {
       }
       if (!result.ok) throw new RehearsalFailedError(`rehearsal ${scenario.name}: ${result.outcome}`);
     });
+}
+
+/** `--scenario promote`: two environments and a promotion between them, told step by step as the run goes. */
+async function rehearsePromotion(flags: RehearseFlags): Promise<void> {
+  const out = flags.json ? process.stderr : process.stdout;
+  const workDir = path.resolve(flags.dir ?? path.join(".rehearsal", PROMOTE_SCENARIO.name));
+  out.write(`phoenix rehearsal: promote: ${PROMOTE_SCENARIO.summary}\n`);
+  const result = await runPromotionRehearsal({
+    workDir,
+    instances: flags.instances,
+    bootMinutes: flags.boot,
+    seed: flags.seed,
+    speed: flags.speed,
+    log: (atMs, source, line) => out.write(`${formatMinutes(atMs)}  ${source.padEnd(5)} ${line}\n`),
+  });
+  const cwd = process.cwd();
+  out.write(
+    `\n${result.ok ? "ok" : "NOT as expected"}: ${result.outcome}\n` +
+      Object.entries(result.sweepLogs)
+        .map(([env, file]) => `  ${env} sweep log: ${path.relative(cwd, file)} (replay: phoenix explain <file>)\n`)
+        .join(""),
+  );
+  if (flags.json) process.stdout.write(`${JSON.stringify(result)}\n`);
+  if (!result.ok) throw new RehearsalFailedError(`rehearsal promote: ${result.outcome}`);
 }
 
 function positive(flag: string) {

@@ -36,6 +36,22 @@ describe("phoenix rehearse", () => {
     assert.match(help, /Exit codes: 0 .* 1 .* 2 /);
   });
 
+  it("lists the promote scenario, with the knobs it uses", () => {
+    const program = new Command("phoenix");
+    registerRehearseCommand(program);
+    const command = program.commands.find((c) => c.name() === "rehearse")!;
+    let help = "";
+    command.configureOutput({ writeOut: (text) => (help += text) });
+
+    command.outputHelp();
+
+    assert.match(
+      help.replace(/\s+/g, " "),
+      /promote test and live, each its own store and fleet: 1\.0\.274 converges in test/,
+    );
+    assert.match(help, /choices: .*"promote"/s);
+  });
+
   it("refuses an unknown scenario before running anything", async () => {
     const program = new Command("phoenix").exitOverride().configureOutput({ writeErr: () => undefined });
     registerRehearseCommand(program);
