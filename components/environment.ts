@@ -4,25 +4,17 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BaseImagePipeline } from "../ami/pipeline";
-import { PhoenixConfig, TierConfig, TierName, TIERS } from "../config";
-import type { GroupPolicy } from "../runtime/core/types";
+import { PhoenixConfig, TierName, TIERS, tierPolicy } from "../config";
 import { AppTier } from "./app-tier";
 import { Alerts, Dashboard } from "./observability";
+import { RolloutAlarms } from "./rollout-alarms";
 import { LoadBalancer, LoadBalancerRoute } from "./load-balancer";
 import { Network } from "./network";
 import type { RecoverySource } from "./recovery";
 import { ReleaseReplica, replicateReleaseStore } from "./release-replica";
 import { PrivateBucket, ReleaseStore } from "./release-store";
 import { Rollout } from "./rollout";
-import {
-  bootLogGroupName,
-  DEFAULT_DESIRED_VERSION_SOURCE,
-  DesiredVersionSource,
-  environmentTags,
-  LIMITS,
-  rolloutServices,
-  SERVICE_ENDPOINTS,
-} from "../runtime/contract";
+import { bootLogGroupName, environmentTags, LIMITS, rolloutServices, SERVICE_ENDPOINTS } from "../runtime/contract";
 
 /** Where the release bucket's server access logs land in the log bucket, beside the load balancer's `<env>-alb/`. */
 export function releaseAccessLogPrefix(environment: string): string {
@@ -96,6 +88,8 @@ export class Environment extends pulumi.ComponentResource {
   readonly alerts: Alerts;
   /** The CloudWatch dashboard and alarms to watch a rollout by. */
   readonly dashboard: Dashboard;
+  /** Each tier's 5xx-rate and latency alarms a rollout stops on, and the alarm that tells of a rollback. */
+  readonly rolloutAlarms: RolloutAlarms;
   /** The monthly base-image pipeline, when `imagePipeline` is on. */
   readonly imagePipeline?: BaseImagePipeline;
 
@@ -310,7 +304,7 @@ export class Environment extends pulumi.ComponentResource {
           desiredCapacity: tier.desiredCapacity,
           healthCheckGracePeriodSeconds: tier.healthCheckGracePeriodSeconds,
           strategy: tier.strategy,
-          rolloutPolicy: tierPolicy(tier, config.rollout.desiredVersion),
+          rolloutPolicy: tierPolicy(tier, env, config.rollout.desiredVersion),
           requestsPerTarget: tier.requestsPerTarget,
           cpuTargetPercent: tier.cpuTargetPercent,
           instanceWarmupSeconds: tier.instanceWarmupSeconds,
@@ -348,7 +342,7 @@ export class Environment extends pulumi.ComponentResource {
           name: t,
           port: config.tiers[t].port,
           autoScalingGroupName: tiers[t].groupName,
-          policy: tierPolicy(config.tiers[t], config.rollout.desiredVersion),
+          policy: tierPolicy(config.tiers[t], env, config.rollout.desiredVersion),
         })),
         // Every tier carries its own floor; this is the fallback for a group whose tier the policy does not name.
         policy: { minHealthy: LIMITS.minHealthy.fallback, minHealthyPercent: LIMITS.minHealthyPercent.fallback },
@@ -394,6 +388,23 @@ export class Environment extends pulumi.ComponentResource {
       parent,
     );
 
+    this.rolloutAlarms = new RolloutAlarms(
+      `${env}-release-alarms`,
+      {
+        environment: env,
+        tiers: TIERS.map((t) => ({
+          name: t,
+          targetGroupArnSuffix: this.loadBalancer.targets[t].arnSuffix,
+          errorPercent: config.tiers[t].rollout5xxPercent,
+          responseTimeMs: config.tiers[t].rolloutResponseTimeMs,
+        })),
+        loadBalancerArnSuffix: this.loadBalancer.arnSuffix,
+        alarmTopicArn: this.alerts.topicArn,
+        breachMinutes: config.rollout.alarmMinutes,
+      },
+      parent,
+    );
+
     this.vpcId = this.network.vpcId;
     this.vpcCidrBlock = config.vpcCidr;
     this.privateSubnetIds = this.network.privateSubnetIds;
@@ -425,18 +436,4 @@ export class Environment extends pulumi.ComponentResource {
       imagePipelineArn: pulumi.output(this.imagePipeline?.pipelines[0].pipelineArn),
     };
   }
-}
-
-/**
- * A tier's rollout policy from its config: what the Lambda runs with, and what its groups are tagged with. The
- * version source is written only when it is not the default, so stacks that keep the default keep their tags.
- */
-function tierPolicy(tier: TierConfig, desiredVersion: DesiredVersionSource): GroupPolicy {
-  return {
-    minHealthy: tier.minHealthy,
-    minHealthyPercent: tier.minHealthyPercent,
-    ...(tier.maxPerSweep !== undefined && { maxPerSweep: tier.maxPerSweep }),
-    ...(tier.maxInstanceAgeHours !== undefined && { maxInstanceAgeHours: tier.maxInstanceAgeHours }),
-    ...(desiredVersion !== DEFAULT_DESIRED_VERSION_SOURCE && { desiredVersion }),
-  };
 }

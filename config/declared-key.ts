@@ -37,10 +37,12 @@ export interface BooleanKey extends KeyBase {
   default: boolean;
 }
 
-/** A YAML list of strings. */
+/** A YAML list of strings, or of whole numbers (`items: "integer"`). */
 export interface ArrayKey extends KeyBase {
   type: "array";
-  default: readonly string[];
+  /** What the list holds. @default "string" */
+  items?: "string" | "integer";
+  default: readonly string[] | readonly number[];
 }
 
 /** A declared config key: one row of the table Pulumi.yaml and docs/configuration.md are rendered from. */

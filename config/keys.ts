@@ -5,6 +5,7 @@
 import { PUBLIC_IMAGE_ALIASES } from "../ami/image-source";
 import { DEFAULT_SCHEDULE_EXPRESSION, DEFAULT_START_CONDITION, START_CONDITIONS } from "../ami/schedule";
 import {
+  DEFAULT_CHECKPOINTS,
   DEFAULT_DESIRED_VERSION_SOURCE,
   DEFAULT_STRATEGY,
   DEFAULT_SWEEP_SCHEDULE,
@@ -12,6 +13,8 @@ import {
   Limit,
   LimitName,
   LIMITS,
+  MAX_CHECKPOINTS,
+  MAX_OWN_ROLLOUT_ALARMS,
   PLATFORMS,
   SWEEP_OVERHEAD_SECONDS,
 } from "../runtime/contract";
@@ -287,6 +290,13 @@ const ROLLOUT: ConfigKey[] = [
     description: "Minutes a tier may keep stale instances before the rollout-stuck alarm fires.",
   },
   {
+    key: "rolloutAlarmMinutes",
+    ...limit("rolloutAlarmMinutes"),
+    description:
+      "One-minute periods in a row a tier's 5xx-rate or response-time rollout alarm must breach before it is in ALARM " +
+      "and stops the rollout.",
+  },
+  {
     key: "alarmEmail",
     type: "string",
     default: "",
@@ -417,6 +427,48 @@ function tierKeys(tier: TierName): ConfigKey[] {
       key: `${tier}MaxInstanceAgeHours`,
       ...limit("maxInstanceAgeHours"),
       description: `${Tier} tier recycling: instances older than this many hours are replaced within the floor.`,
+    },
+    {
+      key: `${tier}Checkpoints`,
+      type: "array",
+      items: "integer",
+      default: [...DEFAULT_CHECKPOINTS],
+      description:
+        `${Tier} tier rollout checkpoints: percentages of the group a rollout launches, bakes and checks its alarms ` +
+        "at before going on; [100] rolls out in one step.",
+      rule: `1 to ${MAX_CHECKPOINTS} whole percentages from 1 to 100, increasing, ending in 100`,
+    },
+    {
+      key: `${tier}BakeMinutes`,
+      ...limit("bakeMinutes"),
+      description: `${Tier} tier minutes each checkpoint's new instances serve, all healthy, before the rollout goes past it.`,
+    },
+    {
+      key: `${tier}RolloutAlarms`,
+      type: "array",
+      default: [],
+      description:
+        `${Tier} tier CloudWatch alarms of the stack's own (names or ARNs, e.g. from an APM) that stop a rollout in ` +
+        "ALARM, beside the two the program creates (target 5xx rate and response time).",
+      rule: `at most ${MAX_OWN_ROLLOUT_ALARMS}; ARNs in the stack's region`,
+    },
+    {
+      key: `${tier}AutoRollback`,
+      type: "boolean",
+      default: false,
+      description:
+        `${Tier} tier: when a rollout alarm fires past a checkpoint (old instances already gone), write the previous ` +
+        "release back as current; off, the rollout only stops.",
+    },
+    {
+      key: `${tier}Rollout5xxPercent`,
+      ...limit("rollout5xxPercent"),
+      description: `${Tier} tier target 5xx responses, in percent of its requests, that put its rollout alarm in ALARM.`,
+    },
+    {
+      key: `${tier}RolloutResponseTimeMs`,
+      ...limit("rolloutResponseTimeMs"),
+      description: `${Tier} tier average target response time in milliseconds that puts its latency rollout alarm in ALARM.`,
     },
   ];
 }

@@ -6,6 +6,7 @@ import { parseImages, readImageKeys } from "./image";
 import { CONFIG_KEYS, RENAMED_KEYS, VPC_PREFIX } from "./keys";
 import { Problems, RawConfig, readBoolean, readChoice, readInteger, readString } from "./readers";
 import { parseRecovery } from "./recovery";
+import { policyTagProblem, tierPolicy } from "./policy";
 import { parseRollout } from "./rollout";
 import { parseSecurity } from "./security";
 import { parseTier } from "./tier";
@@ -69,10 +70,17 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
   const accessLogRetentionDays = readInteger(raw, "accessLogRetentionDays", problems);
   const bootLogRetentionDays = readInteger(raw, "bootLogRetentionDays", problems);
   const imageKeys = readImageKeys(raw, problems);
-  const tiers = { web: parseTier(raw, "web", problems), api: parseTier(raw, "api", problems) };
+  const stack = region !== undefined ? { region } : {};
+  const tiers = { web: parseTier(raw, "web", problems, stack), api: parseTier(raw, "api", problems, stack) };
   const recovery = parseRecovery(raw, environment, region, problems);
   const image = parseImages(raw, environment, imageKeys, Object.values(tiers), problems, recovery.regions);
   const rollout = parseRollout(raw, problems);
+  for (const tier of Object.values(tiers)) {
+    // The group's phoenix:policy tag carries the alarm names (for `phoenix sweep` from a laptop): it must fit.
+    const issue = policyTagProblem(tierPolicy(tier, environment, rollout.desiredVersion));
+    const key = tier.rolloutAlarms.length > 0 ? `${tier.name}RolloutAlarms` : `${tier.name}Checkpoints`;
+    if (issue !== undefined) problems.add(key, raw[key] ?? null, issue);
+  }
   if (problems.list.length > 0) {
     throw new UsageError(
       `The ${environment} stack's config has ${problems.list.length} problem(s); nothing was created:\n  - ${problems.list.join("\n  - ")}`,

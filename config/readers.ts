@@ -65,7 +65,7 @@ export function readBoolean(raw: RawConfig, key: string, problems: Problems): bo
 export function readArray(raw: RawConfig, key: string, problems: Problems): string[] {
   const k = declared(key, "array");
   const v = raw[key];
-  if (absent(v)) return [...k.default];
+  if (absent(v)) return (k.default as readonly unknown[]).map(String);
   let parsed: unknown = v;
   if (typeof v === "string") {
     try {
@@ -92,4 +92,25 @@ export function readChoice<T extends string>(raw: RawConfig, key: string, proble
     return declared(key, "string").default as T;
   }
   return v as T;
+}
+
+/** A list of whole numbers, as a YAML list (`[10, 50, 100]`); the caller checks the values against its own rule. */
+export function readIntegerList(raw: RawConfig, key: string, problems: Problems): number[] {
+  const k = declared(key, "array");
+  const v = raw[key];
+  if (absent(v)) return (k.default as readonly unknown[]).map(Number);
+  let parsed: unknown = v;
+  if (typeof v === "string") {
+    try {
+      parsed = JSON.parse(v);
+    } catch {
+      problems.add(key, v, "must be a YAML list of whole numbers, e.g. [10, 50, 100]");
+      return (k.default as readonly unknown[]).map(Number);
+    }
+  }
+  if (!Array.isArray(parsed) || parsed.some((e) => typeof e !== "number" || !Number.isInteger(e))) {
+    problems.add(key, parsed, "must be a YAML list of whole numbers, e.g. [10, 50, 100]");
+    return (k.default as readonly unknown[]).map(Number);
+  }
+  return parsed as number[];
 }

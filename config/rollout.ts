@@ -29,6 +29,7 @@ export function parseRollout(raw: RawConfig, problems: Problems): RolloutConfig 
   const paused = readBoolean(raw, "rolloutPaused", problems);
   const desiredVersion = readChoice<DesiredVersionSource>(raw, "desiredVersion", problems);
   const stuckMinutes = readInteger(raw, "rolloutStuckMinutes", problems);
+  const alarmMinutes = readInteger(raw, "rolloutAlarmMinutes", problems);
   const alarmEmail = readString(raw, "alarmEmail");
   if (alarmEmail !== "" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
     problems.add("alarmEmail", alarmEmail, "must be an email address or empty");
@@ -42,6 +43,7 @@ export function parseRollout(raw: RawConfig, problems: Problems): RolloutConfig 
     paused,
     desiredVersion,
     stuckMinutes,
+    alarmMinutes,
     ...(alarmEmail !== "" ? { alarmEmail } : {}),
   };
 }

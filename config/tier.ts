@@ -1,14 +1,29 @@
 // One tier's keys (`web...`, `api...`) read into a TierConfig, with the rules between them: sizes that nest, ports
 // phoenix never opens, a Windows root volume Windows fits on, and scheduled actions within the tier's bounds.
 import { PUBLIC_IMAGE_ALIASES } from "../ami/image-source";
-import { Platform } from "../runtime/contract";
+import { alarmNameOf, alarmProblem, MAX_OWN_ROLLOUT_ALARMS, Platform } from "../runtime/contract";
+import { checkpointsProblem } from "../runtime/core/planner/policy";
 import { FORBIDDEN_PORTS, WINDOWS_MIN_ROOT_VOLUME_GIB } from "./keys";
-import { Problems, RawConfig, readArray, readChoice, readInteger, readString } from "./readers";
+import {
+  Problems,
+  RawConfig,
+  readArray,
+  readBoolean,
+  readChoice,
+  readInteger,
+  readIntegerList,
+  readString,
+} from "./readers";
 import { parseSchedule } from "./schedule";
 import { PROJECT, RolloutStrategy, ScheduledScaling, TierConfig, TierName } from "./types";
 
 /** A tier's settings; its image is the platform's public alias until parseConfig, which knows the image keys, decides. */
-export function parseTier(raw: RawConfig, tier: TierName, problems: Problems): TierConfig {
+export function parseTier(
+  raw: RawConfig,
+  tier: TierName,
+  problems: Problems,
+  stack: { region?: string } = {},
+): TierConfig {
   const k = (suffix: string) => `${tier}${suffix}`;
   const int = (suffix: string) => readInteger(raw, k(suffix), problems);
   const platform = readChoice<Platform>(raw, k("Platform"), problems);
@@ -54,6 +69,7 @@ export function parseTier(raw: RawConfig, tier: TierName, problems: Problems): T
   const minHealthyPercent = int("MinHealthyPercent");
   const maxPerSweep = int("MaxPerSweep");
   const maxInstanceAgeHours = int("MaxInstanceAgeHours");
+  const gates = parseRolloutGates(raw, tier, problems, stack);
   return {
     name: tier,
     platform,
@@ -75,6 +91,44 @@ export function parseTier(raw: RawConfig, tier: TierName, problems: Problems): T
     // 0 is the key's way of saying "unlimited" or "off"; the policy says it by leaving the field out.
     ...(maxPerSweep > 0 ? { maxPerSweep } : {}),
     ...(maxInstanceAgeHours > 0 ? { maxInstanceAgeHours } : {}),
+    ...gates,
+  };
+}
+
+/** A tier's checkpoints, bake, rollout alarms and automatic rollback, each problem naming its key. */
+function parseRolloutGates(
+  raw: RawConfig,
+  tier: TierName,
+  problems: Problems,
+  stack: { region?: string },
+): Pick<
+  TierConfig,
+  "checkpoints" | "bakeMinutes" | "rolloutAlarms" | "autoRollback" | "rollout5xxPercent" | "rolloutResponseTimeMs"
+> {
+  const k = (suffix: string) => `${tier}${suffix}`;
+  const checkpoints = readIntegerList(raw, k("Checkpoints"), problems);
+  const checkpointIssue = checkpointsProblem(checkpoints);
+  if (checkpointIssue !== undefined) problems.add(k("Checkpoints"), checkpoints, checkpointIssue);
+  const bakeMinutes = readInteger(raw, k("BakeMinutes"), problems);
+  const rolloutAlarms = readArray(raw, k("RolloutAlarms"), problems);
+  for (const alarm of rolloutAlarms) {
+    const issue = alarmProblem(alarm, stack.region);
+    if (issue !== undefined) problems.add(k("RolloutAlarms"), alarm, `${issue}; give an alarm name or its ARN`);
+  }
+  const names = rolloutAlarms.map(alarmNameOf);
+  const twice = names.filter((n, i) => names.indexOf(n) !== i);
+  if (twice.length > 0) problems.add(k("RolloutAlarms"), rolloutAlarms, `names ${twice.join(", ")} twice`);
+  if (rolloutAlarms.length > MAX_OWN_ROLLOUT_ALARMS) {
+    problems.add(k("RolloutAlarms"), rolloutAlarms, `holds ${rolloutAlarms.length}; at most ${MAX_OWN_ROLLOUT_ALARMS}`);
+  }
+  const autoRollback = readBoolean(raw, k("AutoRollback"), problems);
+  return {
+    checkpoints,
+    bakeMinutes,
+    rolloutAlarms,
+    autoRollback,
+    rollout5xxPercent: readInteger(raw, k("Rollout5xxPercent"), problems),
+    rolloutResponseTimeMs: readInteger(raw, k("RolloutResponseTimeMs"), problems),
   };
 }
 

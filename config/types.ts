@@ -65,6 +65,18 @@ export interface TierConfig {
   maxPerSweep?: number;
   /** Rollout policy: instances older than this are replaced (reason "age"); undefined is off. */
   maxInstanceAgeHours?: number;
+  /** Rollout checkpoints: percentages of the group, increasing, ending in 100 ([100]: one step). */
+  checkpoints: number[];
+  /** Minutes each checkpoint's new instances serve, all healthy, before the rollout goes past it. */
+  bakeMinutes: number;
+  /** The stack's own rollout alarms, as given (names or ARNs), beside the two the program creates. */
+  rolloutAlarms: string[];
+  /** Past a checkpoint, an alarm writes the previous release back as current. */
+  autoRollback: boolean;
+  /** Target 5xx responses, in percent of the tier's requests, that put its rollout alarm in ALARM. */
+  rollout5xxPercent: number;
+  /** Average target response time, in milliseconds, that puts its latency rollout alarm in ALARM. */
+  rolloutResponseTimeMs: number;
 }
 
 /** The rollout Lambda and the alarms that watch it (components/rollout/, components/observability.ts). */
@@ -83,6 +95,8 @@ export interface RolloutConfig {
   desiredVersion: DesiredVersionSource;
   /** Stale instances for this long raise the rollout-stuck alarm. */
   stuckMinutes: number;
+  /** One-minute periods a rollout alarm's metric must breach in a row before it is in ALARM. */
+  alarmMinutes: number;
   /** Address subscribed to the alarm topic; absent subscribes nobody. */
   alarmEmail?: string;
 }

@@ -104,6 +104,15 @@ export const SURGE_TAGS = {
    * in progress it is how a later sweep knows the capacity a straggling step could have raised the group from.
    */
   ended: "phoenix:surge-ended",
+  /**
+   * A rollout with checkpoints: `<i>/<n> <target>`, the checkpoint it works on. Kept between the surges of its
+   * checkpoints (it marks the rollout's alarm window) and removed once the rollout has converged and baked, or stopped.
+   */
+  checkpoint: "phoenix:surge-checkpoint",
+  /** readAt of the sweep that found the current checkpoint's new instances all healthy: its bake runs from here. */
+  bakeStartedAt: "phoenix:surge-bake-started-at",
+  /** Left with `failed` when a rollout alarm stopped the rollout: `<alarm> in ALARM at checkpoint <i> of <n>`. */
+  alarm: "phoenix:surge-alarm",
 } as const;
 
 /** The only tag keys the rollout role may write or delete: its IAM condition is `aws:TagKeys` like this. */
@@ -134,6 +143,10 @@ export const POLICY_TAG_FIELDS = [
   "maxSurgePercent",
   "surgeStallMinutes",
   "desiredVersion",
+  "checkpoints",
+  "bakeMinutes",
+  "rolloutAlarms",
+  "autoRollback",
 ] as const;
 
 /** A tier's policy as the `phoenix:policy` tag value: JSON of the fields set, in a stable order. */
@@ -310,6 +323,67 @@ export const CONVERGENCE_KIND = "phoenix.convergence";
 /** The rollout role on CONVERGENCE_KEY only: read the record, and write it after each sweep. */
 export const CONVERGENCE_RECORD_ACTIONS = ["s3:GetObject", "s3:PutObject"];
 
+/**
+ * `rollbacks/latest.json`: the last automatic rollback (from, to, tier, alarm, checkpoint, when). Outside `releases/`,
+ * so no release listing or artifact pattern reaches it. It also marks its `from` version: no sweep rolls out to it
+ * again until a newer version is published.
+ */
+export const ROLLBACK_RECORD_KEY = "rollbacks/latest.json";
+
+/** The rollback record's `kind`. */
+export const ROLLBACK_RECORD_KIND = "phoenix.rollback";
+
+// ---- checkpoints and rollout alarms ----------------------------------------------------------------------------------
+
+/** The checkpoints of a tier that names none: one step to 100 %, a rollout without checkpoints. */
+export const DEFAULT_CHECKPOINTS: readonly number[] = [100];
+
+/** Checkpoints a tier may have at most (each is a bake, and the policy tag has room for a few). */
+export const MAX_CHECKPOINTS = 10;
+
+/** A tier's own rollout alarms at most, beside the two the program creates. */
+export const MAX_OWN_ROLLOUT_ALARMS = 8;
+
+/**
+ * The rollout alarms the program creates for a tier: its target 5xx rate and its target response time. Named, not
+ * generated, so the runtime, the role and the CLI know them from the environment and tier alone.
+ */
+export function rolloutAlarmNames(environment: string, tier: string): { errors: string; latency: string } {
+  return { errors: `phoenix-${environment}-${tier}-5xx`, latency: `phoenix-${environment}-${tier}-latency` };
+}
+
+/** A CloudWatch alarm's ARN: `arn:<partition>:cloudwatch:<region>:<account>:alarm:<name>`. */
+export const ALARM_ARN_PATTERN =
+  /^arn:(aws|aws-cn|aws-us-gov):cloudwatch:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):alarm:(.+)$/;
+
+/**
+ * Why a rollout alarm (a name or an ARN) cannot be used, or undefined when it can. A name is 1-255 characters with no
+ * control character, and no `*` or `?` (the role's resource would become a wildcard over other alarms); an ARN must
+ * be a CloudWatch alarm's in `region`.
+ */
+export function alarmProblem(nameOrArn: string, region?: string): string | undefined {
+  if (nameOrArn.startsWith("arn:")) {
+    const m = ALARM_ARN_PATTERN.exec(nameOrArn);
+    if (m === null) return "is not a CloudWatch alarm ARN (arn:aws:cloudwatch:<region>:<account>:alarm:<name>)";
+    if (region !== undefined && m[2] !== region) {
+      return `is in ${m[2]}, not the stack's region ${region}: a sweep there could not read it`;
+    }
+    return alarmProblem(m[4]);
+  }
+  if (nameOrArn.length === 0 || nameOrArn.length > 255) return "must be an alarm name of 1 to 255 characters";
+  if ([...nameOrArn].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127)) {
+    return "must not hold control characters";
+  }
+  if (/[*?]/.test(nameOrArn)) return "must not hold * or ? (IAM would read them as wildcards over other alarms)";
+  if (nameOrArn.trim() !== nameOrArn) return "must not start or end with a space";
+  return undefined;
+}
+
+/** The alarm name of a name or ARN (see alarmProblem). */
+export function alarmNameOf(nameOrArn: string): string {
+  return ALARM_ARN_PATTERN.exec(nameOrArn)?.[4] ?? nameOrArn;
+}
+
 // ---- logs ----------------------------------------------------------------------------------------------------------
 
 /** The CloudWatch Logs group the boot scripts of an environment write to. */
@@ -385,6 +459,12 @@ export const STORE_TAG_READ_ACTIONS = ["s3:GetBucketTagging"];
 /** The sweep lease (SWEEP_LEASE_KEY only): read it, and write it with a condition to take, hand over or release it. */
 export const LEASE_ACTIONS = ["s3:GetObject", "s3:PutObject"];
 
+/** Gating a rollout: its alarms' states, one call for all of them, on those alarms' ARNs only. */
+export const ALARM_READ_ACTIONS = ["cloudwatch:DescribeAlarms"];
+
+/** Automatic rollback: the manifest written back (conditionally) and the rollback record, those two keys only. */
+export const ROLLBACK_WRITE_ACTIONS = ["s3:PutObject"];
+
 /** The follow-up queue: the handler sends and counts, the event source receives and deletes. */
 export const FOLLOW_UP_QUEUE_ACTIONS = [
   "sqs:SendMessage",
@@ -406,6 +486,8 @@ export type CallTarget =
   | "sweep-lease"
   | "release-record"
   | "convergence-record"
+  | "rollback-record"
+  | "rollout-alarm"
   | "parameter"
   | "follow-up-queue"
   | "boot-log-stream";
@@ -442,6 +524,12 @@ export const ROLLOUT_CALLS: readonly AwsCall[] = [
   // The sweep lease: read, then taken, handed over and released with conditional writes (runtime/ops/lease.ts).
   { operation: "GetObject", action: "s3:GetObject", on: "sweep-lease" },
   { operation: "PutObject", action: "s3:PutObject", on: "sweep-lease" },
+  // Checkpoints and automatic rollback (runtime/aws/alarms.ts, runtime/ops/auto-rollback.ts): the rollout's alarm
+  // states, the last rollback's record, and on an alarm past a checkpoint the previous release written back.
+  { operation: "DescribeAlarms", action: ALARM_READ_ACTIONS[0], on: "rollout-alarm" },
+  { operation: "GetObject", action: "s3:GetObject", on: "rollback-record" },
+  { operation: "PutObject", action: ROLLBACK_WRITE_ACTIONS[0], on: "manifest" },
+  { operation: "PutObject", action: ROLLBACK_WRITE_ACTIONS[0], on: "rollback-record" },
   {
     operation: "TerminateInstanceInAutoScalingGroup",
     action: "autoscaling:TerminateInstanceInAutoScalingGroup",
@@ -565,6 +653,8 @@ export const SERVICE_ENDPOINTS: Record<string, { endpoint: string; sdkEnv?: stri
   ssm: { endpoint: "ssm", sdkEnv: "AWS_ENDPOINT_URL_SSM" },
   // The SQS client sends to the queue URL's host: the follow-up queue's URL is given on the endpoint's host too.
   sqs: { endpoint: "sqs", sdkEnv: "AWS_ENDPOINT_URL_SQS" },
+  // CloudWatch's API (DescribeAlarms) is the `monitoring` endpoint service.
+  cloudwatch: { endpoint: "monitoring", sdkEnv: "AWS_ENDPOINT_URL_CLOUDWATCH" },
   s3: { endpoint: "s3", gateway: true },
 };
 
@@ -591,6 +681,8 @@ export const MetricName = {
   SurgeAborts: "SurgeAborts",
   /** Groups left wedged (surge processes suspended or capacity raised with no surge in progress): `sweep --repair`. */
   GroupsWedged: "GroupsWedged",
+  /** Releases written back automatically because a rollout alarm fired past a checkpoint (one per rollback). */
+  RolloutRollbacks: "RolloutRollbacks",
   /** Instances per answered version (dimension `Version`): the fleet by version during a rollout. */
   InstancesByVersion: "Instances",
   SweepDuration: "SweepDuration",
@@ -662,6 +754,14 @@ export const LIMITS = {
   maxSurgePercent: { min: 1, max: 100, fallback: 100 },
   /** A surge whose new instances are not all healthy this long after it started is aborted. */
   surgeStallMinutes: { min: 1, max: 1440, fallback: 20 },
+  /** Minutes each checkpoint's new instances serve, all healthy, before a rollout goes past it (0: no bake). */
+  bakeMinutes: { min: 0, max: 1440, fallback: 0 },
+  /** The target 5xx rate, in percent of a tier's requests, that puts its rollout alarm in ALARM. */
+  rollout5xxPercent: { min: 1, max: 100, fallback: 1 },
+  /** The average target response time, in milliseconds, that puts a tier's latency alarm in ALARM. */
+  rolloutResponseTimeMs: { min: 10, max: 60_000, fallback: 2000 },
+  /** One-minute periods in a row a rollout alarm's metric must breach before the alarm is in ALARM. */
+  rolloutAlarmMinutes: { min: 1, max: 30, fallback: 3 },
   /** Newest base images per platform kept active; older ones are deprecated (ami/pipeline.ts). */
   imageKeepCount: { min: 1, max: 999, fallback: 3 },
   /** Base images per platform kept at all, deprecated ones included; it must also exceed imageKeepCount. */

@@ -41,7 +41,7 @@ export function readStackOverrides(root = ROOT): StackOverrides {
 function declaration(key: ConfigKey): Record<string, unknown> {
   return {
     type: key.type,
-    ...(key.type === "array" ? { items: { type: "string" } } : {}),
+    ...(key.type === "array" ? { items: { type: key.items ?? "string" } } : {}),
     description: describeKey(key),
     default: key.default,
   };

@@ -62,9 +62,11 @@ const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
     "phoenix:fleet:AppTier": 2,
     "phoenix:observability:Alerts": 1,
     "phoenix:observability:Dashboard": 1,
+    "phoenix:observability:RolloutAlarms": 1,
     "aws:cloudwatch/dashboard:Dashboard": 1,
-    // Rollout stuck, surge aborted and unhealthy hosts per tier, and the Lambda's errors.
-    "aws:cloudwatch/metricAlarm:MetricAlarm": 9,
+    // Rollout stuck, surge aborted and unhealthy hosts per tier, and the Lambda's errors; per tier, the rollout's
+    // 5xx-rate and latency alarms and the alarm that tells of an automatic rollback (issue 18).
+    "aws:cloudwatch/metricAlarm:MetricAlarm": 15,
     "aws:sns/topic:Topic": 1,
     [T.vpc]: 1,
     [T.endpoint]: 1,
@@ -105,13 +107,16 @@ const EXPECTED_COUNTS: Record<string, Record<string, number>> = {
     "phoenix:fleet:AppTier": 2,
     "phoenix:observability:Alerts": 1,
     "phoenix:observability:Dashboard": 1,
+    "phoenix:observability:RolloutAlarms": 1,
     "aws:cloudwatch/dashboard:Dashboard": 1,
-    // Rollout stuck, surge aborted and unhealthy hosts per tier, and the Lambda's errors.
-    "aws:cloudwatch/metricAlarm:MetricAlarm": 9,
+    // Rollout stuck, surge aborted and unhealthy hosts per tier, and the Lambda's errors; per tier, the rollout's
+    // 5xx-rate and latency alarms and the alarm that tells of an automatic rollback (issue 18).
+    "aws:cloudwatch/metricAlarm:MetricAlarm": 15,
     "aws:sns/topic:Topic": 1,
     [T.vpc]: 1,
-    // The S3 gateway endpoint, and an interface endpoint per service the rollout Lambda calls but S3 (issue 16).
-    [T.endpoint]: 6,
+    // The S3 gateway endpoint, and an interface endpoint per service the rollout Lambda calls but S3 (issue 16),
+    // CloudWatch's for the rollout alarms included (issue 18).
+    [T.endpoint]: 7,
     // The release bucket, its replica in eu-central-1 and the access-log bucket.
     [T.bucket]: 3,
     [T.publicAccess]: 3,

@@ -150,3 +150,8 @@ export function validateRolloutArgs(input: RolloutArgs): ResolvedRolloutArgs {
   }
   return args;
 }
+
+/** The tiers' ports, once each, ascending: the Lambda's security group may reach these inside the VPC. */
+export function uniquePorts(tiers: RolloutTier[]): number[] {
+  return [...new Set(tiers.map((t) => t.port))].sort((a, b) => a - b);
+}

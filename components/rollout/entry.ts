@@ -7,6 +7,7 @@ import type { InvocationContext, RolloutHandler } from "../../runtime/lambda/han
 /** Packages the handler never loads: the Lambda runtime ships @aws-sdk v3; the rest serve the CLI or Pulumi. */
 export const EXCLUDED_PACKAGES = [
   "@aws-sdk/client-auto-scaling",
+  "@aws-sdk/client-cloudwatch",
   "@aws-sdk/client-ec2",
   "@aws-sdk/client-elastic-load-balancing-v2",
   "@aws-sdk/client-s3",

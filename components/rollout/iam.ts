@@ -1,6 +1,7 @@
 // The rollout role's policy: exactly the calls runtime/aws makes, each on the narrowest resource AWS allows. The action
 // lists come from the runtime's contract, so a call added there without its permission fails a test.
 import {
+  ALARM_READ_ACTIONS,
   ARTIFACT_PATTERN,
   CONVERGENCE_KEY,
   CONVERGENCE_RECORD_ACTIONS,
@@ -10,6 +11,8 @@ import {
   IMAGE_READ_ACTIONS,
   LEASE_ACTIONS,
   MANIFEST_KEY,
+  ROLLBACK_RECORD_KEY,
+  ROLLBACK_WRITE_ACTIONS,
   STORE_TAG_READ_ACTIONS,
   SURGE_ACTIONS,
   SURGE_TAG_ACTIONS,
@@ -18,7 +21,7 @@ import {
   TAGS,
   TERMINATE_ACTIONS,
 } from "../../runtime/contract";
-import type { PolicyDocument } from "../iam";
+import type { PolicyDocument, PolicyStatement } from "../iam";
 
 /** The inputs of the role's policy, resolved. */
 export interface RolloutPolicyInput {
@@ -33,6 +36,10 @@ export interface RolloutPolicyInput {
   followUpQueueArn: string;
   subnetIds: string[];
   securityGroupId: string;
+  /** Every tier's rollout alarms (names): DescribeAlarms on exactly these. @default none */
+  alarmNames?: string[];
+  /** Some tier rolls back automatically: the manifest and the rollback record may be written. @default false */
+  autoRollback?: boolean;
 }
 
 /** The rollout role's whole policy. */
@@ -108,6 +115,14 @@ export function rolloutPolicyDocument(p: RolloutPolicyInput): PolicyDocument {
         Resource: "*",
       },
       {
+        // The last automatic rollback's record: it marks a version no sweep may roll out again.
+        Sid: "ReadRollbackRecord",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: `${p.bucketArn}/${ROLLBACK_RECORD_KEY}`,
+      },
+      ...rolloutGates(p, arn),
+      {
         Sid: "ReadEnvironmentParameters",
         Effect: "Allow",
         Action: ["ssm:GetParameter"],
@@ -179,4 +194,35 @@ export function rolloutPolicyDocument(p: RolloutPolicyInput): PolicyDocument {
       },
     ],
   };
+}
+
+/**
+ * The statements checkpoints and automatic rollback add: the tiers' rollout alarms read in one DescribeAlarms call,
+ * on those alarms only; and, when a tier rolls back automatically, writing exactly the manifest (conditionally, as
+ * `phoenix rollback` does) and the rollback record. No other key of the bucket: artifacts stay the build server's.
+ */
+function rolloutGates(p: RolloutPolicyInput, arn: (service: string, resource: string) => string): PolicyStatement[] {
+  const names = [...new Set(p.alarmNames ?? [])].sort();
+  return [
+    ...(names.length > 0
+      ? [
+          {
+            Sid: "ReadRolloutAlarms",
+            Effect: "Allow" as const,
+            Action: [...ALARM_READ_ACTIONS],
+            Resource: names.map((name) => arn("cloudwatch", `alarm:${name}`)),
+          },
+        ]
+      : []),
+    ...(p.autoRollback === true
+      ? [
+          {
+            Sid: "RollBackOnAlarm",
+            Effect: "Allow" as const,
+            Action: [...ROLLBACK_WRITE_ACTIONS],
+            Resource: [`${p.bucketArn}/${MANIFEST_KEY}`, `${p.bucketArn}/${ROLLBACK_RECORD_KEY}`],
+          },
+        ]
+      : []),
+  ];
 }

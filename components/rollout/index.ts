@@ -21,26 +21,19 @@ import {
   FOLLOW_UP_RETENTION_SECONDS,
   ResolvedRolloutArgs,
   RolloutArgs,
-  RolloutTier,
+  uniquePorts,
   validateRolloutArgs,
 } from "./args";
 import { endpointQueueUrl, endpointVariables } from "./endpoints";
 import { EXCLUDED_PACKAGES, rolloutCallback } from "./entry";
+import { alarmEventRule, instanceEventPattern, rolloutAlarmsOf, rollsBack } from "./events";
 import { rolloutPolicyDocument } from "./iam";
 
 export { RolloutArgs, RolloutPrivateEndpoints, RolloutTier, validateRolloutArgs } from "./args";
 export { endpointVariables } from "./endpoints";
+export { alarmEventPattern, instanceEventPattern, rolloutAlarmsOf, rollsBack } from "./events";
 export { checkSerializable, EXCLUDED_PACKAGES, rolloutCallback } from "./entry";
 export { rolloutPolicyDocument, RolloutPolicyInput } from "./iam";
-
-/** The EventBridge pattern of this environment's instance launches and terminations. */
-export function instanceEventPattern(groupNames: string[]): Record<string, unknown> {
-  return {
-    source: ["aws.autoscaling"],
-    "detail-type": ["EC2 Instance Launch Successful", "EC2 Instance Terminate Successful"],
-    detail: { AutoScalingGroupName: [...groupNames].sort() },
-  };
-}
 
 /** The rollout Lambda of one environment: one function for every trigger, its own role, queues and alarm. */
 export class Rollout extends pulumi.ComponentResource {
@@ -275,6 +268,8 @@ export class Rollout extends pulumi.ComponentResource {
                 followUpQueueArn: followUpArn,
                 subnetIds,
                 securityGroupId: sgId,
+                alarmNames: rolloutAlarmsOf(args),
+                autoRollback: rollsBack(args),
               }),
             ),
           ),
@@ -358,6 +353,10 @@ export class Rollout extends pulumi.ComponentResource {
     );
     this.invokeOn(name, "instance-events", instanceEvents, fn);
 
+    // A rollout alarm entering ALARM: the sweep that stops the rollout runs now, not at the next tick.
+    const alarms = rolloutAlarmsOf(args);
+    if (alarms.length > 0) this.invokeOn(name, "alarm-events", alarmEventRule(name, env, alarms, this.tags, this), fn);
+
     // The release manifest written. Prefix and suffix are both the whole key, so artifact uploads and any other
     // object never invoke the function (the release handler also ignores any other key).
     const s3Permission = new aws.lambda.Permission(
@@ -411,8 +410,4 @@ export class Rollout extends pulumi.ComponentResource {
       { parent: this },
     );
   }
-}
-
-function uniquePorts(tiers: RolloutTier[]): number[] {
-  return [...new Set(tiers.map((t) => t.port))].sort((a, b) => a - b);
 }

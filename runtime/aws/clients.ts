@@ -7,12 +7,13 @@
 // (the installed @smithy/node-http-handler only warns unless `throwOnRequestTimeout` is set), an idle socket fails
 // too, and the attempts are counted: awsCallBoundMs in the contract is the longest one call can take.
 //
-// Each client's package is required on first use, not at import: requiring all five takes about 0.8 s on Node 20
+// Each client's package is required on first use, not at import: requiring all of them takes about 0.8 s on Node 20
 // (client-ec2 alone about 0.35 s), and a sweep's first calls (Auto Scaling, SSM, S3) need only three of them (SQS
-// only when it schedules a follow-up). The CLI thus reaches AWS sooner, and `--help` or the rehearsal never load the
-// SDK at all. STS, Lambda, EventBridge and CloudWatch Logs serve `phoenix doctor` only (the Lambda archive leaves
-// them out, components/rollout/entry.ts).
+// only when it schedules a follow-up, CloudWatch only while a rollout is in its alarm window). The CLI thus reaches
+// AWS sooner, and `--help` or the rehearsal never load the SDK at all. STS, Lambda, EventBridge and CloudWatch Logs
+// serve `phoenix doctor` only (the Lambda archive leaves them out, components/rollout/entry.ts).
 import type { AutoScalingClient } from "@aws-sdk/client-auto-scaling";
+import type { CloudWatchClient } from "@aws-sdk/client-cloudwatch";
 import type { CloudWatchLogsClient } from "@aws-sdk/client-cloudwatch-logs";
 import type { EC2Client } from "@aws-sdk/client-ec2";
 import type { ElasticLoadBalancingV2Client } from "@aws-sdk/client-elastic-load-balancing-v2";
@@ -40,6 +41,8 @@ export interface AwsClients {
   events: EventBridgeClient;
   /** `phoenix doctor`: the rollout function's last sweep. */
   logs: CloudWatchLogsClient;
+  /** The rollout alarms (runtime/aws/alarms.ts): built only when a rollout is in its alarm window. */
+  cloudwatch: CloudWatchClient;
 }
 
 /**
@@ -66,6 +69,7 @@ export const sdk = {
   lambda: () => require("@aws-sdk/client-lambda") as typeof import("@aws-sdk/client-lambda"),
   events: () => require("@aws-sdk/client-eventbridge") as typeof import("@aws-sdk/client-eventbridge"),
   logs: () => require("@aws-sdk/client-cloudwatch-logs") as typeof import("@aws-sdk/client-cloudwatch-logs"),
+  cloudwatch: () => require("@aws-sdk/client-cloudwatch") as typeof import("@aws-sdk/client-cloudwatch"),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
 
@@ -128,6 +132,9 @@ export function createClients(overrides: ClientOverrides = {}, timeouts: ClientT
     },
     get logs() {
       return (built.logs ??= new (sdk.logs().CloudWatchLogsClient)({ ...settings }));
+    },
+    get cloudwatch() {
+      return (built.cloudwatch ??= new (sdk.cloudwatch().CloudWatchClient)({ ...settings }));
     },
   };
 }

@@ -13,15 +13,18 @@ import { GetObjectCommand, NoSuchKey, S3Client } from "@aws-sdk/client-s3";
 import { capacityHistory, needsCapacityHistory } from "../core/capacity-history";
 import { mapBounded } from "../core/concurrency";
 import { ContractError, errorText, FleetReadError } from "../core/errors";
-import { DEFAULT_PORT, MANIFEST_KEY, TAGS } from "../contract";
+import { DEFAULT_PORT, MANIFEST_KEY, ROLLBACK_RECORD_KEY, TAGS } from "../contract";
 import { parseManifest } from "../core/manifest";
+import { parseRollbackRecord } from "../core/rollback";
 import {
+  AlarmReader,
   DesiredStateChecks,
   FleetAdapter,
   FleetState,
   GroupState,
   InstanceState,
   ReleaseManifest,
+  RollbackRecord,
   SurgeOperations,
   TargetHealthState,
   TerminationOutcome,
@@ -30,6 +33,8 @@ import { isAlreadyGone, READ_MANIFEST, step } from "./errors";
 import { AwsClients, sdk } from "./clients";
 import { readBaseImage, readReleaseBucket } from "./parameters";
 import { AwsDesiredStateChecks } from "./desired-state";
+import { AwsAlarms } from "./alarms";
+import { S3ObjectStore } from "./s3-object-store";
 import { errorName } from "./errors";
 import { AwsSurge } from "./surge";
 
@@ -61,6 +66,7 @@ export class AwsFleet implements FleetAdapter {
   private readonly targetHealthConcurrency: number;
   readonly surge: SurgeOperations;
   readonly checks: DesiredStateChecks;
+  readonly alarms: AlarmReader;
 
   constructor(
     private readonly clients: AwsClients,
@@ -71,6 +77,7 @@ export class AwsFleet implements FleetAdapter {
     this.targetHealthConcurrency = Math.max(1, options.targetHealthConcurrency ?? 8);
     this.surge = new AwsSurge(clients);
     this.checks = new AwsDesiredStateChecks(clients);
+    this.alarms = new AwsAlarms(clients);
   }
 
   /**
@@ -88,6 +95,7 @@ export class AwsFleet implements FleetAdapter {
         : {}),
       releaseStore: desired.bucket,
       ...(desired.imageId !== undefined ? { desiredImageId: desired.imageId } : {}),
+      ...(desired.rollback !== undefined ? { rollback: desired.rollback } : {}),
       groups,
     };
   }
@@ -114,16 +122,27 @@ export class AwsFleet implements FleetAdapter {
 
   private async readDesired(
     environment: string,
-  ): Promise<{ bucket: string; manifest?: ReleaseManifest; imageId?: string }> {
+  ): Promise<{ bucket: string; manifest?: ReleaseManifest; imageId?: string; rollback?: RollbackRecord }> {
     const manifest = step(READ_MANIFEST, environment, async () => {
       const bucket = await readReleaseBucket(this.clients.ssm, environment);
-      return { bucket, manifest: await readCurrentManifest(this.clients.s3, bucket) };
+      // The last automatic rollback's record, beside the manifest: it marks a version no sweep may roll out again.
+      const [current, record] = await Promise.all([
+        readCurrentManifest(this.clients.s3, bucket),
+        new S3ObjectStore(this.clients.s3, bucket).get(ROLLBACK_RECORD_KEY),
+      ]);
+      const rollback = record === undefined ? undefined : parseRollbackRecord(record.body.toString("utf8"));
+      return { bucket, manifest: current, rollback };
     });
     const imageId = step("read the base-image parameter", environment, () =>
       readBaseImage(this.clients.ssm, environment),
     );
     const [m, i] = await Promise.all([manifest, imageId]);
-    return { bucket: m.bucket, manifest: m.manifest, imageId: i };
+    return {
+      bucket: m.bucket,
+      manifest: m.manifest,
+      imageId: i,
+      ...(m.rollback !== undefined && { rollback: m.rollback }),
+    };
   }
 
   private async readGroups(environment: string, readAt: string): Promise<GroupState[]> {

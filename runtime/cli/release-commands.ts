@@ -181,8 +181,10 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
         `the rollout of ${version} stalled: no instance became healthy on it for ${formatMs(opts.stall)} ` +
         "(see above); the terminator stops by itself, fix the release or roll back",
       failed:
+        stoppedText(rollout) ??
         `the surge to ${version} was aborted: its new instances never became healthy, so they were removed and the ` +
-        "previous version serves at full capacity (see above); publish a fix or roll back",
+          "previous version serves at full capacity (see above); publish a fix or roll back",
+      "rolled-back": `rolled back automatically: ${rollout.rolledBack?.why ?? "a rollout alarm"}`,
     }[rollout.status];
     throw new RolloutNotConvergedError(`${env}: ${why}`, rollout);
   }
@@ -264,6 +266,14 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
       addWaitOptions(command, [EXIT.ok, EXIT.failed, EXIT.usage, EXIT.incomplete, EXIT.refused]),
   });
   return program;
+}
+
+/** `stopped: <alarm> in ALARM at checkpoint 1 of 3 (web)`, when a rollout alarm stopped the rollout. */
+function stoppedText(rollout: FollowResult): string | undefined {
+  const t = rollout.tiers.find((x) => x.stoppedBy !== undefined);
+  return t === undefined
+    ? undefined
+    : `stopped: ${t.stoppedBy} (${t.tier}); its surge was aborted and the previous version serves (see above)`;
 }
 
 /**

@@ -37,7 +37,7 @@ export interface FollowUpDecision {
 /** Surge phases in which the group is waiting for its new instances to boot and pass their health checks. */
 const WAITING_PHASES: readonly SurgePhase[] = ["start", "waiting"];
 /** Surge phases after which nothing progresses without an operator: a follow-up would only plan the same again. */
-const DEAD_END_PHASES: readonly SurgePhase[] = ["abort", "blocked", "wedged"];
+const DEAD_END_PHASES: readonly SurgePhase[] = ["abort", "blocked", "wedged", "stopped"];
 
 /**
  * The delay as SQS accepts it: a whole number from 0 to 900. The default, half a target-group health-check interval,
@@ -67,7 +67,16 @@ export function decideFollowUp(
   }
   const whys: string[] = [];
   const groups: string[] = [];
+  let soonest = Number.POSITIVE_INFINITY;
   for (const g of plan.groups) {
+    // A bake ends by itself: one sweep when it does goes past the checkpoint without waiting for the schedule.
+    const left = bakeLeftSeconds(g, plan.readAt);
+    if (left !== undefined) {
+      whys.push(`${g.name}: baking checkpoint ${g.checkpoint!.index} of ${g.checkpoint!.count}, ${left} s left`);
+      groups.push(g.name);
+      soonest = Math.min(soonest, clampDelaySeconds(left));
+      continue;
+    }
     const phase = g.surge?.phase;
     if (phase !== undefined && DEAD_END_PHASES.includes(phase)) continue;
     const surging = phase !== undefined && phase !== "fallback-replace";
@@ -82,6 +91,7 @@ export function decideFollowUp(
       continue;
     }
     groups.push(g.name);
+    soonest = Math.min(soonest, delay);
   }
   if (groups.length === 0) {
     return {
@@ -91,5 +101,13 @@ export function decideFollowUp(
       groups,
     };
   }
-  return { schedule: true, delaySeconds: delay, reason: whys.join("; "), groups };
+  return { schedule: true, delaySeconds: soonest, reason: whys.join("; "), groups };
+}
+
+/** Seconds until a baking group's bake ends, or undefined when the group is not baking. */
+function bakeLeftSeconds(g: Plan["groups"][number], readAt: string): number | undefined {
+  const end = g.checkpoint?.bakeEndsAt === undefined ? NaN : Date.parse(g.checkpoint.bakeEndsAt);
+  const baking = g.surge?.phase === "baking" || (g.surge === undefined && g.terminate.length === 0);
+  const left = Math.ceil((end - Date.parse(readAt)) / 1000);
+  return baking && left > 0 ? left : undefined;
 }

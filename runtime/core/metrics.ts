@@ -53,6 +53,8 @@ export interface TierCounts {
   surgeAborts: number;
   /** Groups the planner found wedged (phase `wedged`): what the wedged alarm watches. */
   wedged: number;
+  /** Automatic rollbacks this sweep made, counted against the tier whose alarm asked for it. */
+  rollbacks: number;
   byVersion: Record<string, number>;
 }
 
@@ -65,6 +67,7 @@ export function countByTier(
   plan: Plan,
   outcomes: TerminationOutcome[],
   actions: GroupActionOutcome[] = [],
+  rolledBackTier?: string,
 ): Map<string, TierCounts> {
   const tierOfGroup = new Map(plan.groups.map((g) => [g.name, g.tier]));
   const tiers = new Map<string, TierCounts>();
@@ -80,6 +83,7 @@ export function countByTier(
         unverified: 0,
         surgeAborts: 0,
         wedged: 0,
+        rollbacks: 0,
         byVersion: {},
       };
       tiers.set(tier, counts);
@@ -91,7 +95,9 @@ export function countByTier(
     if (!group.stable) counts.skippedUnstable += 1;
     if (group.unverified !== undefined) counts.unverified += 1;
     const tagged = actions.some((a) => a.group === group.name && a.action === "set-tags" && a.status === "done");
-    if (group.surge?.phase === "abort" && tagged) counts.surgeAborts += 1;
+    // An abort that is part of a rollback is told by the rollback's own alarm: one message, not two.
+    const rolledBack = rolledBackTier !== undefined && group.alarmStop?.rollback === true;
+    if (group.surge?.phase === "abort" && tagged && !rolledBack) counts.surgeAborts += 1;
     if (group.surge?.phase === "wedged") counts.wedged += 1;
     for (const instance of group.instances) {
       // Stale wins over unknown: an instance on the wrong image is stale whatever /version said.
@@ -103,6 +109,7 @@ export function countByTier(
       }
     }
   }
+  if (rolledBackTier !== undefined) tierCounts(rolledBackTier).rollbacks += 1;
   for (const outcome of outcomes) {
     const tier = tierOfGroup.get(outcome.group);
     if (tier !== undefined && outcome.status === "terminated") tierCounts(tier).terminations += 1;
@@ -120,12 +127,14 @@ export function sweepMetrics(input: {
   outcomes: TerminationOutcome[];
   /** The surge's group changes the sweep carried out, if any. */
   actions?: GroupActionOutcome[];
+  /** The tier whose alarm made this sweep roll the release back, when it did. */
+  rolledBackTier?: string;
   durationMs: number;
   timestampMs: number;
 }): Record<string, unknown>[] {
   const { environment, timestampMs } = input;
   const docs: Record<string, unknown>[] = [];
-  for (const [tier, c] of countByTier(input.plan, input.outcomes, input.actions)) {
+  for (const [tier, c] of countByTier(input.plan, input.outcomes, input.actions, input.rolledBackTier)) {
     docs.push(
       emfDocument(timestampMs, { [Dimension.Environment]: environment, [Dimension.Tier]: tier }, [
         { name: MetricName.InstancesCurrent, unit: "Count", value: c.current },
@@ -136,6 +145,7 @@ export function sweepMetrics(input: {
         { name: MetricName.GroupsUnverified, unit: "Count", value: c.unverified },
         { name: MetricName.SurgeAborts, unit: "Count", value: c.surgeAborts },
         { name: MetricName.GroupsWedged, unit: "Count", value: c.wedged },
+        { name: MetricName.RolloutRollbacks, unit: "Count", value: c.rollbacks },
       ]),
     );
     for (const [version, count] of Object.entries(c.byVersion)) {

@@ -92,7 +92,47 @@ export interface FleetState<G extends GroupState<InstanceState> = GroupState> {
    * in snapshots logged before verification existed; the planner then decides as it did then.
    */
   verification?: Verification;
+  /**
+   * The rollout alarms' states, read (one call for all) when some tier's rollout was in its alarm window: from its
+   * surge's start until it has converged and baked. Absent when no tier was.
+   */
+  alarms?: AlarmState[];
+  /** The last automatic rollback (`rollbacks/latest.json`), when there was one: its `from` version is marked bad. */
+  rollback?: RollbackRecord;
   groups: G[];
+}
+
+/** One rollout alarm as CloudWatch (or the rehearsal's local alarm) reported it when the sweep read it. */
+export interface AlarmState {
+  name: string;
+  /** `OK`, `ALARM` or `INSUFFICIENT_DATA`; `missing` when no alarm of that name exists. */
+  state: string;
+  /** When it entered that state (ISO-8601). */
+  since?: string;
+  /** Why, in CloudWatch's words, shortened. */
+  reason?: string;
+}
+
+/** Reads rollout alarms: one call for every name, answering each (a name it does not find is `missing`). */
+export interface AlarmReader {
+  read(names: string[]): Promise<AlarmState[]>;
+}
+
+/** What an automatic rollback did and why: `rollbacks/latest.json`. */
+export interface RollbackRecord {
+  kind: string;
+  /** The version rolled back from: marked, no sweep rolls out to it until a newer version is published. */
+  from: string;
+  /** The version written back as current. */
+  to: string;
+  tier: string;
+  alarm: string;
+  /** `2 of 3`. */
+  checkpoint: string;
+  /** ISO-8601 time of the rollback. */
+  at: string;
+  /** The sentence the sweep logged. */
+  reason: string;
 }
 
 /**
@@ -104,6 +144,8 @@ export interface Verification {
   store?: string;
   /** The base image is not an AMI id, or not available in this region: every tier. */
   image?: string;
+  /** The manifest names a version an automatic rollback marked (FleetState.rollback): every tier. */
+  release?: string;
   /** Per tier: the manifest names no artifact for it, or the artifact it names does not exist. */
   tiers?: Record<string, string>;
 }
@@ -128,8 +170,12 @@ export type FleetSnapshot = FleetState<GroupSnapshot>;
 
 export type { Strategy } from "../contract";
 
-/** Where a group's surge stands, as the planner decided it this sweep. */
-export type SurgePhase = "start" | "waiting" | "finish" | "abort" | "fallback-replace" | "blocked" | "wedged";
+/**
+ * Where a group's surge stands, as the planner decided it this sweep. `baking`: a checkpoint's new instances are all
+ * healthy and serve until the bake ends. `stopped`: a rollout alarm stopped a rollout that had no surge in progress.
+ */
+export type SurgePhase =
+  "start" | "waiting" | "baking" | "finish" | "abort" | "stopped" | "fallback-replace" | "blocked" | "wedged";
 
 /** A surge decision: the phase, the desired capacity to return to, and the target it launches for. */
 export interface SurgeDecision {
@@ -161,6 +207,14 @@ export interface GroupPolicy {
   surgeStallMinutes?: number;
   /** Where the desired version comes from when no manifest names one. @default "manifest" (nowhere) */
   desiredVersion?: DesiredVersionSource;
+  /** Percentages of the group a rollout stops at, increasing, ending in 100. @default [100] (no checkpoint) */
+  checkpoints?: number[];
+  /** Minutes a checkpoint's new instances serve, all healthy, before the rollout goes past it. @default 0 */
+  bakeMinutes?: number;
+  /** CloudWatch alarms (names) whose ALARM stops the tier's rollout. @default none */
+  rolloutAlarms?: string[];
+  /** An alarm past a checkpoint (old instances gone) writes the previous release back as current. @default false */
+  autoRollback?: boolean;
 }
 
 export interface Policy extends GroupPolicy {
@@ -249,6 +303,37 @@ export interface GroupPlan {
    * would refuse. A normal sweep never acts on it.
    */
   repair?: RepairDecision;
+  /** The checkpoint the rollout works on, when the policy has checkpoints, a bake or rollout alarms. */
+  checkpoint?: CheckpointState;
+  /** Set when a rollout alarm stopped the group's rollout this sweep. */
+  alarmStop?: AlarmStop;
+}
+
+/** Where a rollout stands against its checkpoints. */
+export interface CheckpointState {
+  /** 1-based. */
+  index: number;
+  count: number;
+  percent: number;
+  /** Instances on the target the checkpoint wants (its share of the group, rounded up, at least one). */
+  share: number;
+  /** When the checkpoint's bake ends (ISO-8601), once it has begun. */
+  bakeEndsAt?: string;
+  /** True when this plan goes past the checkpoint (baked, and its stale instances go or the next share starts). */
+  passed?: true;
+}
+
+/** A rollout alarm in ALARM stopped the rollout: which, where, and whether the previous release is written back. */
+export interface AlarmStop {
+  alarm: string;
+  /** `2 of 3`. */
+  checkpoint: string;
+  /** The version the rollout was rolling out (what a rollback rolls back from). */
+  version?: string;
+  /** Instances on the rollout's target that stay after the abort: old instances are gone, only a rollback undoes it. */
+  remaining: number;
+  /** True when the sweep must write the previous release back as current (autoRollback, and something to undo). */
+  rollback: boolean;
 }
 
 /** How `--repair` puts a wedged group back, or why it cannot be sure it would. */
@@ -315,6 +400,8 @@ export interface FleetAdapter {
   surge?: SurgeOperations;
   /** How this fleet's desired state is verified; without it nothing a manifest or image names counts as verified. */
   checks?: DesiredStateChecks;
+  /** Reads rollout alarms; without it a tier with rollout alarms never goes past a checkpoint. */
+  alarms?: AlarmReader;
 }
 
 /** `releases/current.json`: the only pointer to what the fleet must run. */

@@ -5,6 +5,7 @@ import { errorText } from "../core/errors";
 import { decideFollowUp, FollowUpScheduler } from "../core/follow-up";
 import { sweepMetrics } from "../core/metrics";
 import type { FleetSnapshot, GroupActionOutcome, ObjectStore, Plan, TerminationOutcome } from "../core/types";
+import type { RollbackOutcome } from "../ops/auto-rollback";
 import { recordConvergence } from "../ops/convergence";
 
 /** What a sweep (scheduled, event-triggered or release-triggered) read, decided and did. */
@@ -13,6 +14,8 @@ export interface SweepOutcome {
   plan: Plan;
   outcomes: TerminationOutcome[];
   actions?: GroupActionOutcome[];
+  /** What an automatic rollback did, if the plan asked for one. */
+  rollback?: RollbackOutcome;
   /** When the sweep started, for its duration metric. */
   startedMs: number;
 }
@@ -50,6 +53,7 @@ export async function afterSweep(
     plan: sweep.plan,
     outcomes: sweep.outcomes,
     actions: sweep.actions,
+    ...(sweep.rollback?.status === "done" && { rolledBackTier: sweep.rollback.tier }),
     durationMs: finished - sweep.startedMs,
     timestampMs: finished,
   });

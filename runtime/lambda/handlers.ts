@@ -125,6 +125,8 @@ export interface SweepSummary {
   followUpSeconds?: number;
   /** Another sweep held the environment's lease: who, since when. Nothing was read or changed. */
   stoodDown?: string;
+  /** What an automatic rollback did (a rollout alarm past a checkpoint); absent when none was asked for. */
+  rollback?: { status: string; message: string };
 }
 
 export type SweepHandler = (event?: unknown, context?: InvocationContext) => Promise<SweepSummary>;
@@ -186,6 +188,7 @@ function sweepHandler(config: HandlerConfig, deps: HandlerDeps): SweepHandler {
           deadline,
           lease,
           prober: deps.prober,
+          store: deps.store,
         },
         { environment: config.environment, policy: config.policy, dryRun: config.dryRun },
       );
@@ -219,6 +222,9 @@ function sweepHandler(config: HandlerConfig, deps: HandlerDeps): SweepHandler {
       unverified: status.unverified.map((u) => u.group),
       status: status.status,
       ...(followUpSeconds !== undefined && { followUpSeconds }),
+      ...(result.rollback !== undefined && {
+        rollback: { status: result.rollback.status, message: result.rollback.message },
+      }),
     };
   };
 }

@@ -7,6 +7,7 @@ import { ContractError } from "../core/errors";
 import { MANIFEST_KEY } from "../contract";
 import { parseManifest } from "../core/manifest";
 import { plan as planFleet } from "../core/planner";
+import { withAlarms } from "./alarms";
 import { acquireLease, HeldLease, LeaseClaim, LeaseDeps } from "./lease";
 import { beforeDeadline, Deadline, executePlan, Prober, readSnapshot, SweepRecord, withoutSurge } from "./sweep";
 import { DesiredStateVerifier } from "./verify";
@@ -146,7 +147,8 @@ async function startRollout(
     if (deps.bucket !== undefined && read.releaseStore === deps.bucket) {
       verifier.artifactsExist(deps.bucket, Object.values(manifest.artifacts));
     }
-    return verifier.verify(read, policy);
+    // A rollout between two checkpoints is the terminator's; its alarms are read so the plan shows what it waits on.
+    return withAlarms(deps.fleet, await verifier.verify(read, policy), policy);
   });
   record({ type: "sweep.snapshot", snapshot, policy });
   const plan = planFleet(snapshot, policy);

@@ -2,8 +2,9 @@
 // runtime/ops/release-records.ts. A release is immutable once its artifacts are stored; `releases/current.json` is
 // written last, and only if nobody else wrote it since we read it, so two concurrent releases cannot both half-win.
 import { ContractError, PreconditionFailedError, UsageError } from "../core/errors";
-import { MANIFEST_KEY, releaseRecordKey } from "../contract";
+import { MANIFEST_KEY, releaseRecordKey, ROLLBACK_RECORD_KEY } from "../contract";
 import type { Promotion } from "../core/promotion";
+import { isRolledBack, parseRollbackRecord, rolledBackWhy } from "../core/rollback";
 import { ObjectStore, ReleaseManifest } from "../core/types";
 import { compareVersions } from "../core/version";
 import { readArtifacts, requireVersion, sha256 } from "./release-artifacts";
@@ -109,6 +110,7 @@ export interface StagedRelease {
  */
 export async function publishStaged(store: ObjectStore, release: StagedRelease): Promise<ReleaseResult> {
   const { version } = release;
+  await refuseRolledBack(store, version);
   const current = await readCurrentRelease(store);
 
   // Versions are immutable: the same version may be re-published only with byte-identical artifacts.
@@ -213,6 +215,7 @@ export async function rollback(store: ObjectStore, request: RollbackRequest): Pr
     }
   }
 
+  await refuseRolledBack(store, target.version);
   for (const tier of request.tiers ?? []) {
     if (!(tier in target.artifacts)) {
       throw new UsageError(`version ${target.version} has no artifact for tier ${tier}, which this environment runs`);
@@ -283,8 +286,11 @@ async function recordVersion(store: ObjectStore, record: ReleaseRecord): Promise
   });
 }
 
-/** The last write of a release: only if current.json is still what we read at the start. */
-async function writeManifest(
+/**
+ * The last write of a release: only if current.json is still what we read at the start. A rollback (by hand or
+ * automatic, runtime/ops/auto-rollback.ts) writes through this too, so it never overwrites a newer release.
+ */
+export async function writeManifest(
   store: ObjectStore,
   manifest: ReleaseManifest,
   read: { manifest?: ReleaseManifest; etag?: string },
@@ -302,6 +308,13 @@ async function writeManifest(
       { cause: err },
     );
   }
+}
+
+/** A version the last automatic rollback left is not made current again: no sweep would roll it out. */
+async function refuseRolledBack(store: ObjectStore, version: string): Promise<void> {
+  const object = await store.get(ROLLBACK_RECORD_KEY);
+  const record = object === undefined ? undefined : parseRollbackRecord(object.body.toString("utf8"));
+  if (record !== undefined && isRolledBack(record, version)) throw new UsageError(rolledBackWhy(record));
 }
 
 function sameEntries(a: Record<string, string>, b: Record<string, string>): boolean {

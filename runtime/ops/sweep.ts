@@ -7,6 +7,8 @@ import { FleetReadError } from "../core/errors";
 import { plan as planFleet } from "../core/planner";
 import { executeGroup, Guard, repairGroup } from "./group-steps";
 import { acquireLease, HeldLease, LeaseClaim, LeaseDeps } from "./lease";
+import { withAlarms } from "./alarms";
+import { rollBackOnAlarm, rollbackRequest, RollbackOutcome } from "./auto-rollback";
 import { probeFleet } from "./probe";
 import { DesiredStateVerifier } from "./verify";
 import {
@@ -16,6 +18,7 @@ import {
   FleetState,
   GroupActionOutcome,
   GroupPlan,
+  ObjectStore,
   Plan,
   Policy,
   ProbeOptions,
@@ -44,6 +47,9 @@ export interface SweepDeps {
   interrupted?: () => string | undefined;
   /** @default probeFleet */
   prober?: Prober;
+  /** The release store, where an automatic rollback writes the previous release back. @default none: a sweep asked
+   * to roll back says so and writes nothing */
+  store?: ObjectStore;
 }
 
 /** A point in time by a clock: the rollout Lambda's whole-sweep deadline, inside the function's timeout. */
@@ -73,6 +79,8 @@ export interface SweepResult {
   actions?: GroupActionOutcome[];
   /** The lease this sweep held (absent for a dry run or a sweep without one). */
   lease?: { holder: string; tookOver?: { from: string; why: string } };
+  /** What an automatic rollback did, when the plan asked for one. */
+  rollback?: RollbackOutcome;
 }
 
 /** The record a sweep logs, one JSON line each, so that `phoenix explain` can replay it. */
@@ -82,7 +90,8 @@ export type SweepRecord =
   | { type: "sweep.terminated"; outcomes: TerminationOutcome[] }
   | { type: "sweep.actions"; actions: GroupActionOutcome[] }
   | { type: "sweep.lease"; holder: string; who: string; purpose: string; tookOver?: { from: string; why: string } }
-  | { type: "sweep.lease-released"; holder: string; problem?: string };
+  | { type: "sweep.lease-released"; holder: string; problem?: string }
+  | ({ type: "sweep.rollback" } & RollbackOutcome);
 
 /** Reads the fleet and probes it: the complete, consistent view a plan is made from (before verification). */
 export async function readSnapshot(
@@ -114,8 +123,8 @@ export async function readVerifiedSnapshot(
     const read = await readSnapshot(fleet, environment, options.probe, options.prober);
     const requested = typeof options.policy === "function" ? options.policy(read) : options.policy;
     const policy = fleet.surge === undefined ? withoutSurge(requested) : requested;
-    const snapshot = await (options.verifier ?? new DesiredStateVerifier(fleet.checks)).verify(read, policy);
-    return { snapshot, policy };
+    const verified = await (options.verifier ?? new DesiredStateVerifier(fleet.checks)).verify(read, policy);
+    return { snapshot: await withAlarms(fleet, verified, policy), policy };
   });
 }
 
@@ -181,7 +190,35 @@ async function sweepHolding(
   const executed = await executePlan(deps.fleet, plan.groups, { guard, snapshot, deadline: deps.deadline });
   if (executed.outcomes.length > 0) record({ type: "sweep.terminated", outcomes: executed.outcomes });
   if (executed.actions.length > 0) record({ type: "sweep.actions", actions: executed.actions });
-  return { snapshot, plan, ...executed, ...held };
+  const rollback = await rollBack(deps, plan, snapshot, guard);
+  if (rollback !== undefined) record({ type: "sweep.rollback", ...rollback });
+  return { snapshot, plan, ...executed, ...held, ...(rollback !== undefined && { rollback }) };
+}
+
+/** The automatic rollback the plan asks for, after its group changes (the aborts) are made, under the same guard. */
+async function rollBack(
+  deps: SweepDeps,
+  plan: Plan,
+  snapshot: FleetSnapshot,
+  guard: Guard,
+): Promise<RollbackOutcome | undefined> {
+  const request = rollbackRequest(plan);
+  if (request === undefined) return undefined;
+  const unable =
+    deps.store === undefined ? "this sweep has no release store to write" : await withDeadline(guard, deps.deadline)();
+  if (unable !== undefined) {
+    const { version: from, tier, alarm, checkpoint } = request;
+    return {
+      status: "failed",
+      from,
+      tier,
+      alarm,
+      checkpoint,
+      message: `rollback after ${alarm} in ALARM at checkpoint ${checkpoint} (${tier}) not made: ${unable}`,
+    };
+  }
+  // The record and the manifest carry the sweep's own time, so a replayed sweep log says when it happened.
+  return rollBackOnAlarm(deps.store!, plan, () => new Date(snapshot.readAt));
 }
 
 /** What a sweep's result means for whoever ran it: the CLI's exit code, the Lambda's summary. */
@@ -199,8 +236,9 @@ export interface SweepStatus {
 }
 
 /** Whether a sweep did everything it decided, and what it did not. */
-export function sweepStatus(result: Pick<SweepResult, "plan" | "outcomes" | "actions">): SweepStatus {
+export function sweepStatus(result: Pick<SweepResult, "plan" | "outcomes" | "actions" | "rollback">): SweepStatus {
   const failures = [
+    ...(result.rollback?.status === "failed" ? [result.rollback.message] : []),
     ...result.outcomes
       .filter((o) => o.status === "failed" || o.status === "skipped")
       .map((o) => `${o.group}: terminate ${o.instanceId} ${o.status}${o.error ? ` (${o.error})` : ""}`),

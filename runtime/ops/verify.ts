@@ -7,6 +7,7 @@
 import { AMI_ID_PATTERN, baseImageParameterName, DEFAULT_DESIRED_VERSION_SOURCE, IMAGE_AVAILABLE } from "../contract";
 import { errorText, FleetReadError } from "../core/errors";
 import { effectivePolicy } from "../core/planner";
+import { isRolledBack, rolledBackWhy } from "../core/rollback";
 import { DesiredStateChecks, FleetState, GroupState, Policy, Verification } from "../core/types";
 
 export class DesiredStateVerifier {
@@ -62,6 +63,10 @@ export class DesiredStateVerifier {
     const [store, image] = await Promise.all([this.storeProblem(state), this.imageProblem(state)]);
     if (store !== undefined) verification.store = store;
     if (image !== undefined) verification.image = image;
+    // A version an automatic rollback left is not rolled out again until a newer one is published.
+    if (state.rollback !== undefined && isRolledBack(state.rollback, state.desiredVersion)) {
+      verification.release = rolledBackWhy(state.rollback);
+    }
     // A foreign store's artifacts prove nothing; its problem already covers every tier.
     if (store === undefined && state.desiredVersion !== undefined) {
       const problems = await Promise.all(tiers.map((tier) => this.artifactProblem(state, tier)));

@@ -1,12 +1,15 @@
 // Following a rollout (`phoenix release --wait`): poll the fleet until every tier runs the version and is healthy,
 // or until it times out, or until it stalls (no new instance became healthy on the version for a while), or until a
-// tier's surge to the version is aborted (the group's `phoenix:surge-failed` tag names it). Health and
-// its reasons come from the planner, so "healthy" here means exactly what it means to the terminator.
+// tier's surge to the version is aborted (the group's `phoenix:surge-failed` tag names it, and `phoenix:surge-alarm`
+// the rollout alarm that stopped it), or until the version was rolled back automatically (the rollback record names
+// it and the manifest names another). Health and its reasons come from the planner, so "healthy" here means exactly
+// what it means to the terminator.
 import { UsageError } from "../core/errors";
 import { SURGE_TAGS } from "../contract";
 import { plan as planFleet } from "../core/planner";
 import { readSnapshot } from "./sweep";
 import { DEFAULT_POLICY, FleetAdapter, FleetSnapshot, ProbeOptions } from "../core/types";
+import { isRolledBack } from "../core/rollback";
 import { compareVersions, normalizeVersion } from "../core/version";
 
 /** Time as the follower sees it; tests drive it, the CLI passes the real one. */
@@ -40,6 +43,8 @@ export interface TierProgress {
   reason?: string;
   /** Set when the group's surge to this version was aborted: the release failed in this tier. */
   surgeFailed?: true;
+  /** The rollout alarm that stopped it, when one did: `<alarm> in ALARM at checkpoint 1 of 3`. */
+  stoppedBy?: string;
 }
 
 export interface RolloutProgress {
@@ -48,11 +53,19 @@ export interface RolloutProgress {
   tiers: TierProgress[];
   /** The last fleet read failed with this; the follower keeps polling. */
   error?: string;
+  /**
+   * Set when the version was rolled back automatically: `<alarm> in ALARM at checkpoint 2 of 3 (web)`, and the
+   * version made current again.
+   */
+  rolledBack?: { why: string; to: string };
 }
 
 export interface FollowResult extends RolloutProgress {
-  /** `failed`: a tier's surge to the version was aborted (its new instances never became healthy). */
-  status: "converged" | "timeout" | "stalled" | "failed";
+  /**
+   * `failed`: a tier's surge to the version was aborted (its new instances never became healthy, or a rollout alarm
+   * stopped it); `rolled-back`: a rollout alarm past a checkpoint made the rollout write the previous release back.
+   */
+  status: "converged" | "timeout" | "stalled" | "failed" | "rolled-back";
   /** One line per instance holding the rollout back, with why; empty when converged. */
   detail: string[];
 }
@@ -99,7 +112,17 @@ export async function followRollout(request: FollowRequest): Promise<FollowResul
           healthySeen.add(id);
         }
       }
-      latest = { version, elapsedMs: clock.now() - start, tiers: tiers.map(({ healthyIds: _, ...t }) => t) };
+      const record = snapshot.rollback;
+      const rolledBack =
+        record !== undefined && isRolledBack(record, version) && !isVersion(snapshot.desiredVersion ?? "", version)
+          ? { why: `${record.alarm} in ALARM at checkpoint ${record.checkpoint} (${record.tier})`, to: record.to }
+          : undefined;
+      latest = {
+        version,
+        elapsedMs: clock.now() - start,
+        tiers: tiers.map(({ healthyIds: _, ...t }) => t),
+        ...(rolledBack !== undefined && { rolledBack }),
+      };
     } catch (err) {
       if (err instanceof UsageError) throw err;
       // A failed read is not a failed rollout: keep polling until the deadline.
@@ -111,6 +134,9 @@ export async function followRollout(request: FollowRequest): Promise<FollowResul
     const now = clock.now();
     if (error === undefined && latest.tiers.every((t) => t.converged)) {
       return { ...latest, status: "converged", detail: [] };
+    }
+    if (error === undefined && latest.rolledBack !== undefined) {
+      return { ...latest, status: "rolled-back", detail: detailOf(latest) };
     }
     if (error === undefined && latest.tiers.some((t) => t.surgeFailed)) {
       return { ...latest, status: "failed", detail: detailOf(latest) };
@@ -154,6 +180,7 @@ export function progressOf(snapshot: FleetSnapshot, version: string): (TierProgr
     const failedTag = group.tags?.[SURGE_TAGS.failed];
     // The tag holds the surge's target, `<version>` or `<version> <image>`.
     const surgeFailed = !converged && failedTag !== undefined && isVersion(failedTag.split(" ")[0], version);
+    const alarmTag = group.tags?.[SURGE_TAGS.alarm];
     return {
       tier: g.tier,
       group: g.name,
@@ -166,6 +193,7 @@ export function progressOf(snapshot: FleetSnapshot, version: string): (TierProgr
       healthyIds,
       ...(converged ? {} : { reason: g.reason }),
       ...(surgeFailed && { surgeFailed: true as const }),
+      ...(surgeFailed && alarmTag !== undefined && { stoppedBy: alarmTag }),
     };
   });
 }
@@ -173,12 +201,22 @@ export function progressOf(snapshot: FleetSnapshot, version: string): (TierProgr
 function detailOf(progress: RolloutProgress): string[] {
   const lines: string[] = [];
   if (progress.error !== undefined) lines.push(`the last fleet read failed: ${progress.error}`);
+  if (progress.rolledBack !== undefined) {
+    lines.push(
+      `${progress.version} was rolled back automatically (${progress.rolledBack.why}); ${progress.rolledBack.to} ` +
+        "is current again and the fleet goes back to it",
+    );
+    return lines;
+  }
   for (const t of progress.tiers) {
     if (t.converged) continue;
     if (t.surgeFailed) {
       lines.push(
-        `${t.tier} ${t.group}: the surge to ${progress.version} was aborted (its new instances did not become ` +
-          `healthy); the previous version serves at full capacity. Publish a fix or roll back`,
+        t.stoppedBy !== undefined
+          ? `${t.tier} ${t.group}: the rollout of ${progress.version} was stopped: ${t.stoppedBy}; its surge was ` +
+              "aborted. Publish a fix or roll back"
+          : `${t.tier} ${t.group}: the surge to ${progress.version} was aborted (its new instances did not become ` +
+              `healthy); the previous version serves at full capacity. Publish a fix or roll back`,
       );
     }
     for (const w of t.waiting) lines.push(`${t.tier} ${w.id} ${w.why}`);

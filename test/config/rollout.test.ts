@@ -16,6 +16,7 @@ describe("the rollout's stack config", () => {
       paused: false,
       desiredVersion: "manifest",
       stuckMinutes: 60,
+      alarmMinutes: 3,
     });
     assert.deepEqual(
       [config.tiers.web.minHealthy, config.tiers.web.minHealthyPercent, config.tiers.web.maxPerSweep],

@@ -1,7 +1,8 @@
-// A stand-in AWS endpoint on loopback: just enough of SSM and SQS (JSON), S3 (REST, path-style, with conditional puts),
-// Auto Scaling, EC2 and ELBv2 (query protocol, XML) for one sweep or one release event over a tiny fleet, the sweep
-// lease, surge steps (applied to the state, since each step reads its group back first), follow-ups and the desired
-// state's verification (bucket tags, image states) included. Point the SDK at it with
+// A stand-in AWS endpoint on loopback: just enough of SSM, SQS and CloudWatch (JSON), S3 (REST, path-style, with
+// conditional puts and listings), Auto Scaling, EC2 and ELBv2 (query protocol, XML) for one sweep or one release event
+// over a tiny fleet, the sweep lease, surge steps (applied to the state, since each step reads its group back first),
+// follow-ups, the desired state's verification (bucket tags, image states), the rollout alarms and an automatic
+// rollback included. Point the SDK at it with
 // `AWS_ENDPOINT_URL=<fake.url>` and dummy credentials; it routes each request by the service named in its SigV4
 // credential scope (it does not check signatures) and records every call, so a test can assert what a handler asked
 // AWS to do — above all, which instances it terminated.
@@ -50,6 +51,8 @@ export interface FakeAwsState {
   queue?: { delayed?: number; visible?: number };
   /** Each bucket's own tags (GetBucketTagging). @default none: the bucket has no tag set */
   bucketTags?: Record<string, Record<string, string>>;
+  /** CloudWatch alarms by name: their state, why, and since when (ms since the epoch). @default none */
+  alarms?: Record<string, { state: string; reason?: string; since: number }>;
   /** Images that exist here, by id, with their state (DescribeImages). @default none */
   images?: Record<string, string>;
 }
@@ -118,6 +121,8 @@ export class FakeAws {
           return this.sqs(req, body, res);
         case "s3":
           return this.s3(req, body, res);
+        case "monitoring":
+          return this.cloudwatch(req, body, res);
         case "autoscaling":
         case "ec2":
         case "elasticloadbalancing":
@@ -180,11 +185,51 @@ export class FakeAws {
     return this.refuse(res, `sqs ${action}`);
   }
 
+  /** CloudWatch's JSON protocol: DescribeAlarms by name, answering the alarms `state.alarms` holds. */
+  private cloudwatch(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
+    const action = String(req.headers["x-amz-target"] ?? "").replace(/^GraniteServiceVersion20100801\./, "");
+    const params = JSON.parse(body || "{}") as { AlarmNames?: string[] };
+    this.log.push({ service: "monitoring", action, params });
+    if (action !== "DescribeAlarms") return this.refuse(res, `monitoring ${action}`);
+    const alarms = (params.AlarmNames ?? []).flatMap((name) => {
+      const a = this.state.alarms?.[name];
+      return a === undefined
+        ? []
+        : [
+            {
+              AlarmName: name,
+              StateValue: a.state,
+              StateReason: a.reason ?? "",
+              StateUpdatedTimestamp: a.since / 1000,
+            },
+          ];
+    });
+    res
+      .writeHead(200, { "content-type": "application/x-amz-json-1.0" })
+      .end(JSON.stringify({ MetricAlarms: alarms, CompositeAlarms: [] }));
+  }
+
   private s3(req: http.IncomingMessage, body: string, res: http.ServerResponse): void {
     // Path-style (`/<bucket>/<key>`): the SDK uses it for an endpoint that is an IP address.
     const url = new URL(req.url ?? "/", "http://fake");
     const [, bucket = "", ...rest] = url.pathname.split("/");
     const key = decodeURIComponent(rest.join("/"));
+    if (req.method === "GET" && key === "" && url.searchParams.get("list-type") === "2") {
+      const prefix = url.searchParams.get("prefix") ?? "";
+      this.log.push({ service: "s3", action: "ListObjectsV2", params: { Bucket: bucket, Prefix: prefix } });
+      const keys = Object.keys(this.state.objects)
+        .filter((p) => p.startsWith(`${bucket}/${prefix}`))
+        .map((p) => p.slice(bucket.length + 1))
+        .sort();
+      const xml =
+        `<?xml version="1.0" encoding="UTF-8"?><ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/">` +
+        `<Name>${escape(bucket)}</Name><Prefix>${escape(prefix)}</Prefix><KeyCount>${keys.length}</KeyCount>` +
+        `<MaxKeys>1000</MaxKeys><IsTruncated>false</IsTruncated>` +
+        keys.map((k) => `<Contents><Key>${escape(k)}</Key><Size>1</Size></Contents>`).join("") +
+        `</ListBucketResult>`;
+      res.writeHead(200, { "content-type": "application/xml" }).end(xml);
+      return;
+    }
     if (req.method === "GET" && key === "" && url.searchParams.has("tagging")) {
       this.log.push({ service: "s3", action: "GetBucketTagging", params: { Bucket: bucket } });
       const tags = Object.entries(this.state.bucketTags?.[bucket] ?? {});

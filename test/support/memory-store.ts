@@ -22,6 +22,7 @@ import { createHash } from "node:crypto";
 import { ContractError, PreconditionFailedError } from "../../runtime/core/errors";
 import { needsCapacityHistory } from "../../runtime/core/capacity-history";
 import {
+  AlarmReader,
   CapacityChange,
   DesiredStateChecks,
   FleetAdapter,
@@ -184,6 +185,8 @@ export class MemoryFleet implements FleetAdapter {
   /** Each group's desired-capacity changes, newest first, as its scaling activities record them. */
   readonly history = new Map<string, CapacityChange[]>();
   readonly surge?: SurgeOperations;
+  /** The rollout alarms' reader, when a test gives the fleet one. */
+  alarms?: AlarmReader;
   /** Artifact keys that do not exist; every other key does (a test names what is missing). */
   readonly missingArtifacts = new Set<string>();
   /** Image states by id; an id not listed is available. */

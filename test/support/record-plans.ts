@@ -1,7 +1,7 @@
 // Records the planner's answers as specs exercise it, for test/fixtures/plans.json (held by
 // test/runtime/core/planner/index.recorded.test.ts). Load it before the specs whose inputs you want:
 //   PHOENIX_RECORD_PLANS=test/fixtures/plans.json npx mocha --require ts-node/register/transpile-only \
-//     --require test/support/record-plans.ts test/runtime/core/planner/{policy,health,replace,index,surge,wedge}.test.ts \
+//     --require test/support/record-plans.ts test/runtime/core/planner/{policy,health,replace,index,surge,wedge,checkpoints}.test.ts \
 //     test/runtime/cli/plan-text.test.ts test/runtime/ops/sweep.surge.test.ts test/runtime/aws/surge.test.ts \
 //     test/runtime/ops/patching.test.ts
 // Every plan() call is replayed from its JSON round trip (what a logged sweep holds) and kept once per distinct

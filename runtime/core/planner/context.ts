@@ -2,6 +2,7 @@
 // tags) and hands to the strategies. Its own module, so replace.ts and surge.ts need not import index.ts.
 import type { SurgeEnd } from "../capacity-history";
 import { FleetSnapshot, GroupPolicy, GroupSnapshot, InstanceDecision, InstanceSnapshot, VersionSource } from "../types";
+import type { RolloutGate } from "./checkpoints";
 
 /** Everything the strategies decide from: computed once per group. */
 export interface GroupContext {
@@ -21,6 +22,8 @@ export interface GroupContext {
   unstable: { id: string; why: string }[];
   groupWhys: string[];
   surgeTags: SurgeTags;
+  /** The rollout's checkpoints, bake and alarms for the group's current target. */
+  gate: RolloutGate;
 }
 
 /** The surge state a group's tags hold, as readSurgeTags reads it. */
@@ -33,4 +36,8 @@ export interface SurgeTags {
   failed?: string;
   /** What the group's last surge ended at (tag phoenix:surge-ended). */
   ended?: SurgeEnd;
+  /** When the current checkpoint's bake began (tag phoenix:surge-bake-started-at). */
+  bakeStartedAt?: string;
+  /** Which alarm stopped the rollout the `failed` tag names (tag phoenix:surge-alarm). */
+  alarm?: string;
 }

@@ -4,13 +4,14 @@
 // them, and their public parts are exported from here.
 import { baseImageParameterName, MANIFEST_KEY } from "../../contract";
 import { ContractError } from "../errors";
-import { normalizeVersion } from "../version";
+import { compareVersions, normalizeVersion } from "../version";
 import { FleetSnapshot, GroupPlan, GroupPolicy, GroupSnapshot, InstanceDecision, Plan, Policy } from "../types";
 import { GroupContext } from "./context";
 import { count, logLine } from "./explain";
 import { DesiredVersion, desiredVersionFor, staleReasons, unhealthyWhy, versionOf } from "./health";
 import { byString, compareStaleness } from "./order";
 import { effectivePolicy, floorFor, strategyFor, validatePolicy } from "./policy";
+import { rolloutGate } from "./checkpoints";
 import { planReplace } from "./replace";
 import { planSurge, readSurgeTags, surgeTarget } from "./surge";
 import { planWedge, wedgeReason } from "./wedge";
@@ -20,6 +21,8 @@ export { DesiredVersion, desiredVersionFor, instanceAgeHours, isHealthy, unhealt
 export { instanceWhy } from "./explain";
 export { readSurgeTags, surgeTarget } from "./surge";
 export { decideRepair, planWedge } from "./wedge";
+export { checkpointsProblem } from "./policy";
+export { alarmVerdict, mayNeedAlarms, readCheckpointTag, shareOf } from "./checkpoints";
 
 /**
  * Decides, for every group of the snapshot, which instances to terminate and why (including why none). Throws
@@ -117,6 +120,13 @@ function planGroup(group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy
     unstable,
     groupWhys,
     surgeTags,
+    gate: rolloutGate(
+      p,
+      group.tags ?? {},
+      snapshot,
+      surgeTarget(desired.version, desiredImageId),
+      rollingBack(stale, desired.version),
+    ),
   };
 
   const strategy = strategyFor(group, p);
@@ -152,23 +162,43 @@ function planGroup(group: GroupSnapshot, snapshot: FleetSnapshot, p: GroupPolicy
       ...(surge.tags !== undefined && { tags: surge.tags }),
       ...(surge.suspend !== undefined && { suspend: surge.suspend }),
       ...(surge.resume !== undefined && { resume: surge.resume }),
+      ...(surge.checkpoint !== undefined && { checkpoint: surge.checkpoint }),
+      ...(surge.alarmStop !== undefined && { alarmStop: surge.alarmStop }),
     };
   }
 
   const replaced = planReplace(ctx);
-  if (surge === undefined) return groupPlanOf(ctx, replaced.terminate, replaced.reason);
+  // A gated replace rollout keeps its checkpoint in the group's tags, and may be stopped by an alarm.
+  const gated = {
+    ...(replaced.tags !== undefined && { tags: replaced.tags }),
+    ...(replaced.checkpoint !== undefined && { checkpoint: replaced.checkpoint }),
+    ...(replaced.alarmStop !== undefined && { alarmStop: replaced.alarmStop }),
+  };
+  if (surge === undefined) return { ...groupPlanOf(ctx, replaced.terminate, replaced.reason), ...gated };
   // Surge found no room: the original rules, saying why.
   return {
     ...groupPlanOf(ctx, replaced.terminate, `${surge.why}; replacing in place instead: ${replaced.reason}`),
     strategy,
     surge: surge.decision,
+    ...gated,
   };
+}
+
+/** True when some instance stale for its version runs a higher one than the target: the rollout goes back. */
+function rollingBack(stale: InstanceDecision[], target: string | undefined): boolean {
+  const want = target === undefined ? undefined : normalizeVersion(target);
+  return (
+    want !== undefined &&
+    stale.some((d) => d.reasons.includes("version") && d.version !== undefined && compareVersions(d.version, want) > 0)
+  );
 }
 
 /** What keeps a group's desired state from being verified: the store's, the image's, its tier's, its version's. */
 function unverifiedWhy(group: GroupSnapshot, snapshot: FleetSnapshot, desired: DesiredVersion): string[] {
   const v = snapshot.verification;
-  return [v?.store, v?.image, v?.tiers?.[group.tier], desired.untrusted].filter((w): w is string => w !== undefined);
+  return [v?.store, v?.release, v?.image, v?.tiers?.[group.tier], desired.untrusted].filter(
+    (w): w is string => w !== undefined,
+  );
 }
 
 /** An unverified group: nothing terminated, no capacity, tag or process change, and a reason naming each problem. */

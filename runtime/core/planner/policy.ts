@@ -1,6 +1,6 @@
 // The policy a sweep runs under: the fleet-wide policy with a tier's overrides, checked against the contract's
 // LIMITS before any sweep uses it, and what it makes of one group (its healthy floor, its strategy).
-import { DEFAULT_STRATEGY, DESIRED_VERSION_SOURCES, LIMITS, TAGS } from "../../contract";
+import { alarmProblem, DEFAULT_STRATEGY, DESIRED_VERSION_SOURCES, LIMITS, MAX_CHECKPOINTS, TAGS } from "../../contract";
 import { UsageError } from "../errors";
 import { DEFAULT_POLICY, GroupPolicy, GroupSnapshot, Policy, Strategy } from "../types";
 
@@ -17,6 +17,7 @@ export function effectivePolicy(policy: Policy, tier: string): GroupPolicy {
   if (policy.maxSurgePercent !== undefined) merged.maxSurgePercent = policy.maxSurgePercent;
   if (policy.surgeStallMinutes !== undefined) merged.surgeStallMinutes = policy.surgeStallMinutes;
   if (policy.desiredVersion !== undefined) merged.desiredVersion = policy.desiredVersion;
+  for (const key of ROLLOUT_GATE_KEYS) if (policy[key] !== undefined) Object.assign(merged, { [key]: policy[key] });
   const override = policy.tiers?.[tier] ?? {};
   // Only defined keys override: a JSON round trip drops undefined, and a replayed sweep must decide the same.
   for (const key of ["minHealthy", "minHealthyPercent", "maxPerSweep", "maxInstanceAgeHours"] as const) {
@@ -26,7 +27,26 @@ export function effectivePolicy(policy: Policy, tier: string): GroupPolicy {
   if (override.maxSurgePercent !== undefined) merged.maxSurgePercent = override.maxSurgePercent;
   if (override.surgeStallMinutes !== undefined) merged.surgeStallMinutes = override.surgeStallMinutes;
   if (override.desiredVersion !== undefined) merged.desiredVersion = override.desiredVersion;
+  for (const key of ROLLOUT_GATE_KEYS) if (override[key] !== undefined) Object.assign(merged, { [key]: override[key] });
   return merged;
+}
+
+/** The checkpoint and alarm keys, merged like the surge keys: only when set. */
+const ROLLOUT_GATE_KEYS = ["checkpoints", "bakeMinutes", "rolloutAlarms", "autoRollback"] as const;
+
+/** Why a list of checkpoints cannot be used, or undefined: whole percents 1-100, increasing, ending in 100. */
+export function checkpointsProblem(value: unknown): string | undefined {
+  if (!Array.isArray(value) || value.length === 0 || value.length > MAX_CHECKPOINTS) {
+    return `must be a list of 1 to ${MAX_CHECKPOINTS} percentages ending in 100, e.g. [10, 50, 100]`;
+  }
+  if (value.some((v) => typeof v !== "number" || !Number.isInteger(v) || v < 1 || v > 100)) {
+    return "must hold whole percentages from 1 to 100";
+  }
+  if (value.some((v, i) => i > 0 && (v as number) <= (value[i - 1] as number))) {
+    return "must increase: each checkpoint a larger share of the group than the one before";
+  }
+  if (value[value.length - 1] !== 100) return "must end in 100: the last checkpoint is the whole group";
+  return undefined;
 }
 
 /**
@@ -58,6 +78,26 @@ export function validatePolicy(policy: Policy): void {
           `${DESIRED_VERSION_SOURCES.map((s) => JSON.stringify(s)).join(" or ")}`,
       );
     }
+    const checkpoints = p.checkpoints === undefined ? undefined : checkpointsProblem(p.checkpoints);
+    if (checkpoints !== undefined) {
+      throw new UsageError(`${where}checkpoints is ${JSON.stringify(p.checkpoints)}; it ${checkpoints}`);
+    }
+    const bake = p.bakeMinutes === undefined ? undefined : limitWords("bakeMinutes", p.bakeMinutes);
+    if (bake !== undefined) throw new UsageError(`${where}bakeMinutes is ${JSON.stringify(p.bakeMinutes)}; it ${bake}`);
+    if (p.autoRollback !== undefined && typeof p.autoRollback !== "boolean") {
+      throw new UsageError(`${where}autoRollback is ${JSON.stringify(p.autoRollback)}; it must be true or false`);
+    }
+    if (p.rolloutAlarms !== undefined) {
+      if (!Array.isArray(p.rolloutAlarms) || p.rolloutAlarms.some((a) => typeof a !== "string")) {
+        throw new UsageError(`${where}rolloutAlarms is ${JSON.stringify(p.rolloutAlarms)}; it must be a list of names`);
+      }
+      for (const name of p.rolloutAlarms) {
+        const problem = name.startsWith("arn:") ? "must be a name, not an ARN" : alarmProblem(name);
+        if (problem !== undefined) {
+          throw new UsageError(`${where}rolloutAlarms holds ${JSON.stringify(name)}, which ${problem}`);
+        }
+      }
+    }
     for (const [key, unit] of [
       ["surgeStallMinutes", "minutes"],
       ["maxInstanceAgeHours", "hours"],
@@ -75,6 +115,13 @@ export function validatePolicy(policy: Policy): void {
   for (const tier of Object.keys(policy.tiers ?? {}).sort()) {
     check(`policy for tier ${tier}: `, policy.tiers![tier]);
   }
+}
+
+function limitWords(name: "bakeMinutes", value: unknown): string | undefined {
+  const { min, max } = LIMITS[name];
+  return typeof value === "number" && Number.isInteger(value) && value >= min && value <= max
+    ? undefined
+    : `must be a whole number of minutes from ${min} to ${max}`;
 }
 
 /** Fewest healthy instances a sweep may leave: max(minHealthy, ceil(desiredCapacity × minHealthyPercent / 100)). */

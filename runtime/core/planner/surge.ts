@@ -1,13 +1,19 @@
 // The surge rules: raise desired capacity so replacements launch before any stale instance goes (start), wait for
 // them (waiting), then terminate the stale ones with decrement (finish), or, when the new ones do not become healthy
 // in time, terminate those instead (abort). The group's phoenix:surge-* tags carry a surge from sweep to sweep.
+// With checkpoints, each checkpoint's share is a surge of its own that bakes, all healthy, before its stale ones go
+// (checkpoints.ts); a rollout alarm in ALARM aborts the surge and, past a checkpoint, asks for a rollback.
 import { LIMITS, SURGE_PROCESSES, SURGE_TAGS } from "../../contract";
 import { parseSurgeEnd, surgeEndTag } from "../capacity-history";
 import { InstanceSnapshot, SurgeDecision } from "../types";
+import { checkpointFor, checkpointTag, checkpointText, state as checkpointState } from "./checkpoints";
 import { GroupContext, SurgeTags } from "./context";
-import { count, instanceWhy, staleBreakdown, targetText } from "./explain";
-import { isHealthy, unhealthyWhy } from "./health";
+import { count, staleBreakdown, targetText } from "./explain";
+import { isHealthy } from "./health";
 import { byString, launchMs } from "./order";
+import { alarmStop, bakeOrHold, SURGE_STATE_TAGS, surgeAbort, SurgeOutcome } from "./surge-stop";
+
+export type { SurgeOutcome } from "./surge-stop";
 
 const MINUTE_MS = 60_000;
 
@@ -24,6 +30,8 @@ export function readSurgeTags(tags: Record<string, string>): SurgeTags {
   if (tags[SURGE_TAGS.failed] !== undefined) t.failed = tags[SURGE_TAGS.failed];
   const ended = parseSurgeEnd(tags[SURGE_TAGS.ended]);
   if (ended !== undefined) t.ended = ended;
+  if (tags[SURGE_TAGS.bakeStartedAt] !== undefined) t.bakeStartedAt = tags[SURGE_TAGS.bakeStartedAt];
+  if (tags[SURGE_TAGS.alarm] !== undefined) t.alarm = tags[SURGE_TAGS.alarm];
   return t;
 }
 
@@ -31,20 +39,6 @@ export function readSurgeTags(tags: Record<string, string>): SurgeTags {
 export function surgeTarget(version: string | undefined, imageId: string | undefined): string {
   return [version, imageId].filter((x) => x !== undefined && x !== "").join(" ") || "current";
 }
-
-/** What the surge rules decided for a group, or why they hand it to the original rules. */
-export type SurgeOutcome =
-  | {
-      kind: "surge";
-      decision: SurgeDecision;
-      terminate: string[];
-      reason: string;
-      setDesired?: number;
-      tags?: { set?: Record<string, string>; remove?: string[] };
-      suspend?: string[];
-      resume?: string[];
-    }
-  | { kind: "fallback"; decision: SurgeDecision; why: string };
 
 /** The surge rules; undefined hands the group to the original rules (nothing stale, or unstable before a start). */
 export function planSurge(ctx: GroupContext): SurgeOutcome | undefined {
@@ -64,8 +58,9 @@ export function planSurge(ctx: GroupContext): SurgeOutcome | undefined {
 }
 
 function surgeStart(ctx: GroupContext, target: string): SurgeOutcome | undefined {
-  const { group, surgeTags: t, p } = ctx;
-  if (ctx.stale.length === 0 || !ctx.stable) return undefined;
+  const { group, surgeTags: t, p, gate } = ctx;
+  if (ctx.stale.length === 0) return tidyCheckpoint(ctx, target);
+  if (!ctx.stable) return undefined;
   const baseline = group.desiredCapacity;
   const blocked = (reason: string): SurgeOutcome => ({
     kind: "surge",
@@ -75,7 +70,9 @@ function surgeStart(ctx: GroupContext, target: string): SurgeOutcome | undefined
   });
   if (t.failed !== undefined && t.failed === target) {
     return blocked(
-      `surge blocked: a surge to ${target} was aborted before (tag ${SURGE_TAGS.failed}); ` +
+      (t.alarm !== undefined
+        ? `rollout stopped: ${t.alarm} stopped the rollout to ${target} (tag ${SURGE_TAGS.failed}); `
+        : `surge blocked: a surge to ${target} was aborted before (tag ${SURGE_TAGS.failed}); `) +
         `${ctx.stale.length} stale left serving: publish a fixed version or roll back (or delete the tag to retry)`,
     );
   }
@@ -86,10 +83,21 @@ function surgeStart(ctx: GroupContext, target: string): SurgeOutcome | undefined
         "progress (someone else suspended them); resume them to let phoenix surge",
     );
   }
+  const onTarget = ctx.instances.filter((i) => !ctx.decisions.get(i.id)!.stale).length;
+  const cp = gate.stepped ? checkpointFor(gate.checkpoints, baseline, onTarget) : undefined;
+  // Between two checkpoints of this rollout: its alarms decide whether the next one starts.
+  if (gate.inWindow && gate.alarm.kind === "firing") return alarmStop(ctx, target);
+  if (gate.inWindow && gate.alarm.kind === "unknown") {
+    return blocked(
+      `surge held before ${cp !== undefined ? checkpointText(cp) : "the rollout's next step"}: ${gate.alarm.why}; ` +
+        "no checkpoint is passed until every rollout alarm is read",
+    );
+  }
   const percent = p.maxSurgePercent ?? LIMITS.maxSurgePercent.fallback;
   const underMax = Math.max(0, group.maxSize - baseline);
   const byPercent = Math.ceil((baseline * percent) / 100);
-  const k = Math.min(ctx.stale.length, underMax, byPercent);
+  const want = cp === undefined ? ctx.stale.length : Math.min(ctx.stale.length, cp.share - onTarget);
+  const k = Math.min(want, underMax, byPercent);
   if (k <= 0) {
     return {
       kind: "fallback",
@@ -101,16 +109,25 @@ function surgeStart(ctx: GroupContext, target: string): SurgeOutcome | undefined
     };
   }
   const capped =
-    k < ctx.stale.length
+    k < want
       ? ` (capped by ${underMax <= byPercent ? `max size ${group.maxSize}` : `maxSurgePercent ${percent}%`}; ` +
         "the rest in a later surge)"
       : "";
+  const step =
+    cp !== undefined
+      ? ` for ${checkpointText(cp)}, ${cp.share} of ${baseline} on the target`
+      : gate.rollingBack && gatedPolicy(p)
+        ? " of a rollback (no checkpoint, bake or rollout alarm holds a rollout back to an older version)"
+        : "";
+  const remove = [SURGE_TAGS.failed, SURGE_TAGS.alarm, SURGE_TAGS.bakeStartedAt].filter(
+    (key) => group.tags?.[key] !== undefined,
+  );
   return {
     kind: "surge",
     decision: { phase: "start", baseline, targetVersion: target },
     terminate: [],
     reason:
-      `surge start: raising desired capacity from ${baseline} to ${baseline + k} to launch ` +
+      `surge start${step}: raising desired capacity from ${baseline} to ${baseline + k} to launch ` +
       `${count(k, "replacement")} for ${ctx.stale.length} stale before terminating any${capped}. ` +
       `Stale: ${staleBreakdown(ctx.stale, p)}. Target: ${targetText(ctx)}.`,
     setDesired: baseline + k,
@@ -119,24 +136,53 @@ function surgeStart(ctx: GroupContext, target: string): SurgeOutcome | undefined
         [SURGE_TAGS.baseline]: String(baseline),
         [SURGE_TAGS.version]: target,
         [SURGE_TAGS.startedAt]: ctx.snapshot.readAt,
+        ...(cp !== undefined && { [SURGE_TAGS.checkpoint]: checkpointTag(cp.index, cp.count, target) }),
       },
-      ...(t.failed !== undefined && { remove: [SURGE_TAGS.failed] }),
+      ...(remove.length > 0 && { remove }),
     },
     suspend: [...SURGE_PROCESSES],
+    ...(cp !== undefined && { checkpoint: cp }),
   };
 }
 
-const SURGE_STATE_TAGS = [SURGE_TAGS.baseline, SURGE_TAGS.version, SURGE_TAGS.startedAt];
+/** The policy asks for checkpoints, a bake or rollout alarms (which a rollback goes without). */
+function gatedPolicy(p: GroupContext["p"]): boolean {
+  return (p.checkpoints ?? []).length > 1 || (p.bakeMinutes ?? 0) > 0 || (p.rolloutAlarms ?? []).length > 0;
+}
+
+/** A converged group with no surge whose checkpoint or bake tags linger (a sweep that crashed while tidying up). */
+function tidyCheckpoint(ctx: GroupContext, target: string): SurgeOutcome | undefined {
+  const lingering = [SURGE_TAGS.checkpoint, SURGE_TAGS.bakeStartedAt].filter((k) => ctx.group.tags?.[k] !== undefined);
+  if (lingering.length === 0 || !ctx.stable) return undefined;
+  return {
+    kind: "surge",
+    decision: { phase: "finish", baseline: ctx.group.desiredCapacity, targetVersion: target },
+    terminate: [],
+    reason: `converged: every instance runs ${target}; clearing the rollout's leftover tags ${lingering.join(", ")}`,
+    tags: { remove: lingering },
+  };
+}
 
 function surgeInProgress(ctx: GroupContext, baseline: number, target: string): SurgeOutcome {
-  const { group, surgeTags: t, p, snapshot } = ctx;
+  const { group, surgeTags: t, p, snapshot, gate } = ctx;
   const surgeFor = t.version ?? target;
   const decision = (phase: SurgeDecision["phase"]): SurgeDecision => ({ phase, baseline, targetVersion: surgeFor });
   const aborting = t.failed !== undefined && t.failed === surgeFor;
   const desired = group.desiredCapacity;
   // The end leaves its baseline behind: with no surge in progress, a later sweep can still tell a straggling raise.
   const endTag = { [SURGE_TAGS.ended]: surgeEndTag(baseline, t.startedAt) };
-  const end = { tags: { set: endTag, remove: [...SURGE_STATE_TAGS] }, resume: [...SURGE_PROCESSES] };
+  const staleLeft = (gone: string[]) => ctx.stale.filter((d) => !gone.includes(d.id)).length;
+  // A gated rollout also ends its bake, and its checkpoint once nothing stale is left (or it was stopped).
+  const gateTags = (final: boolean) =>
+    gate.gated
+      ? [SURGE_TAGS.bakeStartedAt, ...(final ? [SURGE_TAGS.checkpoint] : [])].filter(
+          (k) => group.tags?.[k] !== undefined,
+        )
+      : [];
+  const endOf = (final: boolean) => ({
+    tags: { set: endTag, remove: [...SURGE_STATE_TAGS, ...gateTags(final)] },
+    resume: [...SURGE_PROCESSES],
+  });
 
   if (desired <= baseline) {
     // The terminations that closed the surge have been made (possibly by a sweep that crashed before tidying up).
@@ -147,20 +193,35 @@ function surgeInProgress(ctx: GroupContext, baseline: number, target: string): S
       reason:
         `surge ${aborting ? "abort" : "finish"}: the group is back at its baseline of ${baseline}; clearing the ` +
         `surge tags and resuming ${SURGE_PROCESSES.join(", ")}`,
-      ...end,
+      ...endOf(aborting || staleLeft([]) === 0),
     };
   }
   const surged = desired - baseline;
   const startedMs = t.startedAt === undefined ? NaN : Date.parse(t.startedAt);
   const isNew = (i: InstanceSnapshot) => !Number.isNaN(startedMs) && launchMs(i) >= startedMs;
   const isCurrent = (i: InstanceSnapshot) => isHealthy(i, group.targetGroupArns) && !ctx.decisions.get(i.id)!.stale;
-  if (aborting) return surgeAbort(ctx, baseline, surgeFor, isNew, false);
+  if (aborting) return surgeAbort(ctx, baseline, surgeFor, isNew, { kind: "continuing" });
+  const superseded = surgeFor !== target;
+  if (!superseded && gate.inWindow && gate.alarm.kind === "firing") {
+    return alarmStop(ctx, surgeFor, { baseline, isNew });
+  }
 
   const current = ctx.instances.filter(isCurrent).length;
+  // The checkpoint this surge works towards: the tag's, else (no steps) the whole group.
+  const cp = gate.gated
+    ? gate.tag !== undefined
+      ? checkpointState(gate.checkpoints, baseline, gate.tag.index)
+      : gate.stepped
+        ? checkpointFor(gate.checkpoints, baseline, ctx.instances.filter((i) => isCurrent(i) && !isNew(i)).length)
+        : checkpointState(gate.checkpoints, baseline, gate.checkpoints.length)
+    : undefined;
   // A new release (or image) arrived mid-surge: the surge's instances will never be current. Once all are healthy,
   // trim back to the baseline (oldest versions first) and let the next sweep surge to the new target.
-  const superseded = surgeFor !== target;
   if (ctx.stable && (superseded || current >= Math.min(baseline, surged))) {
+    if (!superseded && cp !== undefined && current >= cp.share) {
+      const held = bakeOrHold(ctx, cp, current, surgeFor);
+      if (held !== undefined) return { ...held, decision: decision(held.decision.phase) };
+    }
     // Stale first (most stale first), then, if the surge brought more than there were stale, the newest current.
     const fresh = ctx.instances.filter((i) => !ctx.decisions.get(i.id)!.stale);
     fresh.sort((a, b) => launchMs(b) - launchMs(a) || byString(b.id, a.id));
@@ -173,6 +234,8 @@ function surgeInProgress(ctx: GroupContext, baseline: number, target: string): S
       byFloor < Math.min(surged, p.maxPerSweep ?? Number.POSITIVE_INFINITY)
         ? `only ${byFloor} above the floor of ${ctx.floor}`
         : `at most ${p.maxPerSweep} per sweep`;
+    const passing = cp !== undefined && !superseded && current >= cp.share;
+    const passed = passing ? `${checkpointText(cp)} passed; ` : "";
     return {
       kind: "surge",
       decision: decision("finish"),
@@ -180,14 +243,15 @@ function surgeInProgress(ctx: GroupContext, baseline: number, target: string): S
       reason:
         (superseded
           ? `surge finish: the surge to ${surgeFor} is superseded by ${target} and every instance is healthy: `
-          : `surge finish: ${current} of ${desired} run ${surgeFor} and every instance is healthy: `) +
+          : `surge finish: ${passed}${current} of ${desired} run ${surgeFor} and every instance is healthy: `) +
         (n === 0
           ? `terminating none yet (${rest})`
           : `terminating ${terminate.join(", ")} and lowering desired capacity to ${desired - n}`) +
         (done
           ? `; clearing the surge tags and resuming ${SURGE_PROCESSES.join(", ")}`
           : `; ${surged - n} more in a later sweep (${rest})`),
-      ...(done && { setDesired: baseline, ...end }),
+      ...(done && { setDesired: baseline, ...endOf(superseded || staleLeft(terminate) === 0) }),
+      ...(cp !== undefined && { checkpoint: passing ? { ...cp, passed: true as const } : cp }),
     };
   }
 
@@ -197,11 +261,13 @@ function surgeInProgress(ctx: GroupContext, baseline: number, target: string): S
   const newFailing = newOnes.length < surged || newOnes.some((i) => !newOk(i));
   const elapsedMin = (Date.parse(snapshot.readAt) - startedMs) / MINUTE_MS;
   const stall = p.surgeStallMinutes ?? LIMITS.surgeStallMinutes.fallback;
-  if (newFailing && !(elapsedMin <= stall)) return surgeAbort(ctx, baseline, surgeFor, isNew, true);
+  if (newFailing && !(elapsedMin <= stall)) return surgeAbort(ctx, baseline, surgeFor, isNew, { kind: "stall" });
 
   const holding = [...ctx.unstable.map((u) => `${u.id} ${u.why}`), ...ctx.groupWhys];
   const notCurrent = newOnes.filter((i) => isHealthy(i, group.targetGroupArns) && !isCurrent(i)).map((i) => i.id);
   if (notCurrent.length > 0) holding.push(`${notCurrent.join(", ")} healthy but not on ${surgeFor}`);
+  // A bake counts only while every instance is healthy: one that is not restarts it once all are again.
+  const restart = gate.gated && t.bakeStartedAt !== undefined;
   return {
     kind: "surge",
     decision: decision("waiting"),
@@ -210,72 +276,9 @@ function surgeInProgress(ctx: GroupContext, baseline: number, target: string): S
       `surge waiting: ${fresh} of ${surged} new instances healthy on ${surgeFor}, ` +
       `started ${Number.isNaN(elapsedMin) ? "at an unknown time" : `${Math.floor(elapsedMin)} min ago`} ` +
       `(aborted after ${stall} min if they are not)` +
-      (holding.length > 0 ? `; waiting for: ${holding.join("; ")}` : ""),
-  };
-}
-
-/**
- * Terminates the surge's new instances (newest first, never below the floor) and lowers desired capacity with
- * them. The baseline is restored and the tags cleared only once no more than the baseline would remain: otherwise
- * setting desired capacity would let Auto Scaling pick which instance goes.
- */
-function surgeAbort(
-  ctx: GroupContext,
-  baseline: number,
-  surgeFor: string,
-  isNew: (i: InstanceSnapshot) => boolean,
-  first: boolean,
-): SurgeOutcome {
-  const { group } = ctx;
-  const desired = group.desiredCapacity;
-  const candidates = ctx.instances
-    .filter((i) => isNew(i) && !/^Terminat/.test(i.lifecycleState))
-    .sort((a, b) => launchMs(b) - launchMs(a) || byString(b.id, a.id));
-  let healthyLeft = ctx.healthy;
-  const terminate: string[] = [];
-  const whys: string[] = [];
-  for (const i of candidates) {
-    if (terminate.length >= desired - baseline) break;
-    const why = unhealthyWhy(i, group.targetGroupArns);
-    if (why === undefined) {
-      if (healthyLeft - 1 < ctx.floor) continue;
-      healthyLeft -= 1;
-      const d = ctx.decisions.get(i.id)!;
-      if (d.stale)
-        whys.push(
-          `${i.id} ${instanceWhy(d, { desiredVersion: ctx.desired.version, desiredImageId: ctx.desiredImageId })}`,
-        );
-    } else {
-      whys.push(`${i.id} ${why}`);
-    }
-    terminate.push(i.id);
-  }
-  const leaving = ctx.instances.filter((i) => /^Terminat/.test(i.lifecycleState)).length;
-  const remaining = ctx.instances.length - leaving - terminate.length;
-  const done = remaining <= baseline;
-  const set: Record<string, string> = {};
-  if (first) set[SURGE_TAGS.failed] = surgeFor;
-  if (done) set[SURGE_TAGS.ended] = surgeEndTag(baseline, ctx.surgeTags.startedAt);
-  const tags = {
-    ...(Object.keys(set).length > 0 && { set }),
-    ...(done && { remove: [...SURGE_STATE_TAGS] }),
-  };
-  const missing = desired - ctx.instances.length;
-  return {
-    kind: "surge",
-    decision: { phase: "abort", baseline, targetVersion: surgeFor },
-    terminate,
-    reason:
-      `surge abort: the new instances for ${surgeFor} are not all healthy ` +
-      `${first ? `${ctx.p.surgeStallMinutes ?? LIMITS.surgeStallMinutes.fallback} min after the surge started` : "(abort in progress)"}` +
-      (whys.length > 0 ? ` (${whys.join("; ")})` : "") +
-      (missing > 0 ? ` and ${count(missing, "instance")} never launched` : "") +
-      `: ${terminate.length > 0 ? `terminating ${terminate.join(", ")} and ` : ""}` +
-      (done
-        ? `restoring desired capacity ${baseline}, clearing the surge tags, resuming ${SURGE_PROCESSES.join(", ")}`
-        : `lowering desired capacity; ${remaining - baseline} more to remove in a later sweep`) +
-      (first ? `; tagged ${SURGE_TAGS.failed}=${surgeFor}: publish a fix or roll back` : ""),
-    ...(Object.keys(tags).length > 0 && { tags }),
-    ...(done && { setDesired: baseline, resume: [...SURGE_PROCESSES] }),
+      (holding.length > 0 ? `; waiting for: ${holding.join("; ")}` : "") +
+      (restart ? "; the bake starts again once every instance is healthy" : ""),
+    ...(restart && { tags: { remove: [SURGE_TAGS.bakeStartedAt] } }),
+    ...(cp !== undefined && { checkpoint: cp }),
   };
 }

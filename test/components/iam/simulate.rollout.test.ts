@@ -2,16 +2,19 @@
 // contract) on this environment's real resources is allowed, and so is what Lambda does as the role (logs, queues,
 // network interfaces); the calls it must never make are denied: the same writes on another environment's group or an
 // untagged one, other tag keys, instance termination outside Auto Scaling, writes to the release bucket (but the
-// convergence record its sweeps keep), another environment's parameters and logs, metrics in the namespace the alarms
-// read.
+// sweep lease, the convergence record its sweeps keep, and for a stack that rolls back automatically the manifest and
+// the rollback record), other alarms and any alarm change, another environment's parameters and logs, metrics in the
+// namespace the alarms read.
 import * as assert from "node:assert/strict";
 import {
+  AwsCall,
   CONVERGENCE_KEY,
   FOLLOW_UP_QUEUE_ACTIONS,
   MANIFEST_KEY,
   METRICS_NAMESPACE,
   releaseBucketParameterName,
   releaseRecordKey,
+  ROLLBACK_RECORD_KEY,
   ROLLOUT_CALLS,
   SURGE_TAGS,
   SWEEP_LEASE_KEY,
@@ -21,6 +24,11 @@ import { misjudged, SimulatedCall } from "../../support/iam-simulator";
 import { MOCK_ACCOUNT_ID } from "../../support/pulumi-mocks";
 import { arn, groupTags, loadStackRoles, requestsFor, StackRoles, tagRequest } from "./stack-roles";
 
+/** The writes an automatic rollback makes: the manifest and the rollback record (both PutObject). */
+function isRollbackWrite(c: AwsCall): boolean {
+  return c.action === "s3:PutObject" && (c.on === "manifest" || c.on === "rollback-record");
+}
+
 for (const stack of ["test", "live"]) {
   describe(`the ${stack} stack's rollout role, decided by the IAM simulator`, () => {
     let r: StackRoles;
@@ -29,9 +37,37 @@ for (const stack of ["test", "live"]) {
     });
 
     it("allows every call runtime/aws/ makes for the rollout, on this environment's resources", async () => {
-      const calls = ROLLOUT_CALLS.flatMap((c) => requestsFor(r, c));
+      // The rollback's writes only where some tier rolls back automatically (the next test holds both cases).
+      const calls = ROLLOUT_CALLS.filter((c) => r.autoRollback || !isRollbackWrite(c)).flatMap((c) =>
+        requestsFor(r, c),
+      );
 
+      assert.ok(r.alarmArns.length >= 4, "the program's two rollout alarms per tier are named in the policy");
       assert.deepEqual(await misjudged(r.rollout, calls, "allowed"), []);
+    });
+
+    it(`${stack === "live" ? "allows" : "denies"} an automatic rollback's writes: the manifest and its record only`, async () => {
+      const writes = ROLLOUT_CALLS.filter(isRollbackWrite).flatMap((c) => requestsFor(r, c));
+
+      assert.equal(r.autoRollback, stack === "live", "live rolls back automatically, test does not");
+      assert.deepEqual(writes.map((w) => w.resource).sort(), [
+        `${r.bucketArn}/${MANIFEST_KEY}`,
+        `${r.bucketArn}/${ROLLBACK_RECORD_KEY}`,
+      ]);
+      assert.deepEqual(await misjudged(r.rollout, writes, r.autoRollback ? "allowed" : "denied"), []);
+    });
+
+    it("reads the rollout alarms' states on those alarms only, and changes no alarm", async () => {
+      const calls: SimulatedCall[] = [
+        { action: "cloudwatch:DescribeAlarms", resource: arn(r, "cloudwatch", `alarm:phoenix-${r.other}-web-5xx`) },
+        { action: "cloudwatch:DescribeAlarms", resource: arn(r, "cloudwatch", "alarm:someone-elses") },
+        { action: "cloudwatch:SetAlarmState", resource: r.alarmArns[0] },
+        { action: "cloudwatch:PutMetricAlarm", resource: r.alarmArns[0] },
+        { action: "cloudwatch:DisableAlarmActions", resource: r.alarmArns[0] },
+        { action: "cloudwatch:DeleteAlarms", resource: r.alarmArns[0] },
+      ];
+
+      assert.deepEqual(await misjudged(r.rollout, calls, "denied"), []);
     });
 
     it("allows what Lambda does as the role: its logs, its queues, its network interfaces", async () => {
@@ -114,10 +150,12 @@ for (const stack of ["test", "live"]) {
       assert.deepEqual(await misjudged(r.rollout, calls, "denied"), []);
     });
 
-    it("denies every write to the release bucket but the sweep lease and the convergence record: the manifest, artifacts, records, its policy", async () => {
+    it("denies every other write to the release bucket: artifacts, records, other keys, deletes, its policy", async () => {
       const calls: SimulatedCall[] = [
-        { action: "s3:PutObject", resource: `${r.bucketArn}/${MANIFEST_KEY}` },
         { action: "s3:PutObject", resource: `${r.bucketArn}/leases/other.json` },
+        { action: "s3:PutObject", resource: `${r.bucketArn}/rollbacks/other.json` },
+        { action: "s3:PutObject", resource: `${r.bucketArn}/releases/1.0.274/release.json` },
+        { action: "s3:DeleteObject", resource: `${r.bucketArn}/${ROLLBACK_RECORD_KEY}` },
         { action: "s3:DeleteObject", resource: `${r.bucketArn}/${SWEEP_LEASE_KEY}` },
         { action: "s3:PutObject", resource: `${r.bucketArn}/releases/1.0.274/web.zip` },
         { action: "s3:PutObject", resource: `${r.bucketArn}/${releaseRecordKey("1.0.274")}` },

@@ -11,12 +11,15 @@ import {
   CONVERGENCE_KEY,
   MANIFEST_KEY,
   SWEEP_LEASE_KEY,
+  LAMBDA_ENV,
   releaseBucketParameterName,
   releaseRecordKey,
+  ROLLBACK_RECORD_KEY,
   TAGS,
 } from "../../../runtime/contract";
 import { loadProgram, MOCK_ACCOUNT_ID, PulumiMocks, setupMocks, settle } from "../../support/pulumi-mocks";
 import type { SimulatedCall } from "../../support/iam-simulator";
+import type { Policy } from "../../../runtime/core/types";
 
 export const TIER_NAMES = ["web", "api"] as const;
 
@@ -40,6 +43,10 @@ export interface StackRoles {
   /** The rollout Lambda's subnets and security group, for the network-interface calls Lambda makes as its role. */
   subnetIds: string[];
   rolloutSecurityGroupId: string;
+  /** Every tier's rollout alarms, as ARNs in the stack's region and account (from the Lambda's policy). */
+  alarmArns: string[];
+  /** Some tier rolls back automatically: the role may then write the manifest and the rollback record. */
+  autoRollback: boolean;
 }
 
 const MANAGED = JSON.parse(
@@ -74,6 +81,9 @@ function readRoles(mocks: PulumiMocks, env: string): StackRoles {
     return [...attached, ...own];
   };
   const lambda = mocks.one("aws:lambda/function:Function", `${env}-rollout-fn`).inputs;
+  const policy = JSON.parse(lambda.environment.variables[LAMBDA_ENV.policy]) as Policy;
+  const tierPolicies = Object.values(policy.tiers ?? {});
+  const alarms = [...new Set(tierPolicies.flatMap((p) => p.rolloutAlarms ?? []))].sort();
   return {
     environment: env,
     other: env === "live" ? "test" : "live",
@@ -93,6 +103,8 @@ function readRoles(mocks: PulumiMocks, env: string): StackRoles {
     deadLetterQueueArn: state("aws:sqs/queue:Queue", `${env}-rollout-dlq`).arn,
     subnetIds: lambda.vpcConfig.subnetIds,
     rolloutSecurityGroupId: lambda.vpcConfig.securityGroupIds[0],
+    alarmArns: alarms.map((name) => `arn:aws:cloudwatch:${mocks.region}:${MOCK_ACCOUNT_ID}:alarm:${name}`),
+    autoRollback: tierPolicies.some((p) => p.autoRollback === true),
   };
 }
 
@@ -138,6 +150,10 @@ export function requestsFor(r: StackRoles, call: AwsCall, tier?: (typeof TIER_NA
       return [{ label, action: call.action, resource: `${r.bucketArn}/${releaseRecordKey("1.0.274")}` }];
     case "convergence-record":
       return [{ label, action: call.action, resource: `${r.bucketArn}/${CONVERGENCE_KEY}` }];
+    case "rollback-record":
+      return [{ label, action: call.action, resource: `${r.bucketArn}/${ROLLBACK_RECORD_KEY}` }];
+    case "rollout-alarm":
+      return r.alarmArns.map((resource) => ({ label, action: call.action, resource }));
     case "release-bucket":
       return [{ label, action: call.action, resource: r.bucketArn }];
     case "sweep-lease":

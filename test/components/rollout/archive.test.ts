@@ -13,7 +13,18 @@ import { Rollout, checkSerializable } from "../../../components/rollout";
 import { FakeAws, FakeGroup } from "../../support/fake-aws";
 import { Loopback, LoopbackServer } from "../../support/loopback";
 import { PROJECT_ROOT, settle, setupMocks } from "../../support/pulumi-mocks";
-import { CONVERGENCE_KEY, LAMBDA_ENV, MANIFEST_KEY, SWEEP_LEASE_KEY } from "../../../runtime/contract";
+import {
+  CONVERGENCE_KEY,
+  LAMBDA_ENV,
+  MANIFEST_KEY,
+  ROLLBACK_RECORD_KEY,
+  SURGE_TAGS,
+  SWEEP_LEASE_KEY,
+} from "../../../runtime/contract";
+
+/** The api tier's checkpoints, alarm and automatic rollback (what a live stack's config gives a tier). */
+const API_ALARM = "phoenix-test-api-5xx";
+const API_GATES = { checkpoints: [50, 100], rolloutAlarms: [API_ALARM], autoRollback: true };
 
 /** The archive budget from the issue: kilobytes, zipped. */
 const MAX_ZIPPED_BYTES = 200 * 1024;
@@ -146,7 +157,8 @@ describe("the rollout Lambda's archive", function () {
       releaseBucketArn: `arn:aws:s3:::${BUCKET}`,
       tiers: [
         { name: "web", port: loopback.port, autoScalingGroupName: "test-web" },
-        { name: "api", port: loopback.port, autoScalingGroupName: "test-api" },
+        // The api tier's rollout stops at checkpoints, is gated on its 5xx alarm and rolls back on it.
+        { name: "api", port: loopback.port, autoScalingGroupName: "test-api", policy: API_GATES },
       ],
       policy: { minHealthy: 1, minHealthyPercent: 0 },
       probeTimeoutMs: 1000,
@@ -482,6 +494,102 @@ describe("the rollout Lambda's archive", function () {
       assert.equal(resultOf(run.stdout).trigger, "follow-up");
       assert.equal(aws.calls("sqs", "GetQueueAttributes").length, 1);
       assert.deepEqual(aws.calls("sqs", "SendMessage"), []);
+    } finally {
+      await aws.close();
+    }
+  });
+
+  it("reads the rollout alarm from its archive and, past a checkpoint, aborts the surge and rolls the release back", async () => {
+    const [old, bad1, bad2] = [
+      await loopback.serve({ kind: "answer", body: "1.0.274" }),
+      await loopback.serve({ kind: "answer", body: "1.0.275" }),
+      await loopback.serve({ kind: "answer", body: "1.0.275" }),
+    ];
+    const startedAt = "2026-11-26T01:00:00.000Z";
+    const artifacts = (v: string) => ({ web: `releases/${v}/web.zip`, api: `releases/${v}/api.zip` });
+    const published = (v: string) => ({
+      [`${BUCKET}/releases/${v}/web.zip`]: "PK",
+      [`${BUCKET}/releases/${v}/api.zip`]: "PK",
+      [`${BUCKET}/releases/${v}/release.json`]: JSON.stringify({ version: v, artifacts: artifacts(v) }),
+    });
+    const aws = await FakeAws.start("127.62.0.8", {
+      parameters: { "/phoenix/test/release-bucket": BUCKET },
+      objects: {
+        [`${BUCKET}/${MANIFEST_KEY}`]: JSON.stringify({
+          version: "1.0.275",
+          artifacts: artifacts("1.0.275"),
+          publishedAt: "2026-11-26T00:50:00.000Z",
+        }),
+        ...published("1.0.274"),
+        ...published("1.0.275"),
+      },
+      groups: [
+        {
+          // api is surging to its second checkpoint: one old instance is gone already (the canary replaced it).
+          name: "test-api",
+          desiredCapacity: 3,
+          minSize: 1,
+          maxSize: 4,
+          tags: {
+            "phoenix:environment": "test",
+            "phoenix:tier": "api",
+            "phoenix:port": String(loopback.port),
+            "phoenix:strategy": "surge",
+            [SURGE_TAGS.baseline]: "2",
+            [SURGE_TAGS.version]: "1.0.275",
+            [SURGE_TAGS.startedAt]: startedAt,
+            [SURGE_TAGS.checkpoint]: "2/2 1.0.275",
+          },
+          instances: [
+            { id: "i-api-old", privateIp: old.ip, imageId: "ami-1", launchTime: "2026-11-01T00:00:00.000Z" },
+            { id: "i-api-canary", privateIp: bad1.ip, imageId: "ami-1", launchTime: "2026-11-26T00:51:00.000Z" },
+            { id: "i-api-new", privateIp: bad2.ip, imageId: "ami-1", launchTime: "2026-11-26T01:01:00.000Z" },
+          ],
+        },
+      ],
+      alarms: { [API_ALARM]: { state: "ALARM", reason: "Threshold Crossed", since: Date.parse(startedAt) + 300_000 } },
+      bucketTags: { [BUCKET]: { "phoenix:environment": "test" } },
+    });
+    try {
+      const run = await invoke(dir, lambdaEnv(aws), { "detail-type": "CloudWatch Alarm State Change" });
+
+      assert.equal(run.code, 0, run.stderr);
+      assert.deepEqual(aws.unanswered, []);
+      // One DescribeAlarms for the tier's alarms, on those names only.
+      assert.deepEqual(aws.calls("monitoring", "DescribeAlarms"), [
+        { AlarmNames: [API_ALARM], AlarmTypes: ["MetricAlarm", "CompositeAlarm"], MaxRecords: 100 },
+      ]);
+      // The surge's new instance goes, with the capacity it was launched for; the canary is left to the rollback.
+      assert.deepEqual(
+        aws
+          .calls("autoscaling", "TerminateInstanceInAutoScalingGroup")
+          .map((p) => [p.InstanceId, p.ShouldDecrementDesiredCapacity]),
+        [["i-api-new", "true"]],
+      );
+      // The previous release written back through the conditional write, then the record that marks 1.0.275, then
+      // the sweep's convergence record (issue 19), as after every sweep.
+      const puts = aws.calls("s3", "PutObject").filter((p) => p.Key !== SWEEP_LEASE_KEY);
+      assert.deepEqual(
+        puts.map((p) => p.Key),
+        [MANIFEST_KEY, ROLLBACK_RECORD_KEY, CONVERGENCE_KEY],
+      );
+      assert.ok(puts[0].IfMatch !== undefined, "the manifest is written only if nobody published meanwhile");
+      const manifest = JSON.parse(String(aws.state.objects[`${BUCKET}/${MANIFEST_KEY}`])) as { version: string };
+      assert.equal(manifest.version, "1.0.274");
+      const record = JSON.parse(String(aws.state.objects[`${BUCKET}/${ROLLBACK_RECORD_KEY}`])) as Record<
+        string,
+        string
+      >;
+      assert.deepEqual(
+        [record.from, record.to, record.tier, record.alarm, record.checkpoint],
+        ["1.0.275", "1.0.274", "api", API_ALARM, "2 of 2"],
+      );
+      const result = resultOf(run.stdout);
+      assert.deepEqual(result.rollback, {
+        status: "done",
+        message: `rolled back automatically: ${API_ALARM} in ALARM at checkpoint 2 of 2 (api); 1.0.274 is current again (was 1.0.275)`,
+      });
+      assert.match(run.stdout, /"RolloutRollbacks":1/);
     } finally {
       await aws.close();
     }

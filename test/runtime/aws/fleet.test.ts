@@ -16,7 +16,7 @@ import { AwsClients, createClients } from "../../../runtime/aws/clients";
 import { AwsFleet, readCurrentManifest } from "../../../runtime/aws/fleet";
 import { readReleaseBucket } from "../../../runtime/aws/parameters";
 import { FleetReadError } from "../../../runtime/core/errors";
-import { baseImageParameterName, releaseBucketParameterName } from "../../../runtime/contract";
+import { baseImageParameterName, releaseBucketParameterName, ROLLBACK_RECORD_KEY } from "../../../runtime/contract";
 
 const ENV = "live";
 const BUCKET = "phoenix-live-releases";
@@ -95,6 +95,10 @@ describe("AWS fleet adapter", () => {
     s3.on(GetObjectCommand, { Bucket: BUCKET, Key: "releases/current.json" }).resolves({
       Body: body(JSON.stringify(MANIFEST)),
     });
+    // No automatic rollback has happened: its record does not exist.
+    s3.on(GetObjectCommand, { Bucket: BUCKET, Key: ROLLBACK_RECORD_KEY }).rejects(
+      new NoSuchKey({ message: "The specified key does not exist.", $metadata: {} }),
+    );
     asg.on(DescribeAutoScalingGroupsCommand).resolves({ AutoScalingGroups: groups });
     asg.on(DescribeScalingActivitiesCommand).resolves({ Activities: [] });
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: instances }] });
@@ -417,7 +421,10 @@ describe("AWS fleet adapter", () => {
           .sort(),
         ["/phoenix/live/base-image", "/phoenix/live/release-bucket"],
       );
-      assert.deepEqual(inputs(s3, GetObjectCommand), [{ Bucket: BUCKET, Key: "releases/current.json" }]);
+      assert.deepEqual(inputs(s3, GetObjectCommand), [
+        { Bucket: BUCKET, Key: "releases/current.json" },
+        { Bucket: BUCKET, Key: ROLLBACK_RECORD_KEY },
+      ]);
     });
 
     it("reads a bucket without a manifest as no desired version, not as an error", async () => {
@@ -573,7 +580,7 @@ describe("AWS fleet adapter", () => {
   });
 
   describe("call budget", () => {
-    it("reads 3 groups of 3 with 2 target groups in 1 + 1 + 2 + 3 calls", async () => {
+    it("reads 3 groups of 3 with 2 target groups in 1 + 1 + 2 + 4 calls", async () => {
       const ids = (g: number) => [1, 2, 3].map((n) => `i-${g}${n}`);
       deployed(
         [
@@ -587,7 +594,8 @@ describe("AWS fleet adapter", () => {
       await fleet().readFleet(ENV);
 
       const calls = [asg, ec2, elb, s3, ssm].map((m) => m.calls().length);
-      assert.deepEqual(calls, [1, 1, 2, 1, 2]);
+      // The desired state: two parameters, the manifest and the last automatic rollback's record.
+      assert.deepEqual(calls, [1, 1, 2, 2, 2]);
     });
   });
 

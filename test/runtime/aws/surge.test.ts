@@ -12,7 +12,7 @@ import {
   TerminateInstanceInAutoScalingGroupCommand,
 } from "@aws-sdk/client-auto-scaling";
 import { DescribeInstancesCommand } from "@aws-sdk/client-ec2";
-import { GetObjectCommand } from "@aws-sdk/client-s3";
+import { GetObjectCommand, NoSuchKey } from "@aws-sdk/client-s3";
 import { GetParameterCommand, ParameterNotFound } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { AwsClients, createClients } from "../../../runtime/aws/clients";
@@ -21,7 +21,12 @@ import { AwsSurge, SurgeStepError } from "../../../runtime/aws/surge";
 import { plan } from "../../../runtime/core/planner";
 import { executePlan } from "../../../runtime/ops/sweep";
 import { FleetSnapshot, FleetState, GroupPlan, Policy } from "../../../runtime/core/types";
-import { SURGE_TAGS, baseImageParameterName, releaseBucketParameterName } from "../../../runtime/contract";
+import {
+  SURGE_TAGS,
+  baseImageParameterName,
+  releaseBucketParameterName,
+  ROLLBACK_RECORD_KEY,
+} from "../../../runtime/contract";
 
 const ENV = "live";
 const GROUP = "live-web";
@@ -233,6 +238,10 @@ describe("AWS surge operations", () => {
       s3.on(GetObjectCommand).resolves({
         Body: { transformToString: () => Promise.resolve(JSON.stringify(manifest)) } as never,
       });
+      // No automatic rollback has happened: its record does not exist.
+      s3.on(GetObjectCommand, { Key: ROLLBACK_RECORD_KEY }).rejects(
+        new NoSuchKey({ message: "The specified key does not exist.", $metadata: {} }),
+      );
       asg.on(DescribeAutoScalingGroupsCommand).callsFake(() => ({
         AutoScalingGroups: [
           {

@@ -17,7 +17,8 @@ import { FleetState, InstanceState } from "../../../runtime/core/types";
 import { answering, fakeClock, groupOf } from "../../support/fleets";
 import { Loopback } from "../../support/loopback";
 import { MemoryFleet, MemoryObjectStore, zipBytes } from "../../support/memory-store";
-import { MANIFEST_KEY } from "../../../runtime/contract";
+import { MANIFEST_KEY, ROLLBACK_RECORD_KIND, SURGE_TAGS } from "../../../runtime/contract";
+import { EXIT, exitCodeOf } from "../../../runtime/cli/exit-codes";
 
 const loopback = new Loopback("127.33");
 
@@ -180,6 +181,56 @@ describe("the release commands", () => {
       (e: Error) =>
         e instanceof RolloutNotConvergedError &&
         /^test: the surge to 1\.0\.2 was aborted: .* previous version serves at full capacity/.test(e.message),
+    );
+  });
+
+  it("exits 3 saying which alarm and checkpoint when the rollout rolled itself back automatically", async () => {
+    fleet.onRead = (_, reads) => {
+      // A rollout alarm fired past a checkpoint: the sweep wrote 1.0.1 back and recorded why.
+      if (reads === 2) {
+        fleet.state.desiredVersion = "1.0.1";
+        fleet.state.rollback = {
+          kind: ROLLBACK_RECORD_KIND,
+          from: "1.0.2",
+          to: "1.0.1",
+          tier: "web",
+          alarm: "phoenix-test-web-5xx",
+          checkpoint: "2 of 3",
+          at: "2026-11-26T03:10:00.000Z",
+          reason: "rolled back automatically",
+        };
+      }
+    };
+
+    await assert.rejects(phoenix(...release("1.0.2"), "--wait"), (e: Error) => {
+      assert.ok(e instanceof RolloutNotConvergedError);
+      assert.equal(
+        e.message,
+        "test: rolled back automatically: phoenix-test-web-5xx in ALARM at checkpoint 2 of 3 (web)",
+      );
+      assert.equal(exitCodeOf(e), EXIT.incomplete);
+      return true;
+    });
+    assert.match(err, /1\.0\.2 was rolled back automatically \(.*\); 1\.0\.1 is current again/);
+  });
+
+  it("exits 3 naming the alarm when a rollout alarm stopped the surge before any old instance went", async () => {
+    fleet.onRead = (_, reads) => {
+      if (reads === 2) {
+        fleet.state.groups[0].tags = {
+          [SURGE_TAGS.failed]: "1.0.2",
+          [SURGE_TAGS.alarm]: "phoenix-test-web-5xx in ALARM at checkpoint 1 of 3",
+        };
+      }
+    };
+
+    await assert.rejects(
+      phoenix(...release("1.0.2"), "--wait"),
+      (e: Error) =>
+        e instanceof RolloutNotConvergedError &&
+        e.message ===
+          "test: stopped: phoenix-test-web-5xx in ALARM at checkpoint 1 of 3 (web); its surge was aborted and the " +
+            "previous version serves (see above)",
     );
   });
 

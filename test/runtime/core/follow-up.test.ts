@@ -140,6 +140,38 @@ describe("deciding on a follow-up sweep", () => {
     assert.equal(decideFollowUp(surgePlan("blocked", 3)).schedule, false);
   });
 
+  it("schedules one at the end of a bake, so the checkpoint is passed without waiting for the schedule", () => {
+    const baking = (endsInSeconds: number): Plan => ({
+      environment: "live",
+      readAt: "2026-11-26T01:00:00.000Z",
+      groups: [
+        {
+          ...surgePlan("baking", 3).groups[0],
+          checkpoint: {
+            index: 1,
+            count: 3,
+            percent: 10,
+            share: 1,
+            bakeEndsAt: new Date(Date.parse("2026-11-26T01:00:00.000Z") + endsInSeconds * 1000).toISOString(),
+          },
+        },
+      ],
+    });
+
+    assert.deepEqual(
+      [240, 3600].map((s) => decideFollowUp(baking(s))).map((d) => [d.schedule, d.delaySeconds]),
+      [
+        [true, 240],
+        [true, 900],
+      ],
+    );
+    assert.match(decideFollowUp(baking(240)).reason, /baking checkpoint 1 of 3, 240 s left/);
+  });
+
+  it("schedules none after a rollout alarm stopped the rollout", () => {
+    assert.equal(decideFollowUp(surgePlan("stopped", 3)).schedule, false);
+  });
+
   it("uses the configured delay and never more than SQS's 900 seconds", () => {
     assert.equal(decideFollowUp(surgePlan("waiting", 3), undefined, 45).delaySeconds, 45);
     assert.equal(

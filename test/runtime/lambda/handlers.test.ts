@@ -470,6 +470,7 @@ describe("EMF metrics", () => {
       unverified: 0,
       surgeAborts: 0,
       wedged: 0,
+      rollbacks: 0,
       byVersion: { "1.0.0": 1 },
     });
   });
@@ -505,6 +506,54 @@ describe("EMF metrics", () => {
       [carriedOut, refused, planned].map((c) => c.get("web")?.surgeAborts),
       [1, 0, 0],
     );
+  });
+
+  it("counts an automatic rollback once against the tier whose alarm asked for it, and not its abort as well", () => {
+    const stopped: Plan = {
+      environment: "live",
+      readAt: "2026-11-26T00:00:00.000Z",
+      groups: ["api", "web"].map((tier) => ({
+        name: `live-${tier}`,
+        tier,
+        versionSource: "manifest" as const,
+        floor: 1,
+        healthy: 2,
+        stable: true,
+        unstable: [],
+        instances: [],
+        terminate: ["i-new"],
+        reason: "surge abort",
+        log: "",
+        surge: { phase: "abort" as const, baseline: 2, targetVersion: "1.0.2" },
+        tags: { set: { "phoenix:surge-failed": "1.0.2" } },
+        alarmStop: { alarm: `${tier}-5xx`, checkpoint: "2 of 3", version: "1.0.2", remaining: 1, rollback: true },
+      })),
+    };
+    const tagged = ["live-api", "live-web"].map((group) => ({
+      group,
+      action: "set-tags" as const,
+      status: "done" as const,
+    }));
+
+    const counts = countByTier(stopped, [], tagged, "api");
+    const docs = sweepMetrics({
+      environment: "live",
+      plan: stopped,
+      outcomes: [],
+      actions: tagged,
+      rolledBackTier: "api",
+      durationMs: 1,
+      timestampMs: 1,
+    });
+
+    assert.deepEqual(
+      ["api", "web"].map((t) => [counts.get(t)?.rollbacks, counts.get(t)?.surgeAborts]),
+      [
+        [1, 0],
+        [0, 0],
+      ],
+    );
+    assert.equal(docs.filter((d) => d.RolloutRollbacks === 1 && d.Tier === "api").length, 1);
   });
 
   it("writes one document per tier, per tier and version, and one for the sweep", () => {

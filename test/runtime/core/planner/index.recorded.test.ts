@@ -1,7 +1,8 @@
 // The planner's decisions and words, held against answers recorded from the planner as it was before it was split
 // into policy, health, replace, surge and explain (issue 12), re-recorded since on purpose (issue 14: wedged groups
-// and the tag a surge's end leaves; issue 15: unverified groups): the 97 distinct inputs its example specs, the AWS
-// surge spec and the patching spec build, replayed from JSON as a logged sweep would be. A refactoring must leave
+// and the tag a surge's end leaves; issue 15: unverified groups; issue 18: checkpoints, bakes and rollout alarms, the
+// placeholder's health examples since added): the 128 distinct inputs its example specs, the AWS surge spec and the
+// patching spec build, replayed from JSON as a logged sweep would be. A refactoring must leave
 // every plan JSON-identical, key order included, and every refusal worded the same. test/support/record-plans.ts
 // says how the file is made.
 import * as assert from "node:assert/strict";
@@ -25,11 +26,13 @@ describe("planner against recorded plans", () => {
     );
     assert.deepEqual([...phases].sort(), [
       "abort",
+      "baking",
       "blocked",
       "fallback-replace",
       "finish",
       "replace",
       "start",
+      "stopped",
       "waiting",
       "wedged",
     ]);
