@@ -2,11 +2,16 @@
 // instance "installs" at boot to learn what it runs — including a build that is broken.
 import { unzipSync, zipSync } from "fflate";
 
-/** What a rehearsal build contains; an instance serves `version`, and a broken build never becomes healthy. */
+/**
+ * What a rehearsal build contains; an instance serves `version`, and a broken build never becomes healthy. A build
+ * with an `errorRate` is bad under traffic: it passes every health check, and answers that share of requests with 5xx.
+ */
 export interface RehearsalBuild {
   tier: string;
   version: string;
   broken: boolean;
+  /** Share (0-1) of requests answered with 5xx; absent or 0 for a good build. */
+  errorRate?: number;
 }
 
 const BUILD_ENTRY = "rehearsal-build.json";
@@ -32,7 +37,8 @@ export function readArtifact(zip: Buffer): RehearsalBuild | undefined {
   try {
     const doc = JSON.parse(Buffer.from(entry).toString("utf8")) as Partial<RehearsalBuild>;
     if (typeof doc.version !== "string" || typeof doc.tier !== "string") return undefined;
-    return { tier: doc.tier, version: doc.version, broken: doc.broken === true };
+    const errorRate = typeof doc.errorRate === "number" && doc.errorRate > 0 ? Math.min(1, doc.errorRate) : undefined;
+    return { tier: doc.tier, version: doc.version, broken: doc.broken === true, ...(errorRate && { errorRate }) };
   } catch {
     return undefined;
   }

@@ -1,8 +1,9 @@
 // The rehearsal's picture, drawn by Vega-Lite 5 / Vega 5 headless (no browser, no canvas) to an SVG file: one panel
 // per tier over simulated minutes, with each version's instances in service (solid) and booting or failing their
 // checks (dotted), the total in service (a broad grey band), desired capacity (dashed), the floor (red, under
-// everything), a × wherever instances were terminated, and the run's moments (release, surge start/finish/abort,
-// scale-out, convergence) as labelled rules. Reading it, one sees what happened to each tier and when.
+// everything), a × wherever instances were terminated, the run's moments (release, surge start/finish/abort,
+// checkpoints, an alarm, a rollback, scale-out, convergence) as labelled rules, and a canary's bakes and alarm
+// periods as coloured bands. Reading it, one sees what happened to each tier and when.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { Milestone, Sample, TimelineData } from "./timeline";
@@ -36,6 +37,9 @@ const LINES = {
   "desired capacity": { dash: [6, 3], width: 1.5 },
 };
 const TOTAL_OPACITY = 0.2;
+/** A checkpoint's bake and a rollout alarm in ALARM, as bands: colours no version and not the floor's red. */
+const PERIODS = { bake: "#a6d854", "alarm in ALARM": "#fc8d62" };
+const PERIOD_OPACITY = 0.3;
 const LINE_OF: Record<Sample["measure"], keyof typeof LINES> = {
   "in service": "in service",
   booting: "booting or failing checks",
@@ -69,6 +73,9 @@ export function chartSpec(data: TimelineData, options: ChartOptions): Record<str
   }
   for (const m of data.terminations) {
     values.push({ kind: "terminated", what: "terminated", ...m, label: String(m.terminated) });
+  }
+  for (const p of data.periods ?? []) {
+    values.push({ kind: "period", tier: p.tier, minutes: p.from, to: Math.min(p.to, end), period: p.kind });
   }
   for (const tier of tiers) {
     const floor = options.floors?.[tier];
@@ -137,6 +144,24 @@ export function chartSpec(data: TimelineData, options: ChartOptions): Record<str
   });
   const layers: Record<string, unknown>[] = [
     { transform: only("headroom"), mark: { type: "point", opacity: 0 }, encoding: { x, y } },
+    {
+      // Bakes and alarm periods as bands the full height of the panel, under everything else.
+      transform: only("period"),
+      mark: { type: "rect", opacity: PERIOD_OPACITY },
+      encoding: {
+        x,
+        x2: { field: "to" },
+        y: { value: 0 },
+        y2: { value: HEIGHT },
+        fill: {
+          field: "period",
+          type: "nominal",
+          title: "rollout",
+          scale: { domain: Object.keys(PERIODS), range: Object.values(PERIODS) },
+          legend: { symbolType: "square", symbolOpacity: 0.5 },
+        },
+      },
+    },
     // Below the floor is shaded rather than ruled: a line at the floor's height stays visible on top of it.
     {
       transform: only("floor"),

@@ -67,7 +67,7 @@ export interface LocalInstance {
   appUp: boolean;
   address: string;
   server: InstanceServer;
-  behaviour: { version: string; broken: boolean; up: boolean };
+  behaviour: { version: string; broken: boolean; up: boolean; errorRate?: number };
   inServiceAt?: number;
 }
 
@@ -180,7 +180,12 @@ export class InstanceLifecycle {
   private async create(group: LocalGroup, launchTime: number): Promise<LocalInstance> {
     const { random } = this.options;
     const build = await this.installedBuild(group.tier);
-    const behaviour = { version: build?.version ?? "", broken: build === undefined || build.broken, up: false };
+    const behaviour = {
+      version: build?.version ?? "",
+      broken: build === undefined || build.broken,
+      up: false,
+      ...(build?.errorRate !== undefined && { errorRate: build.errorRate }),
+    };
     const server = await InstanceServer.start(this.options.addresses, this.options.port, behaviour);
     const instance: LocalInstance = {
       id: `i-0${random.hex8()}${random.hex8()}`,
@@ -202,7 +207,9 @@ export class InstanceLifecycle {
     return instance;
   }
 
-  private async installedBuild(tier: string): Promise<{ version: string; broken: boolean } | undefined> {
+  private async installedBuild(
+    tier: string,
+  ): Promise<{ version: string; broken: boolean; errorRate?: number } | undefined> {
     const manifestObject = await this.options.store.get(MANIFEST_KEY);
     // Nothing published yet: the boot script serves the placeholder, which answers and passes its checks.
     if (manifestObject === undefined) return { version: UNRELEASED_VERSION, broken: false };

@@ -26,12 +26,15 @@ export class LoopbackAddresses {
 
 /**
  * What the app answers: nothing until it is `up` (the connection is dropped, as while the instance boots), then its
- * version, or (a broken build) a 500 on every request. Read at each request, so the fleet flips `up` when booted.
+ * version, or (a broken build) a 500 on every request. A build bad under traffic answers /version (its health check)
+ * but every other request in `errorRate` with a 500. Read at each request, so the fleet flips `up` when booted.
  */
 export interface AppBehaviour {
   version: string;
   broken: boolean;
   up: boolean;
+  /** Share (0-1) of the app's requests answered with 500; /version always answers. @default 0 */
+  errorRate?: number;
 }
 
 /** One running app. `close` ends open connections too, so a terminated instance stops answering at once. */
@@ -47,6 +50,7 @@ export class InstanceServer {
    * from `addresses`, at `port` (0 for any).
    */
   static async start(addresses: LoopbackAddresses, port: number, app: AppBehaviour): Promise<InstanceServer> {
+    let served = 0;
     const server = http.createServer((req, res) => {
       if (app.broken) {
         res.writeHead(500, { "content-type": "text/plain" });
@@ -54,6 +58,12 @@ export class InstanceServer {
       } else if (req.method === "GET" && req.url === "/version") {
         res.writeHead(200, { "content-type": "text/plain" });
         res.end(app.version);
+      } else if (failsNext(served++, app.errorRate ?? 0)) {
+        res.writeHead(500, { "content-type": "text/plain" });
+        res.end(`internal error in ${app.version}\n`);
+      } else if (req.method === "GET" && req.url === "/") {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end(`hello from ${app.version}\n`);
       } else {
         res.writeHead(404, { "content-type": "text/plain" });
         res.end("not found\n");
@@ -89,6 +99,14 @@ export class InstanceServer {
       this.server.closeAllConnections();
     });
   }
+}
+
+/**
+ * Whether request `n` (0-based) of an app failing a share `rate` of its requests fails: evenly spread and the same
+ * every run (request n fails when it carries the running count of failures over a whole number).
+ */
+export function failsNext(n: number, rate: number): boolean {
+  return Math.floor((n + 1) * rate) > Math.floor(n * rate);
 }
 
 function listen(server: http.Server, address: string, port: number): Promise<void> {

@@ -2,10 +2,19 @@
 // oldest first, replacing instances the load balancer finds unhealthy), a load balancer view, and the base-image
 // parameter — behind the same FleetAdapter the AWS adapter implements, so the real sweep and release handler drive it
 // unchanged. How one instance boots, passes its checks and drains is instance-lifecycle.ts.
-import { IMAGE_AVAILABLE, MANIFEST_KEY, RELEASES_PREFIX, releaseRecordKey, TAGS } from "../contract";
+import {
+  IMAGE_AVAILABLE,
+  MANIFEST_KEY,
+  RELEASES_PREFIX,
+  releaseRecordKey,
+  ROLLBACK_RECORD_KEY,
+  TAGS,
+} from "../contract";
 import { needsCapacityHistory } from "../core/capacity-history";
 import { parseManifest } from "../core/manifest";
+import { parseRollbackRecord } from "../core/rollback";
 import {
+  AlarmReader,
   CapacityChange,
   DesiredStateChecks,
   FleetAdapter,
@@ -68,6 +77,8 @@ export class LocalFleet implements FleetAdapter {
   private readonly images = new Set<string>();
   /** Verifying a desired state against the disk store and the images above (the store is this fleet's own). */
   readonly checks: DesiredStateChecks;
+  /** The rollout alarms' states (load.ts), when the run has a load model; without one no alarm can be read. */
+  alarms?: AlarmReader;
   private readonly listeners: ((event: FleetEvent) => void)[] = [];
   private readonly lifecycle: InstanceLifecycle;
   private closed = false;
@@ -161,11 +172,16 @@ export class LocalFleet implements FleetAdapter {
    */
   adapterFor(cause: TerminationCause | (() => TerminationCause)): FleetAdapter {
     const causeNow = typeof cause === "function" ? cause : () => cause;
+    const alarms: AlarmReader = {
+      // Asked at each sweep: a run gives the fleet its load model after the Lambda is built.
+      read: (names) => this.alarms?.read(names) ?? Promise.reject(new Error("this rehearsal runs no rollout alarms")),
+    };
     const adapter = {
       readFleet: (environment: string) => this.readFleet(environment),
       terminate: (requests: { group: string; instanceId: string }[]) => this.terminateAs(causeNow(), requests),
       surge: this.surgeOperations(causeNow),
       checks: this.checks,
+      alarms,
     };
     return adapter;
   }
@@ -267,6 +283,9 @@ export class LocalFleet implements FleetAdapter {
       state.desiredVersion = parsed.version;
       state.desiredArtifacts = { ...parsed.artifacts };
     }
+    const record = await this.options.store.get(ROLLBACK_RECORD_KEY);
+    const rollback = record === undefined ? undefined : parseRollbackRecord(record.body.toString("utf8"));
+    if (rollback !== undefined) state.rollback = rollback;
     return state;
   }
 

@@ -4,11 +4,12 @@
 // the Lambda decided. It only watches: nothing here acts on the fleet.
 import { DEFAULT_STRATEGY } from "../contract";
 import { effectivePolicy, floorFor } from "../core/planner";
-import { GroupPlan, Plan, Policy, Strategy } from "../core/types";
+import { AlarmState, GroupPlan, Plan, Policy, Strategy } from "../core/types";
+import { CanaryWatch } from "./canary";
 import { formatMinutes, SimClock } from "./clock";
 import { FleetEvent, isInService, LocalInstance, TerminationCause } from "./instance-lifecycle";
 import { LocalFleet } from "./local-fleet";
-import { describeOutcome, Outcome, RunFigures } from "./outcome";
+import { ageingFigures, describeOutcome, Outcome, RunFigures } from "./outcome";
 import { expectedDesired, Scenario } from "./scenarios";
 import { Timeline, TimelineData } from "./timeline";
 import type { TriggerMode } from "./triggers";
@@ -105,9 +106,16 @@ export class Measurement {
   private reachedAtMs?: number;
   private readonly figures: RunFigures = { aborts: [], scaling: [], servedVersions: new Set() };
   readonly timeline = new Timeline((i) => this.seriesOf(i));
+  /** A scenario gated by rollout alarms: its time to detect, time back and what the release cost (canary.ts). */
+  private readonly canary?: CanaryWatch;
 
   constructor(private readonly run: MeasuredRun) {
     this.imageSeries = run.scenario.actions.some((a) => a.type === "image");
+    const released = run.scenario.actions.find((a) => a.type === "publish");
+    if (run.scenario.alarms === true && released?.type === "publish") {
+      const previous = run.scenario.published.at(-1) ?? "";
+      this.canary = new CanaryWatch(run.fleet, run.tiers, this.timeline, { released: released.version, previous });
+    }
     for (const tier of run.tiers) {
       this.launched.set(tier, 0);
       this.terminated.set(tier, { release: 0, sweep: 0, asgUnhealthy: 0, scaleIn: 0 });
@@ -158,7 +166,10 @@ export class Measurement {
   /** Counts launches and terminations by cause, and marks terminations on the timeline. */
   fleetEvent(event: FleetEvent): void {
     const tier = event.instance.tier;
-    if (event.type === "launched" && this.started) this.launched.set(tier, this.launched.get(tier)! + 1);
+    if (event.type === "launched" && this.started) {
+      this.launched.set(tier, this.launched.get(tier)! + 1);
+      this.canary?.launched();
+    }
     if (event.type === "terminating") {
       const counts = this.terminated.get(tier)!;
       if (event.cause === "release") counts.release++;
@@ -181,6 +192,17 @@ export class Measurement {
       this.decisions.push(`${formatMinutes(this.rel())} ${g.log}`);
       this.markSurge(g);
     }
+    this.canary?.planned(this.minutes(), plan);
+  }
+
+  /** A rollout alarm changed state (load.ts). */
+  alarmChanged(tier: string, alarm: AlarmState): void {
+    this.canary?.alarm(this.minutes(), tier, alarm);
+  }
+
+  /** The rollout wrote `to` back as current: an automatic rollback. */
+  rolledBack(to: string): void {
+    this.canary?.rolledBackAt(this.minutes(), to);
   }
 
   /** A sweep invocation that threw: the run cannot be ok. */
@@ -216,9 +238,13 @@ export class Measurement {
       this.previousTotal.set(tier, total);
       this.lowest.set(tier, Math.min(this.lowest.get(tier) ?? total, total));
     }
+    this.canary?.sample(this.minutes());
     if (this.convergedAtMs === undefined && this.isConverged(false)) {
       this.convergedAtMs = this.rel();
-      this.milestone(this.hasScaling() ? "rollout converged" : "converged");
+      // A rollback's return is marked by the canary watch ("back on ...").
+      if (this.run.scenario.expect.outcome !== "rollback") {
+        this.milestone(this.hasScaling() ? "rollout converged" : "converged");
+      }
     }
     if (this.convergedAtMs !== undefined && this.reachedAtMs === undefined && this.isConverged(true)) {
       this.reachedAtMs = this.rel();
@@ -248,7 +274,11 @@ export class Measurement {
         finalVersions,
       };
     });
-    if (policy.maxInstanceAgeHours !== undefined) this.figures.ageing = this.ageing(policy.maxInstanceAgeHours);
+    if (policy.maxInstanceAgeHours !== undefined) {
+      const run = { initial: this.initial, gone: this.initialGone, tiers: this.run.tiers, start, now: this.rel() };
+      this.figures.ageing = ageingFigures(run, policy.maxInstanceAgeHours);
+    }
+    if (this.canary !== undefined) this.figures.canary = this.canary.result(this.minutes());
     const outcome = describeOutcome({
       scenario,
       tiers,
@@ -303,10 +333,14 @@ export class Measurement {
     if (phase === "start") this.milestone(`surge ${g.surge!.baseline} → ${g.setDesired ?? "?"}${why}`, g.tier);
     else if (phase === "finish") this.milestone("surge finish", g.tier);
     else if (phase === "abort") {
-      this.milestone("surge ABORT", g.tier);
+      // An alarm's abort is marked by the canary watch, with the alarm.
+      if (g.alarmStop === undefined) this.milestone("surge ABORT", g.tier);
       this.figures.aborts.push({ tier: g.tier, atMinutes: this.minutes() });
+    } else if (phase === "baking" || phase === "stopped") {
+      return;
     } else if (phase === "fallback-replace") this.milestone("no room to surge: replace", g.tier);
-    else this.milestone("surge blocked", g.tier);
+    // A rollout an alarm stopped stays blocked: its stop is marked already.
+    else if (!g.reason.startsWith("rollout stopped")) this.milestone("surge blocked", g.tier);
   }
 
   /**
@@ -316,7 +350,11 @@ export class Measurement {
    */
   private isConverged(final: boolean): boolean {
     const { scenario, tiers, fleet, instances } = this.run;
-    const expect = scenario.expect;
+    // A rollback converges back on its version once the rollout has rolled itself back, on the image it ran.
+    const expect =
+      scenario.expect.outcome === "rollback" && this.canary?.rolledBack === true
+        ? { outcome: "converge" as const, version: scenario.expect.version, imageId: fleet.baseImageId }
+        : scenario.expect;
     if (expect.outcome !== "converge") return false;
     return tiers.every((tier) => {
       const group = fleet.group(tier);
@@ -333,36 +371,6 @@ export class Measurement {
         )
       );
     });
-  }
-
-  /** How far past the age limit each starting instance served before it was terminated (or until now). */
-  private ageing(maxAgeHours: number): RunFigures["ageing"] {
-    const limitMs = maxAgeHours * 3_600_000;
-    const now = this.rel();
-    const past: number[] = [];
-    let oldestServedMs = 0;
-    for (const [id, { launchTime }] of this.initial) {
-      const launchedRel = launchTime - this.run.start;
-      const endRel = this.initialGone.get(id) ?? now;
-      oldestServedMs = Math.max(oldestServedMs, endRel - launchedRel);
-      if (this.initialGone.has(id)) past.push(Math.max(0, endRel - launchedRel - limitMs) / 60_000);
-    }
-    // Oldest first within each tier: the tiers' groups recycle independently.
-    const oldestFirst = this.run.tiers.every((tier) => {
-      const gone = [...this.initial]
-        .filter(([id, i]) => i.tier === tier && this.initialGone.has(id))
-        .sort((a, b) => a[1].launchTime - b[1].launchTime)
-        .map(([id]) => this.initialGone.get(id)!);
-      return gone.every((at, k) => k === 0 || gone[k - 1] <= at);
-    });
-    return {
-      limitMinutes: maxAgeHours * 60,
-      starting: this.initial.size,
-      recycled: this.initialGone.size,
-      pastLimitMinutes: past,
-      oldestServedMinutes: oldestServedMs / 60_000,
-      oldestFirst,
-    };
   }
 
   private hasScaling(): boolean {

@@ -1,8 +1,9 @@
 // What a rehearsal is asked to do (the scenario, the fleet, the policy, the triggers, where to write), what it tells an
 // observer as it goes, and the checks that refuse, before anything runs, options that contradict themselves or could
 // never do anything.
+import { DEFAULT_STRATEGY, rolloutAlarmNames } from "../contract";
 import { UsageError } from "../core/errors";
-import { Policy, Strategy } from "../core/types";
+import { DEFAULT_POLICY, Policy, Strategy } from "../core/types";
 import { FleetTiming } from "./instance-lifecycle";
 import type { LocalFleet } from "./local-fleet";
 import { Scenario } from "./scenarios";
@@ -98,4 +99,39 @@ export function checkOptions(scenario: Scenario, options: RehearsalOptions): voi
         `replaced; give --floor ${instances} or less, or --instances ${options.floor} or more`,
     );
   }
+}
+
+/**
+ * The policy a run's Lambda runs with: the defaults, the scenario's, the flags'. A scenario gated by rollout alarms
+ * names each tier's own, as the deployed Lambda's policy does (config/policy.ts).
+ */
+export function runPolicy(
+  scenario: Scenario,
+  options: RehearsalOptions,
+  mode: TriggerMode,
+  run: { environment: string; tiers: string[] },
+): Policy {
+  const policy: Policy = {
+    ...DEFAULT_POLICY,
+    ...scenario.policy,
+    minHealthy: options.floor ?? (mode === "original" ? 1 : DEFAULT_POLICY.minHealthy),
+    minHealthyPercent: options.floorPercent ?? DEFAULT_POLICY.minHealthyPercent,
+    ...(options.maxPerSweep !== undefined && { maxPerSweep: options.maxPerSweep }),
+  };
+  // checkOptions has refused surge with the original mode, which only ever replaced.
+  const strategy = mode === "original" ? "replace" : options.strategy;
+  if (strategy !== undefined) policy.strategy = strategy;
+  if (scenario.alarms === true) {
+    const alarms = (tier: string) => Object.values(rolloutAlarmNames(run.environment, tier));
+    policy.tiers = Object.fromEntries(run.tiers.map((t) => [t, { rolloutAlarms: alarms(t) }]));
+  }
+  return policy;
+}
+
+/** The strategy a run uses and where it comes from. */
+export function strategyText(scenario: Scenario, options: RehearsalOptions, mode: TriggerMode): string {
+  if (mode === "original") return "replace (--mode original)";
+  if (options.strategy !== undefined) return `${options.strategy} (--strategy)`;
+  if (scenario.policy?.strategy !== undefined) return `${scenario.policy.strategy} (the scenario's)`;
+  return `${DEFAULT_STRATEGY} (the planner's default)`;
 }

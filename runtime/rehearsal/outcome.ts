@@ -1,6 +1,7 @@
 // How a rehearsal ended, in words and figures that fit its kind: a rollout's time to converge; a scale-out's alarm,
 // action and capacity, apart from the rollout's own time; an ageing run's lag past the age limit; a failed release's
 // cost and where it stopped. Pure: measurement.ts hands over what it saw.
+import { CanaryFigures, canaryLines } from "./canary";
 import { formatMinutes } from "./clock";
 import type { TierSummary } from "./measurement";
 import { Scenario } from "./scenarios";
@@ -34,6 +35,8 @@ export interface AgeingFigures {
 
 /** What measurement.ts gathered besides the per-tier summaries. */
 export interface RunFigures {
+  /** A scenario gated by rollout alarms (canary.ts). */
+  canary?: CanaryFigures;
   aborts: { tier: string; atMinutes: number }[];
   scaling: ScaleOutFigures[];
   /** Versions that served traffic at some point from minute zero on. */
@@ -43,7 +46,10 @@ export interface RunFigures {
 
 /** The end of a run: whether the scenario's expectation was met, one sentence, and the figures that matter for it. */
 export interface Outcome {
-  /** The scenario's expected outcome was reached (converged, or for a bad release: stopped with the old one serving). */
+  /**
+   * The scenario's expected outcome was reached: converged; or for a bad release stopped with the old one serving, or
+   * rolled back automatically and converged back on the old one.
+   */
   ok: boolean;
   /** One sentence on how the run ended. */
   outcome: string;
@@ -51,6 +57,7 @@ export interface Outcome {
   findings: string[];
   scaleOut?: ScaleOutFigures[];
   ageing?: AgeingFigures;
+  canary?: CanaryFigures;
 }
 
 export interface OutcomeInput {
@@ -70,7 +77,13 @@ export interface OutcomeInput {
 
 /** Words and figures for a run that is over. */
 export function describeOutcome(input: OutcomeInput): Outcome {
-  const result = input.scenario.expect.outcome === "converge" ? converged(input) : stopped(input);
+  const kind = input.scenario.expect.outcome;
+  const result = kind === "converge" ? converged(input) : kind === "rollback" ? rolledBack(input) : stopped(input);
+  const canary = input.figures.canary;
+  if (canary !== undefined) {
+    result.canary = canary;
+    result.findings.unshift(...canaryLines(canary));
+  }
   if (input.failures.length > 0) {
     result.ok = false;
     result.outcome += `; ${input.failures.length} sweep(s) failed: ${input.failures[0]}`;
@@ -141,6 +154,25 @@ function ageingLines(a: AgeingFigures): string[] {
   return lines;
 }
 
+/** A release rolled back automatically: ok once the rollback was written and the fleet converged back. */
+function rolledBack(input: OutcomeInput): Outcome {
+  const { scenario, figures, convergedAtMs, horizonMs, floorBreached } = input;
+  const keep = scenario.expect.version;
+  const rollback = figures.canary?.rolledBackAtMinutes;
+  const ok = rollback !== undefined && convergedAtMs !== undefined && !floorBreached;
+  return {
+    ok,
+    outcome:
+      rollback === undefined
+        ? `the rollout was NOT rolled back within ${formatMinutes(horizonMs)} simulated; last decisions: ` +
+          input.lastReasons.join("; ")
+        : convergedAtMs === undefined
+          ? `rolled back at ${at(rollback)}, but the fleet did NOT converge back on ${keep}`
+          : `rolled back automatically at ${at(rollback)}; every tier serves ${keep} again from ${formatMinutes(convergedAtMs)}`,
+    findings: [],
+  };
+}
+
 function stopped(input: OutcomeInput): Outcome {
   const { scenario, tiers, figures, floorBreached, targetSweptAway } = input;
   const keep = scenario.expect.version;
@@ -175,7 +207,7 @@ function stopped(input: OutcomeInput): Outcome {
   return {
     ok,
     outcome: ok
-      ? `the rollout stopped itself${failed !== undefined ? ` (${failed} never became healthy)` : ""}: no sweep ` +
+      ? `the rollout stopped itself${failed === undefined ? "" : figures.canary !== undefined ? ` (${failed} in ALARM)` : ` (${failed} never became healthy)`}: no sweep ` +
         `terminated a ${keep} instance, and ${keep} still serves (${serving})`
       : `the rollout did NOT stop safely (${targetSweptAway} ${keep} instances terminated by sweeps; ${serving})`,
     findings,
@@ -198,4 +230,45 @@ function imageOf(scenario: Scenario): string {
 
 function at(minutes: number): string {
   return formatMinutes(minutes * 60_000);
+}
+
+/**
+ * How far past the age limit each starting instance served before it was terminated (or until `now`), from when
+ * each was launched and terminated, in simulated ms (`start` is minute zero).
+ */
+export function ageingFigures(
+  run: {
+    initial: Map<string, { launchTime: number; tier: string }>;
+    gone: Map<string, number>;
+    tiers: string[];
+    start: number;
+    now: number;
+  },
+  maxAgeHours: number,
+): AgeingFigures {
+  const limitMs = maxAgeHours * 3_600_000;
+  const past: number[] = [];
+  let oldestServedMs = 0;
+  for (const [id, { launchTime }] of run.initial) {
+    const launchedRel = launchTime - run.start;
+    const endRel = run.gone.get(id) ?? run.now;
+    oldestServedMs = Math.max(oldestServedMs, endRel - launchedRel);
+    if (run.gone.has(id)) past.push(Math.max(0, endRel - launchedRel - limitMs) / 60_000);
+  }
+  // Oldest first within each tier: the tiers' groups recycle independently.
+  const oldestFirst = run.tiers.every((tier) => {
+    const gone = [...run.initial]
+      .filter(([id, i]) => i.tier === tier && run.gone.has(id))
+      .sort((a, b) => a[1].launchTime - b[1].launchTime)
+      .map(([id]) => run.gone.get(id)!);
+    return gone.every((at, k) => k === 0 || gone[k - 1] <= at);
+  });
+  return {
+    limitMinutes: maxAgeHours * 60,
+    starting: run.initial.size,
+    recycled: run.gone.size,
+    pastLimitMinutes: past,
+    oldestServedMinutes: oldestServedMs / 60_000,
+    oldestFirst,
+  };
 }

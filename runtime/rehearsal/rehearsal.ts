@@ -7,14 +7,14 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../core/errors";
 import { publishRelease, rollback } from "../ops/releases";
-import { DEFAULT_STRATEGY } from "../contract";
-import { DEFAULT_POLICY, Policy } from "../core/types";
+import { Policy } from "../core/types";
 import { buildArtifact } from "./artifact";
 import { writeChart } from "./chart";
 import { Prng, SimClock } from "./clock";
 import { DiskObjectStore } from "./disk-store";
 import { defaultTiming, FleetEvent, FleetTiming } from "./instance-lifecycle";
 import { LoopbackAddresses } from "./instance-server";
+import { LoadModel } from "./load";
 import { LocalFleet } from "./local-fleet";
 import { Measurement, RehearsalResult } from "./measurement";
 import { operatorSweep } from "./operator";
@@ -22,7 +22,7 @@ import { HomeRegion } from "./region-loss";
 import { LocalRolloutLambda } from "./rollout-lambda";
 import { describeScenario, findScenario, minuteZeroOf, OLD_IMAGE, Scenario, scenarioNames } from "./scenarios";
 import { TriggerMode, Triggers } from "./triggers";
-import { checkOptions, RehearsalObserver, RehearsalOptions } from "./options";
+import { checkOptions, RehearsalObserver, RehearsalOptions, runPolicy, strategyText } from "./options";
 import { prepareDirectory, prepareFile } from "./work-dir";
 
 export { checkOptions, MAX_INSTANCES_PER_TIER } from "./options";
@@ -76,6 +76,8 @@ class Run {
   private readonly measurement: Measurement;
   private readonly lambda: LocalRolloutLambda;
   private readonly triggers: Triggers;
+  /** Traffic and the tiers' 5xx alarms, when the scenario's rollout alarms gate it. */
+  private readonly load?: LoadModel;
   /** The region-loss drill's home region (lost at minute zero); absent in every other scenario. */
   private readonly home?: HomeRegion;
   /** A scheduled sweep ran after the fleet converged: the runtime agreed nothing was left to do. */
@@ -93,16 +95,10 @@ class Run {
     this.speed = options.speed ?? Number.POSITIVE_INFINITY;
     const bootMinutes = options.bootMinutes ?? 6;
     this.timing = { ...defaultTiming(bootMinutes), ...options.timing };
-    this.policy = {
-      ...DEFAULT_POLICY,
-      ...scenario.policy,
-      minHealthy: options.floor ?? (this.mode === "original" ? 1 : DEFAULT_POLICY.minHealthy),
-      minHealthyPercent: options.floorPercent ?? DEFAULT_POLICY.minHealthyPercent,
-      ...(options.maxPerSweep !== undefined && { maxPerSweep: options.maxPerSweep }),
-    };
-    // checkOptions has refused surge with the original mode, which only ever replaced.
-    const strategy = this.mode === "original" ? "replace" : options.strategy;
-    if (strategy !== undefined) this.policy.strategy = strategy;
+    this.policy = runPolicy(scenario, options, this.mode, {
+      environment: scenario.environment ?? ENVIRONMENT,
+      tiers: TIERS,
+    });
     this.observer = options.observer ?? {};
     // Only what a previous run wrote is removed: --dir may name a directory that holds other things.
     for (const entry of RUN_FILES) fs.rmSync(path.join(options.workDir, entry), { recursive: true, force: true });
@@ -161,6 +157,10 @@ class Run {
       holderId: () => this.leaseIds.hex8(),
       log: (source, line) => this.log(source, line),
     });
+    // Traffic and the tiers' 5xx alarms, which the Lambda reads and whose ALARM triggers a sweep.
+    this.load =
+      scenario.alarms === true ? new LoadModel({ clock: this.clock, fleet: this.fleet, tiers: TIERS }) : undefined;
+    this.fleet.alarms = this.load;
     this.triggers = new Triggers({
       mode: this.mode,
       clock: this.clock,
@@ -185,12 +185,16 @@ class Run {
       tiers: TIERS,
       seed: this.seed,
       followUps: this.followUps,
-      strategy: this.strategyText(),
+      strategy: strategyText(this.scenario, this.options, this.mode),
     });
     this.triggers.startSchedule(START, (this.options.scheduleMinutes ?? 5) * 60_000, () => {
       if (this.measurement.done) this.lastSweepAfterConvergence = true;
     });
     this.clock.at(START, "minute zero", () => this.minuteZero());
+    if (this.load !== undefined) {
+      this.triggers.watchAlarms(this.load);
+      this.load.startAt(START);
+    }
 
     const horizon =
       START + (this.scenario.horizon.boots * this.timing.bootSeconds + this.scenario.horizon.minutes * 60) * 1000;
@@ -210,7 +214,7 @@ class Run {
         lastFleetView = this.clock.now();
         this.observer.fleet?.(this.rel(), this.fleet);
       }
-      if (this.measurement.done && this.scenario.expect.outcome === "converge") {
+      if (this.measurement.done && this.scenario.expect.outcome !== "stop") {
         // One last scheduled sweep after convergence shows the runtime agreeing that nothing is left to do.
         if (this.lastSweepAfterConvergence) break;
       }
@@ -229,20 +233,12 @@ class Run {
       title: `phoenix rehearsal: ${this.scenario.name} (${result.ok ? "✔" : "✘"} ${result.ok ? "as expected" : "NOT as expected"})`,
       subtitle: [
         describeScenario(this.scenario, this.instances),
-        `strategy ${this.strategyText()} · ${this.mode} triggers · boot ${result.bootMinutes} min · seed ${this.seed}`,
+        `strategy ${strategyText(this.scenario, this.options, this.mode)} · ${this.mode} triggers · boot ${result.bootMinutes} min · seed ${this.seed}`,
       ],
       xTitle: `simulated minutes since ${minuteZeroOf(this.scenario)}`,
       floors: Object.fromEntries(result.tiers.map((t) => [t.tier, t.floor])),
       endMinutes: result.endedAtMinutes,
     });
-  }
-
-  /** The strategy this run uses and where it comes from. */
-  private strategyText(): string {
-    if (this.mode === "original") return "replace (--mode original)";
-    if (this.options.strategy !== undefined) return `${this.options.strategy} (--strategy)`;
-    if (this.scenario.policy?.strategy !== undefined) return `${this.scenario.policy.strategy} (the scenario's)`;
-    return `${DEFAULT_STRATEGY} (the planner's default)`;
   }
 
   /** The fleet and the release store as they were before minute zero: the scenario's history published, groups full. */
@@ -274,13 +270,13 @@ class Run {
   }
 
   /** What `phoenix release` does on a build server: the tiers' artifacts built, then published. */
-  private async publish(version: string, broken: boolean): Promise<void> {
+  private async publish(version: string, broken: boolean, errorRate = 0): Promise<void> {
     const dir = path.join(this.options.workDir, "builds", version);
     fs.mkdirSync(dir, { recursive: true });
     const artifacts: Record<string, string> = {};
     for (const tier of TIERS) {
       artifacts[tier] = path.join(dir, `${tier}.zip`);
-      fs.writeFileSync(artifacts[tier], buildArtifact({ tier, version, broken }));
+      fs.writeFileSync(artifacts[tier], buildArtifact({ tier, version, broken, ...(errorRate > 0 && { errorRate }) }));
     }
     // A region-loss drill publishes to the home region, which replicates to this run's store.
     await publishRelease(this.home?.store ?? this.store, {
@@ -297,11 +293,14 @@ class Run {
     this.triggers.notifyReleases();
     for (const action of this.scenario.actions) {
       switch (action.type) {
-        case "publish":
-          this.log("release", `phoenix release --version ${action.version}${action.broken ? " (a broken build)" : ""}`);
-          this.measurement.milestone(`release ${action.version}${action.broken ? " (broken)" : ""}`);
-          await this.publish(action.version, action.broken === true);
+        case "publish": {
+          const rate = action.errorRate ?? 0;
+          const what = action.broken ? " (broken)" : rate > 0 ? ` (5xx on ${rate * 100} %)` : "";
+          this.log("release", `phoenix release --version ${action.version}${what}`);
+          this.measurement.milestone(`release ${action.version}${what}`);
+          await this.publish(action.version, action.broken === true, rate);
           break;
+        }
         case "rollback": {
           const result = await rollback(this.store, { tiers: TIERS, now: () => new Date(this.clock.now()) });
           this.log("release", `phoenix rollback: ${result.previousVersion ?? "?"} → ${result.manifest.version}`);

@@ -42,7 +42,8 @@ type Decision =
   | { type: "plan"; plan: Plan }
   | { type: "terminated"; plan: Plan; outcomes: TerminationOutcome[] }
   | { type: "skipped"; group: string | undefined; why: string | undefined }
-  | { type: "stood-down"; lease: string };
+  | { type: "stood-down"; lease: string }
+  | { type: "rollback"; status: string; to?: string; message: string };
 
 /** The deployed Lambda, invoked locally with the events AWS would send it. */
 export class LocalRolloutLambda {
@@ -105,6 +106,9 @@ export class LocalRolloutLambda {
         for (const g of decision.plan.groups) log(trigger, g.log);
       } else if (decision.type === "terminated") {
         for (const line of terminationLines(decision.plan, decision.outcomes)) log("", line);
+      } else if (decision.type === "rollback") {
+        log(trigger, decision.message);
+        if (decision.status === "done" && decision.to !== undefined) measurement.rolledBack(decision.to);
       } else if (decision.type === "stood-down") {
         log(trigger, `stood down: the lease is ${decision.lease}; a follow-up tries again`);
       } else {
@@ -127,6 +131,9 @@ function decisions(lines: string[]): Decision[] {
       why?: string;
       error?: string;
       lease?: string;
+      status?: string;
+      to?: string;
+      message?: string;
     };
     if (record.type === "sweep.plan" && record.plan) {
       plan = record.plan;
@@ -135,6 +142,8 @@ function decisions(lines: string[]): Decision[] {
       found.push({ type: "terminated", plan, outcomes: record.outcomes });
     } else if (record.type === "release.skipped") {
       found.push({ type: "skipped", group: record.group, why: record.why });
+    } else if (record.type === "sweep.rollback") {
+      found.push({ type: "rollback", status: record.status ?? "", to: record.to, message: record.message ?? "" });
     } else if (record.type === "sweep.stood-down") {
       found.push({ type: "stood-down", lease: record.lease ?? "held" });
     }

@@ -13,7 +13,8 @@ export const COPIED_IMAGE = "ami-0b1b2c3d4e5f60001";
 
 /** What the scenario does at minute zero of the rollout (and later, for a scale-out). */
 export type ScenarioAction =
-  | { type: "publish"; version: string; broken?: boolean }
+  /** A release: `broken` never becomes healthy; `errorRate` passes every check but fails that share of requests. */
+  | { type: "publish"; version: string; broken?: boolean; errorRate?: number }
   | { type: "rollback" }
   | { type: "image"; imageId: string }
   /** A target-tracking alarm asks for `factor` × the tier's instances, `atBoots` boots after minute zero. */
@@ -42,11 +43,18 @@ export interface Scenario {
   /**
    * What the fleet must end as. `converge`: every instance on the version and image (and, with `replaceAll`, none of
    * the instances it started with), each tier at its instances times any `scale` action's factor. `stop`: the rollout
-   * must stop itself, the old version serving.
+   * must stop itself, the old version serving. `rollback`: the rollout must roll itself back automatically, and the
+   * fleet converge back on `version`.
    */
   expect:
     | { outcome: "converge"; version: string; imageId: string; replaceAll?: boolean }
-    | { outcome: "stop"; version: string };
+    | { outcome: "stop"; version: string }
+    | { outcome: "rollback"; version: string };
+  /**
+   * Each tier's rollout alarms gate its rollout: the run sends the tiers traffic and evaluates their 5xx-rate alarms
+   * as CloudWatch would (load.ts), and the Lambda's policy names them.
+   */
+  alarms?: boolean;
   /** Policy on top of the defaults (a scenario about ageing needs a maximum age, one about surge the strategy). */
   policy?: Partial<GroupPolicy>;
   /** Each group's max size for a desired capacity. @default twice the desired capacity (room for a full surge) */
@@ -87,6 +95,9 @@ export function expectedDesired(scenario: Scenario, tier: string, instances: num
 }
 
 const tiersOf = (n: number) => `web and API tiers of ${n}`;
+
+/** The checkpoints and bakes of the canary scenarios: what Pulumi.live.yaml sets. */
+const CANARY = { strategy: "surge" as const, checkpoints: [10, 50, 100], bakeMinutes: 10, autoRollback: true };
 
 export const SCENARIOS: Scenario[] = [
   {
@@ -239,6 +250,46 @@ export const SCENARIOS: Scenario[] = [
     maxSize: (desired) => desired,
     expect: { outcome: "converge", version: NEW_VERSION, imageId: OLD_IMAGE },
     horizon: { boots: 8, minutes: 30 },
+  },
+  {
+    name: "canary-alarm",
+    summary: (n) =>
+      `${BAD_VERSION} is bad under traffic (healthy to every check, 5xx on half its requests), rolled out to ` +
+      `${tiersOf(n)} in checkpoints of 10, 50 and 100 % with 10-minute bakes: its 5xx alarm fires in the first bake, ` +
+      `the surge is aborted and ${OLD_VERSION} serves at full capacity`,
+    published: [OLD_VERSION],
+    instances: 10,
+    actions: [{ type: "publish", version: BAD_VERSION, errorRate: 0.5 }],
+    policy: CANARY,
+    alarms: true,
+    expect: { outcome: "stop", version: OLD_VERSION },
+    horizon: { boots: 4, minutes: 30 },
+  },
+  {
+    name: "late-alarm",
+    summary: (n) =>
+      `${BAD_VERSION} fails 2 % of its requests: under the 1 % alarm at 10 and 50 % of ${tiersOf(n)}, over it once ` +
+      `the last checkpoint's share serves, after old instances are gone; automatic rollback brings ${OLD_VERSION} back`,
+    published: [OLD_VERSION],
+    instances: 10,
+    actions: [{ type: "publish", version: BAD_VERSION, errorRate: 0.02 }],
+    policy: CANARY,
+    alarms: true,
+    expect: { outcome: "rollback", version: OLD_VERSION },
+    horizon: { boots: 12, minutes: 60 },
+  },
+  {
+    name: "canary-good",
+    summary: (n) =>
+      `${NEW_VERSION} (good) is rolled out to ${tiersOf(n)} in checkpoints of 10, 50 and 100 % with 10-minute ` +
+      "bakes under its 5xx alarms: every checkpoint passes",
+    published: [OLD_VERSION],
+    instances: 10,
+    actions: [{ type: "publish", version: NEW_VERSION }],
+    policy: CANARY,
+    alarms: true,
+    expect: { outcome: "converge", version: NEW_VERSION, imageId: OLD_IMAGE },
+    horizon: { boots: 10, minutes: 60 },
   },
 ];
 

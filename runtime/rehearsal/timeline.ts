@@ -37,11 +37,21 @@ export interface Milestone {
   label: string;
 }
 
+/** A stretch of time on a tier's panel: a checkpoint's bake, or a rollout alarm in ALARM. */
+export interface Period {
+  from: number;
+  to: number;
+  kind: "bake" | "alarm in ALARM";
+  tier: string;
+}
+
 /** Everything the chart needs. */
 export interface TimelineData {
   samples: Sample[];
   terminations: TerminationMark[];
   milestones: Milestone[];
+  /** Bakes and alarm periods, when the run has checkpoints and rollout alarms. */
+  periods?: Period[];
 }
 
 /** Records a run's timeline from minute zero on. */
@@ -49,6 +59,7 @@ export class Timeline {
   private readonly samples: Sample[] = [];
   private readonly terminations: TerminationMark[] = [];
   private readonly milestones: Milestone[] = [];
+  private readonly periods: Period[] = [];
   private readonly last = new Map<string, number>();
   /** The series seen per tier and measure. */
   private readonly seen = new Map<string, Set<string>>();
@@ -102,6 +113,11 @@ export class Timeline {
     this.milestones.push({ minutes, label, ...(tier !== undefined && { tier }) });
   }
 
+  /** A bake or an alarm period of one tier, in simulated minutes. */
+  period(from: number, to: number, kind: Period["kind"], tier: string): void {
+    if (to > from) this.periods.push({ from, to, kind, tier });
+  }
+
   /** Adds a sample when the count changed since the last one of its tier, measure and series. */
   private keep(minutes: number, tier: string, measure: Measure, series: string, count: number): void {
     const key = `${tier}\u0000${measure}\u0000${series}`;
@@ -115,6 +131,11 @@ export class Timeline {
   }
 
   data(): TimelineData {
-    return { samples: this.samples, terminations: this.terminations, milestones: this.milestones };
+    return {
+      samples: this.samples,
+      terminations: this.terminations,
+      milestones: this.milestones,
+      ...(this.periods.length > 0 && { periods: this.periods }),
+    };
   }
 }

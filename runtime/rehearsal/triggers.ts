@@ -1,12 +1,13 @@
 // What makes the rollout Lambda run, delivered as the deployed system delivers it: the EventBridge schedule, Auto
 // Scaling's launch and terminate events through EventBridge, the S3 notification for the release manifest, the SQS
-// delay queue's follow-ups, and a target-tracking alarm scaling a group out. Each builds the event AWS would send and
+// delay queue's follow-ups, a rollout alarm entering ALARM, and a target-tracking alarm scaling a group out. Each builds the event AWS would send and
 // hands it to the Lambda's own entry point (rollout-lambda.ts), after the delay AWS would take; none decides anything.
 import { FOLLOW_UP_MESSAGE_TYPE, MANIFEST_KEY, SURGE_TAGS } from "../contract";
 import type { FollowUpOutcome } from "../core/follow-up";
 import { Prng, SimClock } from "./clock";
 import { DiskObjectStore } from "./disk-store";
 import { FleetEvent } from "./instance-lifecycle";
+import type { LoadModel } from "./load";
 import { LocalFleet } from "./local-fleet";
 import { Measurement } from "./measurement";
 import { LocalRolloutLambda } from "./rollout-lambda";
@@ -75,6 +76,21 @@ export class Triggers {
   /** Events that reached the Lambda; several reaching it at one instant share a sweep (see eventSweep). */
   get events(): number {
     return this.eventCount;
+  }
+
+  /**
+   * The rollout alarms: each change is measured, and one entering ALARM reaches the Lambda through EventBridge's
+   * "CloudWatch Alarm State Change" rule (none in `original` mode).
+   */
+  watchAlarms(load: LoadModel): void {
+    const { log, measurement, mode } = this.options;
+    load.onChange((tier, alarm) => {
+      measurement.alarmChanged(tier, alarm);
+      if (alarm.state !== "ALARM") return;
+      log("alarm", `${alarm.name} → ALARM: ${alarm.reason ?? ""}`);
+      if (mode !== "original")
+        this.eventSweep("alarm event", "CloudWatch Alarm State Change", { alarmName: alarm.name });
+    });
   }
 
   /** Auto Scaling's launch and terminate events, through EventBridge; none in `original` mode. */

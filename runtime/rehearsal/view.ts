@@ -180,8 +180,12 @@ function policyText(policy: Policy): string {
 export function formatSummary(result: RehearsalResult, bold: (s: string) => string = (s) => s): string[] {
   const lines = [bold(result.ok ? `✔ ${result.outcome}` : `✘ ${result.outcome}`)];
   // Ageing has no rollout to time: its findings say how long instances served past their limit. A region-loss drill
-  // measures from the region's loss to the recovery serving the release.
-  if (result.convergedAtMinutes !== undefined && result.ageing === undefined) {
+  // measures from the region's loss to the recovery serving the release; a stopped canary's return has its own lines.
+  if (
+    result.convergedAtMinutes !== undefined &&
+    result.ageing === undefined &&
+    result.canary?.stoppedAtMinutes === undefined
+  ) {
     const what =
       findScenario(result.scenario)?.regionLoss !== undefined
         ? "time to serving"

@@ -10,7 +10,17 @@ import { RehearsalResult } from "../../../runtime/rehearsal/measurement";
 import { runRehearsal } from "../../../runtime/rehearsal/rehearsal";
 import { BAD_VERSION, NEW_IMAGE, OLD_IMAGE, OLD_VERSION } from "../../../runtime/rehearsal/scenarios";
 
-const SCENARIOS = ["original", "bad-release", "surge-abort", "scale-out", "age", "image", "rollback"];
+const SCENARIOS = [
+  "original",
+  "bad-release",
+  "surge-abort",
+  "scale-out",
+  "age",
+  "image",
+  "rollback",
+  "canary-alarm",
+  "late-alarm",
+];
 
 describe("the rehearsal's chart", () => {
   let tmp: string;
@@ -73,6 +83,14 @@ describe("the rehearsal's chart", () => {
     ["surge-abort", ["release 1.0.275 (broken)", "surge 3 → 6", "surge ABORT"]],
     ["scale-out", ["alarm: web 3 → 6 (held: surge)", "scale-out 3 → 6", "rollout converged", "6 in service"]],
     ["age", ["surge 3 → 4 (age)", "surge finish", "converged"]],
+    [
+      "canary-alarm",
+      ["release 1.0.275 (5xx on 50 %)", "checkpoint 1/3: 10%", "5xx alarm: ALARM", "rollout stopped: surge abort"],
+    ],
+    [
+      "late-alarm",
+      ["checkpoint 2/3: 50%", "checkpoint 3/3: 100%", "rollout stopped: roll back", "rolled back to 1.0.266"],
+    ],
   ] as const) {
     it(`${scenario}: labels the moments that matter (${labels.join(", ")})`, () => {
       const shown = texts(run(scenario).svg).join("\n");
@@ -80,6 +98,26 @@ describe("the rehearsal's chart", () => {
       for (const label of labels) assert.ok(shown.includes(label), `no "${label}" in:\n${shown}`);
     });
   }
+
+  it("canary-alarm and late-alarm: draw each bake and each alarm period as a band, and name both in the legend", () => {
+    for (const scenario of ["canary-alarm", "late-alarm"]) {
+      const { result, svg } = run(scenario);
+      const periods = result.timeline.periods ?? [];
+
+      for (const kind of ["bake", "alarm in ALARM"] as const) {
+        const mine = periods.filter((p) => p.kind === kind);
+        assert.ok(mine.length > 0, `${scenario}: no ${kind} period`);
+        for (const p of mine) assert.ok(p.to > p.from, `${scenario}: an empty ${kind} period`);
+        assert.ok(svg.includes(`rollout: ${kind}"`), `${scenario}: no ${kind} band drawn`);
+        assert.ok(texts(svg).includes(kind), `${scenario}: ${kind} is not in the legend`);
+      }
+      // The alarm fired in the bake it stopped: its period begins inside one.
+      const alarm = periods.find((p) => p.kind === "alarm in ALARM")!;
+      assert.ok(
+        periods.some((p) => p.kind === "bake" && p.tier === alarm.tier && p.from <= alarm.from && alarm.from <= p.to),
+      );
+    }
+  });
 
   it("image: the legend names both series in full, old image and new", () => {
     const legend = texts(run("image").svg);

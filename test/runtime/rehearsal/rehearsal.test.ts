@@ -323,6 +323,69 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
     );
   });
 
+  it("canary-alarm: a release bad under traffic is caught in the first bake and aborted, no boot spent", async () => {
+    const result = await rehearse("canary-alarm");
+
+    assert.equal(result.ok, true, result.outcome);
+    assertFloorHeld(result);
+    const c = result.canary!;
+    assert.match(c.stoppedAt ?? "", /^1 of 3 /, "stopped at the first checkpoint");
+    // Three one-minute datapoints over the threshold, the first of them begun before the instance served.
+    assert.ok(c.alarmAtMinutes! > c.firstServedAtMinutes! + 2, "the alarm needs three breaching minutes");
+    assert.equal(c.rolledBackAtMinutes, undefined, "nothing to roll back: the old instances all still serve");
+    assert.equal(c.bootsToUndo, 0);
+    assert.ok(c.peakShare < 0.15, `${BAD_VERSION} served ${c.peakShare} of the fleet`);
+    assert.ok(c.backAtMinutes! - c.stoppedAtMinutes! < 1, "back as soon as the new instances drain");
+    for (const t of result.tiers) {
+      assert.deepEqual(t.finalVersions, { [OLD_VERSION]: 10 });
+      assert.equal(t.lowestInService, 10, "full capacity throughout");
+      assert.equal(t.launched, 1, "only the first checkpoint's share ever launched");
+    }
+    assert.match(result.findings.join("\n"), /time to detect: phoenix-local-(web|api)-5xx in ALARM at \+0\d:\d\d/);
+  });
+
+  it("late-alarm: the alarm fires past the 50 % checkpoint, and automatic rollback brings the old version back", async () => {
+    const result = await rehearse("late-alarm");
+
+    assert.equal(result.ok, true, result.outcome);
+    assertFloorHeld(result);
+    const c = result.canary!;
+    assert.match(c.stoppedAt ?? "", /^3 of 3 /, "stopped once past the second checkpoint");
+    assert.ok(c.rolledBackAtMinutes !== undefined && c.backAtMinutes! > c.rolledBackAtMinutes);
+    assert.ok(c.bootsToUndo > 0, "old instances were gone: undoing them costs boots");
+    for (const t of result.tiers) assert.deepEqual(t.finalVersions, { [OLD_VERSION]: 10 });
+    const records = fs
+      .readFileSync(result.sweepLogPath, "utf8")
+      .split("\n")
+      .filter((l) => l.includes('"type":"sweep.rollback"'))
+      .map((l) => JSON.parse(l) as { status: string; from: string; to: string; checkpoint: string });
+    assert.deepEqual(
+      records.map((r) => [r.status, r.from, r.to, r.checkpoint]),
+      [["done", BAD_VERSION, OLD_VERSION, "3 of 3"]],
+    );
+    const record = JSON.parse(
+      fs.readFileSync(path.join(workDir("late-alarm-1-phoenix-default"), "bucket", "rollbacks", "latest.json"), "utf8"),
+    ) as { from: string; to: string; alarm: string };
+    assert.deepEqual([record.from, record.to], [BAD_VERSION, OLD_VERSION]);
+    assert.match(record.alarm, /^phoenix-local-(web|api)-5xx$/);
+  });
+
+  it("canary-good: a good release passes every checkpoint, each baked, and converges", async () => {
+    const result = await rehearse("canary-good");
+
+    assert.equal(result.ok, true, result.outcome);
+    assertFloorHeld(result);
+    const c = result.canary!;
+    assert.equal(c.stoppedAtMinutes, undefined);
+    assert.deepEqual(
+      c.passed.filter((p) => p.tier === "web").map((p) => p.checkpoint),
+      ["1 of 3", "2 of 3", "3 of 3"],
+    );
+    assert.ok(c.bakeMinutes >= 30, `three 10-minute bakes, ${c.bakeMinutes} min`);
+    assert.ok(result.convergedAtMinutes! > 30 + 3 * result.bootMinutes * 0.9, "three boots and three bakes");
+    for (const t of result.tiers) assert.deepEqual(t.finalVersions, { [NEW_VERSION]: 10 });
+  });
+
   it("surge-no-room: with max size at desired capacity the rollout falls back to replace and converges", async () => {
     const result = await rehearse("surge-no-room");
 
