@@ -13,7 +13,9 @@ import {
   PROMOTE_CALLS,
   PromoteSide,
   RELEASES_PREFIX,
+  rolloutAlarmNames,
 } from "../runtime/contract";
+import { TIERS } from "../config";
 import type { PolicyDocument, PolicyStatement } from "./iam";
 
 /** One environment's resources, as a promotion's policy names them. */
@@ -24,6 +26,11 @@ export interface PromoteEnvironment {
   environment: string;
   /** The environment's release bucket (the stack output releaseBucketName). */
   bucketName: string;
+  /**
+   * The source's own rollout alarms (its `<tier>RolloutAlarms`, names), beside the two per tier the program creates,
+   * which the gate reads too. @default none
+   */
+  ownRolloutAlarms?: readonly string[];
 }
 
 /** Statement ids by what the calls act on, so the document reads as what it grants. */
@@ -36,6 +43,7 @@ const SIDS: Record<PromoteSide, Partial<Record<CallTarget, string>>> = {
     "release-record": "ReadSourceReleaseRecords",
     "convergence-record": "ReadSourceConvergence",
     artifact: "ReadSourceArtifacts",
+    "rollout-alarm": "ReadSourceRolloutAlarms",
   },
   target: {
     any: "ReadTargetFleet",
@@ -48,7 +56,7 @@ const SIDS: Record<PromoteSide, Partial<Record<CallTarget, string>>> = {
 };
 
 /** The ARN of what a call acts on, in one environment. */
-function resourceOf(on: CallTarget, env: PromoteEnvironment): string {
+function resourceOf(on: CallTarget, env: PromoteEnvironment): string | string[] {
   const partition = env.partition ?? "aws";
   const bucket = `arn:${partition}:s3:::${env.bucketName}`;
   switch (on) {
@@ -66,6 +74,12 @@ function resourceOf(on: CallTarget, env: PromoteEnvironment): string {
       return `${bucket}/${CONVERGENCE_KEY}`;
     case "artifact":
       return `${bucket}/${ARTIFACT_PATTERN}`;
+    case "rollout-alarm": {
+      // Named one by one, as the rollout role names them: no wildcard reaches another environment's alarms.
+      const created = TIERS.flatMap((t) => Object.values(rolloutAlarmNames(env.environment, t)));
+      const names = [...new Set([...created, ...(env.ownRolloutAlarms ?? [])])];
+      return names.map((name) => `arn:${partition}:cloudwatch:${env.region}:${env.accountId}:alarm:${name}`);
+    }
     default:
       throw new Error(`phoenix promote makes no call on ${on}`);
   }

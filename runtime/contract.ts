@@ -613,6 +613,8 @@ export const PROMOTE_CALLS: readonly PromoteCall[] = [
   { side: "source", operation: "GetObject", action: "s3:GetObject", on: "manifest" },
   { side: "source", operation: "GetObject", action: "s3:GetObject", on: "release-record" },
   { side: "source", operation: "GetObject", action: "s3:GetObject", on: "convergence-record" },
+  // The gate: none of the source's rollout alarms (its groups' policy tags name them) is in ALARM, one call for all.
+  { side: "source", operation: "DescribeAlarms", action: ALARM_READ_ACTIONS[0], on: "rollout-alarm" },
   // Downloaded, or read by S3 for a server-side copy (CopyObject reads its source as s3:GetObject).
   { side: "source", operation: "GetObject", action: "s3:GetObject", on: "artifact" },
   { side: "source", operation: "HeadObject", action: "s3:GetObject", on: "artifact" },

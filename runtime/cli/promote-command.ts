@@ -4,7 +4,7 @@
 import { Command, Option } from "commander";
 import { CONVERGENCE_KEY, environmentNameProblem, LIMITS, MANIFEST_KEY } from "../contract";
 import { UsageError } from "../core/errors";
-import { GateResult, RolloutAlarmReader, ServerSideCopy } from "../core/promotion";
+import { GateResult, ServerSideCopy } from "../core/promotion";
 import { FleetAdapter } from "../core/types";
 import { normalizeVersion } from "../core/version";
 import { promote, PromoteResult, PromoteSide, PromotionRefusedError } from "../ops/promote";
@@ -20,7 +20,6 @@ export interface PromotionPorts {
   target: PromoteSide;
   /** Present when one identity reaches both release buckets. */
   serverSideCopy?: ServerSideCopy;
-  alarms?: RolloutAlarmReader;
   /** The caller's ARN (sts:GetCallerIdentity with the target's credentials), for a --force. */
   caller(): Promise<string>;
 }

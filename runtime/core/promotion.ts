@@ -5,27 +5,49 @@
 // on the promoting machine's clock. Also the provenance a promoted release's record carries.
 import { CONVERGENCE_KEY } from "../contract";
 import { ConvergenceRecord, soakedMinutes } from "./convergence";
-import { FleetState, GroupState } from "./types";
+import { AlarmState, FleetState, GroupState } from "./types";
 
-/** The source's rollout alarms as the gate reads them: none configured, or those configured and which are firing. */
-export type AlarmReading = { configured: false } | { configured: true; count: number; firing: FiringAlarm[] };
+/**
+ * The source's rollout alarms as the gate reads them: none configured, or how many, which are in ALARM, and which
+ * could not be read (missing, or the read failed): the gate passes only on alarms it saw quiet.
+ */
+export type AlarmReading =
+  { configured: false } | { configured: true; count: number; firing: FiringAlarm[]; unreadable: FiringAlarm[] };
 
 export interface FiringAlarm {
   name: string;
-  /** CloudWatch's state reason, one line. */
+  /** CloudWatch's state reason, one line; or why the alarm could not be read. */
   reason: string;
 }
 
-/** The port the gate reads the source's rollout alarms through. */
-export interface RolloutAlarmReader {
-  read(environment: string): Promise<AlarmReading>;
+/**
+ * The reading of `names` from what the one DescribeAlarms call answered (or why it failed). As for a sweep
+ * (planner/checkpoints.ts alarmVerdict), INSUFFICIENT_DATA is quiet: a tier without traffic has no 5xx rate.
+ */
+export function alarmReading(names: readonly string[], answer: AlarmState[] | { failed: string }): AlarmReading {
+  const wanted = [...new Set(names)].sort();
+  if (wanted.length === 0) return { configured: false };
+  const states = "failed" in answer ? [] : answer;
+  const firing: FiringAlarm[] = [];
+  const unreadable: FiringAlarm[] = [];
+  for (const name of wanted) {
+    const s = states.find((x) => x.name === name);
+    if ("failed" in answer || s === undefined) {
+      unreadable.push({ name, reason: "failed" in answer ? answer.failed : "not answered" });
+    } else if (s.state === "ALARM") {
+      firing.push({ name, reason: oneLine(s.reason ?? "in ALARM") });
+    } else if (s.state === "missing") {
+      unreadable.push({ name, reason: "no such alarm" });
+    } else if (s.state !== "OK" && s.state !== "INSUFFICIENT_DATA") {
+      unreadable.push({ name, reason: oneLine(s.reason ?? s.state) });
+    }
+  }
+  return { configured: true, count: wanted.length, firing, unreadable };
 }
 
-/**
- * The seam for the rollout alarms (issue 18): until a CloudWatch reader implements the port, no environment has
- * rollout alarms for the gate to check, and the alarms check says so rather than passing silently.
- */
-export const NO_ROLLOUT_ALARMS: RolloutAlarmReader = { read: () => Promise.resolve({ configured: false }) };
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, " ").trim();
+}
 
 /**
  * Copies an object from the source's store into the target's inside the cloud, the bytes never passing through the
@@ -175,11 +197,15 @@ function alarmsCheck({ source, alarms }: GateInput): GateCheck {
   if (!alarms.configured) {
     return { name: "alarms", ok: true, detail: `${source} has no rollout alarms configured to check` };
   }
-  if (alarms.firing.length === 0) {
+  const list = (xs: FiringAlarm[]) => xs.map((a) => `${a.name} (${a.reason})`).join("; ");
+  const problems = [
+    ...(alarms.firing.length > 0 ? [`${source}'s rollout alarms in ALARM: ${list(alarms.firing)}`] : []),
+    ...(alarms.unreadable.length > 0 ? [`not read, so not known quiet: ${list(alarms.unreadable)}`] : []),
+  ];
+  if (problems.length === 0) {
     return { name: "alarms", ok: true, detail: `none of ${source}'s ${alarms.count} rollout alarms is in ALARM` };
   }
-  const firing = alarms.firing.map((a) => `${a.name} (${a.reason})`).join("; ");
-  return { name: "alarms", ok: false, detail: `${source}'s rollout alarms in ALARM: ${firing}` };
+  return { name: "alarms", ok: false, detail: problems.join("; ") };
 }
 
 /** `12m`, `1h05m`: whole minutes, rounded down (a soak is never reported longer than it was). */

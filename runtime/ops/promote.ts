@@ -6,19 +6,19 @@
 // reaches both stores and downloaded and uploaded otherwise, and verified against the source's record before the
 // target's manifest is written. Nothing is written to the target until every check has passed.
 import { createHash } from "node:crypto";
-import { artifactKey, MANIFEST_KEY, releaseRecordKey } from "../contract";
+import { artifactKey, decodePolicyTag, MANIFEST_KEY, releaseRecordKey, TAGS } from "../contract";
 import { ConvergenceRecord } from "../core/convergence";
-import { ContractError, UsageError } from "../core/errors";
+import { ContractError, errorText, UsageError } from "../core/errors";
 import {
+  AlarmReading,
+  alarmReading,
   evaluateGate,
   evidenceOf,
   GateResult,
-  NO_ROLLOUT_ALARMS,
   Promotion,
-  RolloutAlarmReader,
   ServerSideCopy,
 } from "../core/promotion";
-import { FleetAdapter, ObjectStore } from "../core/types";
+import { FleetAdapter, FleetState, ObjectStore } from "../core/types";
 import { readConvergence } from "./convergence";
 import {
   ChecksumMismatchError,
@@ -45,8 +45,6 @@ export interface PromoteDeps {
   target: PromoteSide;
   /** Present when one identity reaches both stores; without it every artifact is downloaded, checked and uploaded. */
   serverSideCopy?: ServerSideCopy;
-  /** The source's rollout alarms. @default NO_ROLLOUT_ALARMS */
-  alarms?: RolloutAlarmReader;
   /** Who is promoting (the caller's ARN), asked only when the gate is skipped, to record by whom. */
   caller(): Promise<string>;
 }
@@ -226,10 +224,7 @@ function checkTiers(release: SourceRelease, tiers: string[], from: string, to: s
 
 async function runGate(deps: PromoteDeps, release: SourceRelease, soakMinutes: number): Promise<GateResult> {
   const { source } = deps;
-  const [fleet, alarms] = await Promise.all([
-    source.fleet.readFleet(source.environment),
-    (deps.alarms ?? NO_ROLLOUT_ALARMS).read(source.environment),
-  ]);
+  const fleet = await source.fleet.readFleet(source.environment);
   if (fleet.groups.length === 0) {
     throw new UsageError(
       `--from ${source.environment}: no Auto Scaling groups are tagged phoenix:environment=${source.environment}; ` +
@@ -243,8 +238,28 @@ async function runGate(deps: PromoteDeps, release: SourceRelease, soakMinutes: n
     record: release.convergence,
     fleet,
     soakMinutes,
-    alarms,
+    alarms: await readRolloutAlarms(source.fleet, fleet),
   });
+}
+
+/**
+ * The source's rollout alarms, as its groups' policy tags name them (what its sweeps read), in the one DescribeAlarms
+ * call the sweep makes. A tag that cannot be decoded names no alarm here: the sweep itself refuses that group.
+ */
+async function readRolloutAlarms(adapter: FleetAdapter, fleet: FleetState): Promise<AlarmReading> {
+  const names = fleet.groups.flatMap((g) => {
+    const text = g.tags?.[TAGS.policy];
+    const decoded = text === undefined ? undefined : decodePolicyTag(text);
+    const alarms = decoded !== undefined && "policy" in decoded ? decoded.policy.rolloutAlarms : undefined;
+    return Array.isArray(alarms) ? alarms.filter((a): a is string => typeof a === "string") : [];
+  });
+  if (names.length === 0) return alarmReading([], []);
+  if (adapter.alarms === undefined) return alarmReading(names, { failed: "this fleet adapter cannot read alarms" });
+  try {
+    return alarmReading(names, await adapter.alarms.read([...new Set(names)].sort()));
+  } catch (err) {
+    return alarmReading(names, { failed: errorText(err) });
+  }
 }
 
 /**

@@ -2,7 +2,7 @@
 // promotion from the test stack to the live stack, on the resources each stack file builds: every call `phoenix
 // promote` makes (PROMOTE_CALLS) is allowed, whether one identity holds both sides' documents or a profile per side
 // holds its own; what it must never do is denied: write anything of the source, the target's convergence record or
-// sweep lease, delete a release, touch either fleet, or reach a third environment's store or parameters.
+// sweep lease, delete a release, touch either fleet, or reach a third environment's store, parameters or alarms.
 import * as assert from "node:assert/strict";
 import { promotePolicyDocument, PromoteEnvironment } from "../../../components/promote-policy";
 import type { PolicyDocument } from "../../../components/iam";
@@ -13,6 +13,7 @@ import {
   PromoteSide,
   releaseBucketParameterName,
   releaseRecordKey,
+  rolloutAlarmNames,
   TAGS,
 } from "../../../runtime/contract";
 import { misjudged, SimulatedCall } from "../../support/iam-simulator";
@@ -25,6 +26,9 @@ function environmentOf(r: StackRoles): PromoteEnvironment {
     accountId: MOCK_ACCOUNT_ID,
     environment: r.environment,
     bucketName: r.bucketArn.replace(/^arn:aws:s3:::/, ""),
+    ownRolloutAlarms: r.alarmArns
+      .map((a) => a.split(":alarm:")[1])
+      .filter((n) => !n.startsWith(`phoenix-${r.environment}-`)),
   };
 }
 
@@ -84,7 +88,7 @@ describe("the promoting identity's policy (test → live), decided by the IAM si
     assert.deepEqual(await misjudged(both, denied, "denied"), []);
   });
 
-  it("never lets it touch either fleet, nor a third environment's store or parameters", async () => {
+  it("never lets it touch either fleet, nor a third environment's store, parameters or alarms", async () => {
     const both = [documents.source!, documents.target!];
     const denied: SimulatedCall[] = (["source", "target"] as const).flatMap((s) => {
       const r = side(s);
@@ -96,6 +100,10 @@ describe("the promoting identity's policy (test → live), decided by the IAM si
       ];
     });
     denied.push(
+      {
+        action: "cloudwatch:DescribeAlarms",
+        resource: arn(side("source"), "cloudwatch", `alarm:${rolloutAlarmNames("pr-42", "web").errors}`),
+      },
       { action: "s3:GetObject", resource: `arn:aws:s3:::phoenix-pr-42-releases/${MANIFEST_KEY}` },
       { action: "s3:PutObject", resource: `arn:aws:s3:::phoenix-pr-42-releases/releases/1.0.274/web.zip` },
       {

@@ -2,6 +2,7 @@ import * as assert from "node:assert/strict";
 import { CONVERGENCE_KIND } from "../../../runtime/contract";
 import { ConvergenceRecord } from "../../../runtime/core/convergence";
 import {
+  alarmReading,
   evaluateGate,
   evidenceOf,
   formatMinutes,
@@ -169,16 +170,63 @@ describe("the promotion gate", () => {
 
   it("refuses while a rollout alarm is in ALARM, naming it and why", () => {
     const failed = failing({
-      alarms: { configured: true, count: 2, firing: [{ name: "test-web-unhealthy-hosts", reason: "1 > 0" }] },
+      alarms: {
+        configured: true,
+        count: 2,
+        firing: [{ name: "test-web-unhealthy-hosts", reason: "1 > 0" }],
+        unreadable: [],
+      },
     });
 
     assert.equal(failed.alarms, "test's rollout alarms in ALARM: test-web-unhealthy-hosts (1 > 0)");
   });
 
   it("passes the alarms check when none of those configured fires", () => {
-    const gate = evaluateGate(input({ alarms: { configured: true, count: 3, firing: [] } }));
+    const gate = evaluateGate(input({ alarms: { configured: true, count: 3, firing: [], unreadable: [] } }));
 
     assert.equal(gate.checks[3].detail, "none of test's 3 rollout alarms is in ALARM");
+  });
+
+  it("refuses on an alarm it could not read: the gate passes only on alarms it saw quiet", () => {
+    const alarms = alarmReading(
+      ["test-web-5xx", "test-web-latency", "apm-checkout"],
+      [
+        { name: "test-web-5xx", state: "OK" },
+        { name: "test-web-latency", state: "INSUFFICIENT_DATA" },
+        { name: "apm-checkout", state: "missing" },
+      ],
+    );
+
+    assert.equal(failing({ alarms }).alarms, "not read, so not known quiet: apm-checkout (no such alarm)");
+  });
+
+  it("reads every alarm as unread when the one call failed, and names why", () => {
+    const alarms = alarmReading(["test-web-5xx", "test-web-5xx"], {
+      failed: "AccessDenied: cloudwatch:DescribeAlarms",
+    });
+
+    assert.deepEqual(alarms, {
+      configured: true,
+      count: 1,
+      firing: [],
+      unreadable: [{ name: "test-web-5xx", reason: "AccessDenied: cloudwatch:DescribeAlarms" }],
+    });
+  });
+
+  it("names every alarm in ALARM with CloudWatch's reason on one line, and counts INSUFFICIENT_DATA quiet", () => {
+    const alarms = alarmReading(
+      ["test-api-5xx", "test-web-5xx", "test-web-latency"],
+      [
+        { name: "test-web-5xx", state: "ALARM", reason: "Threshold Crossed:\n 3 datapoints" },
+        { name: "test-api-5xx", state: "ALARM", reason: "Threshold Crossed" },
+        { name: "test-web-latency", state: "INSUFFICIENT_DATA" },
+      ],
+    );
+
+    assert.equal(
+      failing({ alarms }).alarms,
+      "test's rollout alarms in ALARM: test-api-5xx (Threshold Crossed); test-web-5xx (Threshold Crossed: 3 datapoints)",
+    );
   });
 
   it("lets a soak of 0 through as soon as the sweeps saw it converged", () => {

@@ -5,10 +5,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { MANIFEST_KEY, releaseRecordKey } from "../../../runtime/contract";
+import { encodePolicyTag, MANIFEST_KEY, releaseRecordKey, TAGS } from "../../../runtime/contract";
 import { ContractError, UsageError } from "../../../runtime/core/errors";
 import { parseManifest } from "../../../runtime/core/manifest";
-import { ObjectStore } from "../../../runtime/core/types";
+import { AlarmState, ObjectStore } from "../../../runtime/core/types";
 import { recordConvergence } from "../../../runtime/ops/convergence";
 import { promote, PromoteDeps, PromotionRefusedError, ServerSideCopy } from "../../../runtime/ops/promote";
 import { ChecksumMismatchError, readRecord } from "../../../runtime/ops/releases";
@@ -253,23 +253,72 @@ for (const kind of kinds) {
       assert.equal(await liveVersion(), "1.0.274");
     });
 
-    it("refuses while one of test's rollout alarms is in ALARM", async () => {
-      await sweeps("1.0.274", "2026-01-01T09:00:00.000Z", "2026-01-01T09:35:00.000Z");
-      const alarms = {
-        read: () =>
-          Promise.resolve({
-            configured: true as const,
-            count: 1,
-            firing: [{ name: "test-web-5xx", reason: "Threshold Crossed" }],
-          }),
+    /** test's groups tagged as the stack tags them, each naming its rollout alarms; the fleet answers `states`. */
+    function alarmedSource(states: AlarmState[] | Error): string[] {
+      const asked: string[] = [];
+      for (const g of test.fleet.state.groups) {
+        g.tags = {
+          ...g.tags,
+          [TAGS.policy]: encodePolicyTag({ rolloutAlarms: [`test-${g.tier}-5xx`, "apm-checkout"] }),
+        };
+      }
+      test.fleet.alarms = {
+        read: (names) => {
+          asked.push(names.join(","));
+          return states instanceof Error ? Promise.reject(states) : Promise.resolve(states);
+        },
       };
+      return asked;
+    }
 
-      const refused = await promote(deps({ alarms }), request).catch((err: unknown) => err);
+    it("refuses while one of test's rollout alarms is in ALARM, reading them all in one call", async () => {
+      await sweeps("1.0.274", "2026-01-01T09:00:00.000Z", "2026-01-01T09:35:00.000Z");
+      const asked = alarmedSource([
+        { name: "apm-checkout", state: "OK" },
+        { name: "test-api-5xx", state: "OK" },
+        { name: "test-web-5xx", state: "ALARM", reason: "Threshold Crossed" },
+      ]);
+      const before = await storeContents(live.store);
+
+      const refused = await promote(deps(), request).catch((err: unknown) => err);
 
       assert.ok(refused instanceof PromotionRefusedError);
+      assert.deepEqual(asked, ["apm-checkout,test-api-5xx,test-web-5xx"]);
       assert.equal(
         refused.gate.checks.find((c) => !c.ok)?.detail,
         "test's rollout alarms in ALARM: test-web-5xx (Threshold Crossed)",
+      );
+      assert.deepEqual(await storeContents(live.store), before);
+    });
+
+    it("refuses when test's alarms cannot be read, rather than take them for quiet", async () => {
+      await sweeps("1.0.274", "2026-01-01T09:00:00.000Z", "2026-01-01T09:35:00.000Z");
+      alarmedSource(new Error("AccessDenied: not authorized to perform cloudwatch:DescribeAlarms"));
+
+      const refused = await promote(deps(), request).catch((err: unknown) => err);
+
+      assert.ok(refused instanceof PromotionRefusedError);
+      assert.match(
+        refused.gate.checks.find((c) => !c.ok)?.detail ?? "",
+        /^not read, so not known quiet: apm-checkout \(Error: AccessDenied: not authorized .*\); test-api-5xx/,
+      );
+    });
+
+    it("promotes once test's rollout alarms are quiet, and says how many it read", async () => {
+      await sweeps("1.0.274", "2026-01-01T09:00:00.000Z", "2026-01-01T09:35:00.000Z");
+      alarmedSource([
+        { name: "apm-checkout", state: "INSUFFICIENT_DATA" },
+        { name: "test-api-5xx", state: "OK" },
+        { name: "test-web-5xx", state: "OK" },
+      ]);
+
+      const result = await promote(deps(), request);
+
+      assert.equal(await liveVersion(), "1.0.274");
+      assert.ok(!("skipped" in result.gate));
+      assert.equal(
+        result.gate.checks.find((c) => c.name === "alarms")?.detail,
+        "none of test's 3 rollout alarms is in ALARM",
       );
     });
 
