@@ -83,6 +83,18 @@ export type ResolvedRolloutArgs = Required<Omit<RolloutArgs, "alarmActions" | "p
   privateEndpoints?: RolloutPrivateEndpoints;
 };
 
+/** What every child of a Rollout is made with (security-group.ts, role.ts, failures.ts, triggers.ts). */
+export interface RolloutScope {
+  /** The component's name: every child's name derives from it (`<name>-sg`, `<name>-role`, ...). */
+  name: string;
+  /** The validated arguments, defaults resolved. */
+  args: ResolvedRolloutArgs;
+  /** The environment's tags, on every child that takes tags. */
+  tags: Record<string, string>;
+  /** The Rollout component itself: every child's parent, so no URN changes with the file it is made in. */
+  parent: pulumi.Resource;
+}
+
 /** Seconds a follow-up message is kept: it is useful minutes after it was sent, never hours. */
 export const FOLLOW_UP_RETENTION_SECONDS = 3600;
 

@@ -1,6 +1,6 @@
 // What EventBridge delivers to the rollout Lambda besides its schedule: this environment's instance launches and
 // terminations, and its rollout alarms going into ALARM (so a rollout stops within seconds of an alarm, not at the
-// next sweep). The patterns are pure functions; the rules and targets are made by the Rollout component.
+// next sweep). The patterns are pure functions; the rules and targets are made in triggers.ts.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { RolloutArgs } from "./args";
@@ -34,7 +34,7 @@ export function rollsBack(args: Pick<RolloutArgs, "policy" | "tiers">): boolean 
   return args.policy.autoRollback === true || args.tiers.some((t) => t.policy?.autoRollback === true);
 }
 
-/** The rule that hears the rollout alarms enter ALARM (the component points it at the function). */
+/** The rule that hears the rollout alarms enter ALARM (triggers.ts points it at the function). */
 export function alarmEventRule(
   name: string,
   environment: string,
