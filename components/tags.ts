@@ -1,5 +1,5 @@
 // The AWS provider every resource of an environment is created with. The tag keys themselves are part of the
-// contract with the runtime (runtime/contract.ts): the CLI and the Lambda find groups by them, never by name.
+// contract with the runtime (runtime/contract/tags.ts): the CLI and the Lambda find groups by them, never by name.
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { environmentTags } from "../runtime/contract";

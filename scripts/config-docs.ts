@@ -91,7 +91,7 @@ export function renderConfigurationDoc(stacks: StackOverrides): string {
     "",
     "A stack that sets an unknown key, a value outside its range or two keys that contradict each other fails before " +
       "anything is created, with every problem listed at once, each naming the key, the value and what is allowed.",
-    "Ranges marked † come from `LIMITS` in `runtime/contract.ts`, which the components and the runtime validate " +
+    "Ranges marked † come from `LIMITS` in `runtime/contract/limits.ts`, which the components and the runtime validate " +
       "against too.",
   ];
   for (const section of KEY_SECTIONS) {
