@@ -6,11 +6,11 @@ import { AddressInfo } from "node:net";
 /** Hands out loopback addresses no other local instance of this process holds. */
 export class LoopbackAddresses {
   private next = 0;
-  private readonly second: number;
+  private second: number;
 
   /**
    * `salt` picks the second octet (127.<200-249>.y.z), so rehearsals running at the same time in different processes
-   * (a test run beside `npm start`) usually take different ranges; a clash is still handled by trying the next one.
+   * (a test run beside `npm start`) usually take different ranges; a clash moves this one to another range.
    */
   constructor(salt: number = process.pid) {
     this.second = 200 + (Math.abs(Math.trunc(salt)) % 50);
@@ -21,6 +21,14 @@ export class LoopbackAddresses {
     const third = Math.floor(n / 254) % 256;
     const fourth = (n % 254) + 1;
     return `127.${this.second}.${third}.${fourth}`;
+  }
+
+  /**
+   * An address was in use: another process took the same range, and holds the addresses after it too, so the next
+   * address there would clash again. Moves to another range (a step prime to 50 visits all 50 before repeating).
+   */
+  clashed(): void {
+    this.second = 200 + ((this.second - 200 + 17) % 50);
   }
 }
 
@@ -88,6 +96,7 @@ export class InstanceServer {
           );
         }
         if (code !== "EADDRINUSE") throw error;
+        addresses.clashed();
       }
     }
     throw new Error(`no free loopback address for a local instance after 64 tries at port ${port}`);
