@@ -1,19 +1,14 @@
 // The rollout Lambda's keys (schedule, memory, timeout, probes, pause, alarm) read into a RolloutConfig, with the rule
 // between them: the Lambda must outlive one probe deadline plus a sweep's own work.
-import { DesiredVersionSource, SWEEP_OVERHEAD_SECONDS } from "../runtime/contract";
+import { DesiredVersionSource, scheduleExpressionProblem, SWEEP_OVERHEAD_SECONDS } from "../runtime/contract";
 import { Problems, RawConfig, readBoolean, readChoice, readInteger, readString } from "./readers";
 import { RolloutConfig } from "./types";
 
 /** The rollout Lambda's settings; problems name the key, the value and what is allowed. */
 export function parseRollout(raw: RawConfig, problems: Problems): RolloutConfig {
   const scheduleExpression = readString(raw, "rolloutSchedule");
-  if (!/^(rate|cron)\(.+\)$/.test(scheduleExpression)) {
-    problems.add(
-      "rolloutSchedule",
-      scheduleExpression,
-      "must be rate(<n> minutes) or cron(<6 fields>), e.g. rate(5 minutes)",
-    );
-  }
+  const scheduleProblem = scheduleExpressionProblem(scheduleExpression);
+  if (scheduleProblem !== undefined) problems.add("rolloutSchedule", scheduleExpression, scheduleProblem);
   const memorySizeMb = readInteger(raw, "rolloutMemoryMb", problems);
   const probeTimeoutMs = readInteger(raw, "probeTimeoutMs", problems);
   const probeConcurrency = readInteger(raw, "probeConcurrency", problems);

@@ -6,6 +6,7 @@ import {
   LIMITS,
   limitProblem,
   LimitName,
+  scheduleExpressionProblem,
   SWEEP_OVERHEAD_SECONDS,
 } from "../../runtime/contract";
 import type { GroupPolicy } from "../../runtime/core/types";
@@ -147,10 +148,9 @@ export function validateRolloutArgs(input: RolloutArgs): ResolvedRolloutArgs {
         `${SWEEP_OVERHEAD_SECONDS} s (more than ${minTimeout})`,
     );
   }
-  if (!/^(rate|cron)\(.+\)$/.test(args.scheduleExpression)) {
-    throw new Error(
-      `rollout: scheduleExpression "${args.scheduleExpression}" must be rate(...) or cron(...), e.g. ${DEFAULT_SWEEP_SCHEDULE}`,
-    );
+  const scheduleProblem = scheduleExpressionProblem(args.scheduleExpression);
+  if (scheduleProblem !== undefined) {
+    throw new Error(`rollout: scheduleExpression "${args.scheduleExpression}" ${scheduleProblem}`);
   }
   if (args.tiers.length === 0) {
     throw new Error("rollout: no tiers given; the rollout needs at least one tier to watch");

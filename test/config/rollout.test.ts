@@ -53,6 +53,16 @@ describe("the rollout's stack config", () => {
   for (const [raw, pattern] of [
     [{ rolloutTimeoutSeconds: "30" }, /phoenix:rolloutTimeoutSeconds = 30: must exceed the probe timeout plus 30 s/],
     [{ rolloutSchedule: "every 5 minutes" }, /phoenix:rolloutSchedule = "every 5 minutes": must be rate/],
+    [
+      { rolloutSchedule: "rate(1 minutes)" },
+      /phoenix:rolloutSchedule = "rate\(1 minutes\)": must say rate\(1 minute\)/,
+    ],
+    [{ rolloutSchedule: "rate(10 minute)" }, /"rate\(10 minute\)": must say rate\(10 minutes\)/],
+    [{ rolloutSchedule: "rate(0 minutes)" }, /"rate\(0 minutes\)": must be a rate of at least 1/],
+    [
+      { rolloutSchedule: "cron(0/5 * * * ?)" },
+      /"cron\(0\/5 \* \* \* \?\)": must be rate\(<n> minutes\) or cron\(<6 fields>\)/,
+    ],
     [{ webMinHealthyPercent: "150" }, /phoenix:webMinHealthyPercent = 150: must be from 0 to 100/],
     [{ apiMaxInstanceAgeHours: "9000" }, /phoenix:apiMaxInstanceAgeHours = 9000: must be from 0 to 8760/],
     [{ probeConcurrency: "1024" }, /phoenix:probeConcurrency = 1024: must be from 0 to 768, 0 is one per instance/],
