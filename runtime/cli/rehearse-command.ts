@@ -3,7 +3,7 @@
 import { Command, Option } from "commander";
 import * as path from "node:path";
 import { UsageError } from "../core/errors";
-import { wholeNumber } from "./flags";
+import { limitFlag, wholeNumber } from "./flags";
 import { LIMITS } from "../contract";
 import { Strategy } from "../core/types";
 import { MAX_INSTANCES_PER_TIER, runRehearsal } from "../rehearsal/rehearsal";
@@ -64,9 +64,10 @@ export function registerRehearseCommand(program: Command): void {
       ),
     )
     .addOption(
-      new Option("--max-per-sweep <n>", "terminations per group per sweep at most").argParser(
-        wholeNumber("--max-per-sweep", 1),
-      ),
+      new Option(
+        "--max-per-sweep <n>",
+        "terminations per group per sweep at most; 0 (the default) is unlimited",
+      ).argParser(limitFlag("--max-per-sweep", "maxPerSweep")),
     )
     .addOption(
       new Option("--instances <n>", "instances per tier (default: the scenario's)").argParser(
@@ -138,7 +139,8 @@ export function registerRehearseCommand(program: Command): void {
         bootMinutes: flags.boot,
         floor: flags.floor,
         floorPercent: flags.floorPercent,
-        maxPerSweep: flags.maxPerSweep,
+        // 0 lifts the limit, as it does in the stack config and for plan and sweep: a policy leaves it out.
+        ...(flags.maxPerSweep !== undefined && flags.maxPerSweep > 0 && { maxPerSweep: flags.maxPerSweep }),
         instances: flags.instances,
         speed: flags.speed,
         seed: flags.seed,

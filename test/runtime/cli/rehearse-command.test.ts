@@ -105,6 +105,7 @@ describe("phoenix rehearse refuses, before anything runs, what it could not do",
     ["a floor above the instances", ["--floor", "5"], /--floor 5 is more than the 3 instances per tier/],
     ["a floor above --instances", ["--instances", "2", "--floor", "3"], /--floor 3 is more than the 2 instances/],
     ["more instances than it runs", ["--instances", "1001"], /--instances must be a whole number from 1 to 1000/],
+    ["a --max-per-sweep past its limit", ["--max-per-sweep", "1001"], /from 0 to 1000, 0 for unlimited/],
   ];
   for (const [what, flags, pattern] of cases) {
     it(`refuses ${what} with one line and exit 2`, async () => {
@@ -120,6 +121,15 @@ describe("phoenix rehearse refuses, before anything runs, what it could not do",
       assert.equal(fs.existsSync(path.join(dir, "sweeps.jsonl")), false, "it ran");
     });
   }
+
+  it("takes --max-per-sweep 0 for unlimited, as plan and sweep do", async () => {
+    const dir = path.join(tmp, "unlimited");
+
+    const { code, err } = await runCli(unusedFleet, "rehearse", "--speed", "max", "--dir", dir, "--max-per-sweep", "0");
+
+    assert.equal(code, 0, err);
+    assert.equal(fs.existsSync(path.join(dir, "sweeps.jsonl")), true, "it ran");
+  });
 
   it("refuses a --dir under /proc with exit 2 instead of spinning (a child process, so a hang fails the test)", () => {
     const run = spawnSync(process.execPath, ["bin/phoenix.js", "rehearse", "--dir", "/proc/phoenix-nope/run"], {
