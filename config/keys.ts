@@ -1,8 +1,8 @@
 // The stack's config keys, each written once: its type, default, bounds and description (a row's shape is
 // config/declared-key.ts). The readers take bounds and defaults from here, and `npm run docs:config` renders
 // Pulumi.yaml's `config:` block and docs/configuration.md from here. Knobs the runtime also enforces take their
-// bounds and default from LIMITS in runtime/contract.ts. The rows live by topic in config/keys/; this file puts the
-// topics in order, which is the order of Pulumi.yaml and docs/configuration.md.
+// bounds and default from LIMITS in runtime/contract/limits.ts. The rows live by topic in config/keys/; this file puts
+// the topics in order, which is the order of Pulumi.yaml and docs/configuration.md.
 import { ConfigKey, KeySection } from "./declared-key";
 import { IMAGES, RECOVERY } from "./keys/images";
 import { NETWORK_AND_BUCKETS } from "./keys/network";
