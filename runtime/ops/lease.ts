@@ -130,19 +130,34 @@ export async function acquireLease(deps: LeaseDeps, claim: LeaseClaim): Promise<
   };
 }
 
-/** Runs `fn` holding the lease and releases it after, whatever `fn` does. */
+/** The lines a sweep's log gets for its lease: taken (and from whom, when taken over), then released. */
+export type LeaseRecord =
+  | { type: "sweep.lease"; holder: string; who: string; purpose: string; tookOver?: { from: string; why: string } }
+  | { type: "sweep.lease-released"; holder: string; problem?: string };
+
+/**
+ * Runs `fn` holding the lease and releases it after, whatever `fn` does, with a line in the sweep's log for each
+ * (what `phoenix explain` replays and the CLI reports a failed release from).
+ */
 export async function withLease<T>(
-  deps: LeaseDeps,
-  claim: LeaseClaim,
-  fn: (lease: HeldLease) => Promise<T>,
-  onReleaseProblem: (why: string) => void = () => undefined,
+  lease: { deps: LeaseDeps; claim: LeaseClaim },
+  record: (r: LeaseRecord) => void,
+  fn: (held: HeldLease) => Promise<T>,
 ): Promise<T> {
-  const lease = await acquireLease(deps, claim);
+  const { claim } = lease;
+  const held = await acquireLease(lease.deps, claim);
+  record({
+    type: "sweep.lease",
+    holder: held.holder,
+    who: claim.who,
+    purpose: claim.purpose,
+    ...(held.tookOver !== undefined && { tookOver: held.tookOver }),
+  });
   try {
-    return await fn(lease);
+    return await fn(held);
   } finally {
-    const problem = await lease.release();
-    if (problem !== undefined) onReleaseProblem(problem);
+    const problem = await held.release();
+    record({ type: "sweep.lease-released", holder: held.holder, ...(problem !== undefined && { problem }) });
   }
 }
 

@@ -8,7 +8,7 @@ import { MANIFEST_KEY } from "../contract";
 import { parseManifest } from "../core/manifest";
 import { plan as planFleet } from "../core/planner";
 import { withAlarms } from "./alarms";
-import { acquireLease, HeldLease, LeaseClaim, LeaseDeps } from "./lease";
+import { HeldLease, LeaseClaim, LeaseDeps, withLease } from "./lease";
 import { beforeDeadline, Deadline, executePlan, Prober, readSnapshot, SweepRecord, withoutSurge } from "./sweep";
 import { DesiredStateVerifier } from "./verify";
 import {
@@ -96,26 +96,8 @@ export async function handleReleaseEvent(
   }
 
   // The lease first: the manifest, the fleet and the plan are all read by the one sweeper that may act on them.
-  let lease: HeldLease | undefined;
-  if (deps.lease !== undefined) {
-    const { claim } = deps.lease;
-    lease = await acquireLease(deps.lease.deps, claim);
-    record({
-      type: "sweep.lease",
-      holder: lease.holder,
-      who: claim.who,
-      purpose: claim.purpose,
-      ...(lease.tookOver !== undefined && { tookOver: lease.tookOver }),
-    });
-  }
-  try {
-    return await startRollout(deps, record, lease);
-  } finally {
-    if (lease !== undefined) {
-      const problem = await lease.release();
-      record({ type: "sweep.lease-released", holder: lease.holder, ...(problem !== undefined && { problem }) });
-    }
-  }
+  if (deps.lease === undefined) return startRollout(deps, record, undefined);
+  return withLease(deps.lease, record, (lease) => startRollout(deps, record, lease));
 }
 
 async function startRollout(

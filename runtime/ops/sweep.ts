@@ -6,7 +6,7 @@
 import { FleetReadError } from "../core/errors";
 import { plan as planFleet } from "../core/planner";
 import { executeGroup, Guard, repairGroup } from "./group-steps";
-import { acquireLease, HeldLease, LeaseClaim, LeaseDeps } from "./lease";
+import { HeldLease, LeaseClaim, LeaseDeps, LeaseRecord, withLease } from "./lease";
 import { withAlarms } from "./alarms";
 import { rollBackOnAlarm, rollbackRequest, RollbackOutcome } from "./auto-rollback";
 import { probeFleet } from "./probe";
@@ -89,8 +89,7 @@ export type SweepRecord =
   | { type: "sweep.plan"; plan: Plan }
   | { type: "sweep.terminated"; outcomes: TerminationOutcome[] }
   | { type: "sweep.actions"; actions: GroupActionOutcome[] }
-  | { type: "sweep.lease"; holder: string; who: string; purpose: string; tookOver?: { from: string; why: string } }
-  | { type: "sweep.lease-released"; holder: string; problem?: string }
+  | LeaseRecord
   | ({ type: "sweep.rollback" } & RollbackOutcome);
 
 /** Reads the fleet and probes it: the complete, consistent view a plan is made from (before verification). */
@@ -138,21 +137,7 @@ export async function sweep(deps: SweepDeps, request: SweepRequest): Promise<Swe
   const record = (r: SweepRecord) => log(JSON.stringify(r));
   if (request.dryRun || deps.lease === undefined) return sweepHolding(deps, request, record, undefined);
 
-  const { claim } = deps.lease;
-  const lease = await acquireLease(deps.lease.deps, claim);
-  record({
-    type: "sweep.lease",
-    holder: lease.holder,
-    who: claim.who,
-    purpose: claim.purpose,
-    ...(lease.tookOver !== undefined && { tookOver: lease.tookOver }),
-  });
-  try {
-    return await sweepHolding(deps, request, record, lease);
-  } finally {
-    const problem = await lease.release();
-    record({ type: "sweep.lease-released", holder: lease.holder, ...(problem !== undefined && { problem }) });
-  }
+  return withLease(deps.lease, record, (lease) => sweepHolding(deps, request, record, lease));
 }
 
 async function sweepHolding(

@@ -3,7 +3,14 @@
 // one refused unless broken by its exact id, and a holder that notices it lost the lease.
 import * as assert from "node:assert/strict";
 import { SWEEP_LEASE_KEY } from "../../../runtime/contract";
-import { acquireLease, isLeaseHeld, LeaseHeldError, peekLease, withLease } from "../../../runtime/ops/lease";
+import {
+  acquireLease,
+  isLeaseHeld,
+  LeaseHeldError,
+  peekLease,
+  LeaseRecord,
+  withLease,
+} from "../../../runtime/ops/lease";
 import { MemoryObjectStore } from "../../support/memory-store";
 
 const T0 = Date.parse("2026-11-26T04:00:00.000Z");
@@ -145,14 +152,24 @@ describe("the sweep lease", () => {
     assert.match(late ?? "", /^the sweep lease is 120 s from lapsing/);
   });
 
-  it("is given back even when the work under it throws", async () => {
+  it("is given back even when the work under it throws, with a log line for the taking and the giving back", async () => {
     const { deps } = setUp();
+    const lines: LeaseRecord[] = [];
 
     await assert.rejects(
-      withLease(deps, claim("aaaaaaaaaaaa"), () => Promise.reject(new Error("boom"))),
+      withLease(
+        { deps, claim: claim("aaaaaaaaaaaa") },
+        (r) => lines.push(r),
+        () => Promise.reject(new Error("boom")),
+      ),
       /boom/,
     );
 
     assert.equal((await peekLease(deps)).state, "free");
+    assert.deepEqual(
+      lines.map((l) => l.type),
+      ["sweep.lease", "sweep.lease-released"],
+    );
+    assert.equal(lines[1].type === "sweep.lease-released" && lines[1].problem, undefined);
   });
 });
