@@ -32,6 +32,8 @@ interface RehearseFlags {
   schedule: number;
   followUp: number;
   followUps: boolean;
+  checkpoints?: number[];
+  bake?: number;
   chart?: string | false;
   dir?: string;
   json?: boolean;
@@ -108,6 +110,20 @@ export function registerRehearseCommand(program: Command): void {
         .default(LIMITS.followUpDelaySeconds.fallback),
     )
     .option("--no-follow-ups", "phoenix mode: no follow-up sweeps through the delay queue (to measure without)")
+    .addOption(
+      new Option(
+        "--checkpoints <list>",
+        "percentages of each tier a rollout stops at, bakes and checks its alarms, comma-separated, increasing, " +
+          "ending in 100, e.g. 10,50,100 (default: the scenario's, else 100: one step)",
+      ).argParser(percentList),
+    )
+    .addOption(
+      new Option(
+        "--bake <minutes>",
+        "minutes each checkpoint's new instances serve, all healthy, before the rollout goes past it (default: the " +
+          "scenario's, else 0)",
+      ).argParser(limitFlag("--bake", "bakeMinutes")),
+    )
     .option("--chart <path>", "where to write the SVG chart (default: <dir>/rollout.svg)")
     .option("--no-chart", "do not draw the chart")
     .option("--dir <path>", "working directory for the release store and sweep log (default: .rehearsal/<scenario>)")
@@ -118,7 +134,7 @@ export function registerRehearseCommand(program: Command): void {
         `  ${PROMOTE_SCENARIO.name.padEnd(14)} ${PROMOTE_SCENARIO.summary} (uses --instances, --boot, --seed, ` +
         "--speed, --dir, --json)\n" +
         "\nExamples:\n  npm start -- --scenario surge-abort\n  npx phoenix rehearse --scenario large --instances 500 " +
-        "--speed max\n\nExit codes: 0 the scenario reached its expected outcome, 1 it did not, 2 bad flags or paths " +
+        "--speed max\n  npx phoenix rehearse --scenario canary-alarm --instances 30 --checkpoints 100 --bake 5\n\nExit codes: 0 the scenario reached its expected outcome, 1 it did not, 2 bad flags or paths " +
         "(nothing ran).\n",
     )
     .action(async (flags: RehearseFlags) => {
@@ -149,6 +165,8 @@ export function registerRehearseCommand(program: Command): void {
         scheduleMinutes: flags.schedule,
         followUps: flags.followUps,
         followUpSeconds: flags.followUp,
+        checkpoints: flags.checkpoints,
+        bakeMinutes: flags.bake,
         workDir,
         chartPath,
         observer: view,
@@ -198,6 +216,15 @@ function positive(flag: string) {
     }
     return n;
   };
+}
+
+/** `10,50,100` as numbers; whether they make checkpoints is checkOptions' to say, with the rest of the run's options. */
+function percentList(value: string): number[] {
+  const parts = value.split(",").map((p) => p.trim());
+  if (parts.some((p) => !/^\d{1,3}$/.test(p))) {
+    throw new UsageError(`--checkpoints must be comma-separated whole percentages, e.g. 10,50,100 (got '${value}')`);
+  }
+  return parts.map(Number);
 }
 
 function speed(value: string): number {

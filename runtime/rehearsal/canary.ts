@@ -31,6 +31,8 @@ export interface CanaryFigures {
   servedInstanceMinutes: number;
   /** The largest share of the in-service fleet that ran the released version at once. */
   peakShare: number;
+  /** The released version first served every instance in service, every tier: the old ones all gone. */
+  allServedAtMinutes?: number;
   /** Instances launched after the stop: the boots spent undoing the release. */
   bootsToUndo: number;
   /** Checkpoints each tier passed (its share baked and its stale instances gone), in order. */
@@ -81,6 +83,7 @@ export class CanaryWatch {
     this.last = { minutes, serving };
     if (serving > 0) this.figures.firstServedAtMinutes ??= minutes;
     if (total > 0) this.figures.peakShare = Math.max(this.figures.peakShare, serving / total);
+    if (total > 0 && serving === total) this.figures.allServedAtMinutes ??= minutes;
     if (back && this.figures.backAtMinutes === undefined) {
       this.figures.backAtMinutes = minutes;
       this.timeline.milestone(minutes, `back on ${this.figures.previous}`);

@@ -1,8 +1,9 @@
 // What a rehearsal is asked to do (the scenario, the fleet, the policy, the triggers, where to write), what it tells an
 // observer as it goes, and the checks that refuse, before anything runs, options that contradict themselves or could
 // never do anything.
-import { DEFAULT_STRATEGY, rolloutAlarmNames } from "../contract";
+import { DEFAULT_STRATEGY, LIMITS, rolloutAlarmNames } from "../contract";
 import { UsageError } from "../core/errors";
+import { checkpointsProblem } from "../core/planner";
 import { DEFAULT_POLICY, Policy, Strategy } from "../core/types";
 import { FleetTiming } from "./instance-lifecycle";
 import type { LocalFleet } from "./local-fleet";
@@ -33,6 +34,10 @@ export interface RehearsalOptions {
   followUps?: boolean;
   /** Seconds from a sweep to the follow-up it schedules (PHOENIX_FOLLOW_UP_DELAY_SECONDS). @default 15 */
   followUpSeconds?: number;
+  /** The policy's checkpoints (percentages, increasing, ending in 100). @default the scenario's, else [100] */
+  checkpoints?: number[];
+  /** The policy's bakeMinutes: each checkpoint's bake. @default the scenario's, else 0 */
+  bakeMinutes?: number;
   /** Simulated seconds per wall-clock second; Infinity runs as fast as the machine allows. @default Infinity */
   speed?: number;
   /** Directory for the release store, the builds, the sweep and metric logs; a previous run's files are replaced. */
@@ -93,10 +98,33 @@ export function checkOptions(scenario: Scenario, options: RehearsalOptions): voi
         "scenario surges; drop --mode original, or add --strategy replace to replace in place",
     );
   }
+  checkGates(options);
   if (options.floor !== undefined && options.floor > instances) {
     throw new UsageError(
       `--floor ${options.floor} is more than the ${instances} instances per tier: no instance could ever be ` +
         `replaced; give --floor ${instances} or less, or --instances ${options.floor} or more`,
+    );
+  }
+}
+
+/** Checkpoints and a bake the planner accepts, and none asked of the original system, which had neither. */
+function checkGates(options: RehearsalOptions): void {
+  const { checkpoints, bakeMinutes } = options;
+  const problem = checkpoints === undefined ? undefined : checkpointsProblem(checkpoints);
+  if (problem !== undefined) {
+    throw new UsageError(
+      `--checkpoints ${String(checkpoints) || "(none)"} ${problem.replace(/, e\.g\. .*$/, "")}; give comma-separated ` +
+        "whole percentages, e.g. --checkpoints 10,50,100",
+    );
+  }
+  const { min, max } = LIMITS.bakeMinutes;
+  if (bakeMinutes !== undefined && !(Number.isInteger(bakeMinutes) && bakeMinutes >= min && bakeMinutes <= max)) {
+    throw new UsageError(`--bake must be a whole number of minutes from ${min} to ${max} (got ${bakeMinutes})`);
+  }
+  if (options.mode === "original" && (checkpoints !== undefined || bakeMinutes !== undefined)) {
+    throw new UsageError(
+      "--mode original rehearses the original system, which had no checkpoints or bakes, but " +
+        `${checkpoints !== undefined ? "--checkpoints" : "--bake"} asks for them; drop one of them`,
     );
   }
 }
@@ -117,6 +145,8 @@ export function runPolicy(
     minHealthy: options.floor ?? (mode === "original" ? 1 : DEFAULT_POLICY.minHealthy),
     minHealthyPercent: options.floorPercent ?? DEFAULT_POLICY.minHealthyPercent,
     ...(options.maxPerSweep !== undefined && { maxPerSweep: options.maxPerSweep }),
+    ...(options.checkpoints !== undefined && { checkpoints: [...options.checkpoints] }),
+    ...(options.bakeMinutes !== undefined && { bakeMinutes: options.bakeMinutes }),
   };
   // checkOptions has refused surge with the original mode, which only ever replaced.
   const strategy = mode === "original" ? "replace" : options.strategy;

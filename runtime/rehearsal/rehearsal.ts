@@ -232,7 +232,7 @@ class Run {
     result.chartPath = await writeChart(file, result.timeline, {
       title: `phoenix rehearsal: ${this.scenario.name} (${result.ok ? "✔" : "✘"} ${result.ok ? "as expected" : "NOT as expected"})`,
       subtitle: [
-        describeScenario(this.scenario, this.instances),
+        describeScenario(this.scenario, this.instances, this.policy),
         `strategy ${strategyText(this.scenario, this.options, this.mode)} · ${this.mode} triggers · boot ${result.bootMinutes} min · seed ${this.seed}`,
       ],
       xTitle: `simulated minutes since ${minuteZeroOf(this.scenario)}`,

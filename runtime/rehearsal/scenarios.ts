@@ -30,8 +30,11 @@ export type ScenarioAction =
 
 export interface Scenario {
   name: string;
-  /** One line for --help and the run's header; a function is given the instances per tier the run uses. */
-  summary: string | ((instances: number) => string);
+  /**
+   * One line for --help and the run's header; a function is given the instances per tier the run uses and its
+   * checkpoints and bake (the scenario's, or the flags').
+   */
+  summary: string | ((instances: number, gates: Gates) => string);
   /**
    * Versions published before the rehearsal starts, oldest first; the last is current and the fleet runs it. None: the
    * fleet boots the no-release placeholder, as a freshly deployed environment does.
@@ -72,9 +75,26 @@ export interface Scenario {
   horizon: { boots: number; minutes: number };
 }
 
-/** The scenario's one-line summary for a run with `instances` per tier. */
-export function describeScenario(scenario: Scenario, instances: number = scenario.instances): string {
-  return typeof scenario.summary === "function" ? scenario.summary(instances) : scenario.summary;
+/** A run's checkpoints and bake, which a canary scenario's summary tells. */
+export type Gates = Pick<GroupPolicy, "checkpoints" | "bakeMinutes">;
+
+/** The scenario's one-line summary for a run with `instances` per tier and `gates` (else the scenario's). */
+export function describeScenario(
+  scenario: Scenario,
+  instances: number = scenario.instances,
+  gates: Gates = scenario.policy ?? {},
+): string {
+  return typeof scenario.summary === "function" ? scenario.summary(instances, gates) : scenario.summary;
+}
+
+/** `checkpoints of 10, 50 and 100 % with 10-minute bakes`, `one step to 100 % with a 5-minute bake`. */
+function gatesText({ checkpoints = [100], bakeMinutes = 0 }: Gates): string {
+  const steps =
+    checkpoints.length === 1
+      ? "one step to 100 %"
+      : `checkpoints of ${checkpoints.slice(0, -1).join(", ")} and ${checkpoints.at(-1)} %`;
+  const bakes = checkpoints.length === 1 ? `a ${bakeMinutes}-minute bake` : `${bakeMinutes}-minute bakes`;
+  return `${steps} with ${bakeMinutes > 0 ? bakes : "no bake"}`;
 }
 
 /** What minute zero is in a scenario, for a chart's time axis: "the release", "the rollback", ... */
@@ -253,9 +273,9 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "canary-alarm",
-    summary: (n) =>
+    summary: (n, g) =>
       `${BAD_VERSION} is bad under traffic (healthy to every check, 5xx on half its requests), rolled out to ` +
-      `${tiersOf(n)} in checkpoints of 10, 50 and 100 % with 10-minute bakes: its 5xx alarm fires in the first bake, ` +
+      `${tiersOf(n)} in ${gatesText(g)}: its 5xx alarm fires in the first bake, ` +
       `the surge is aborted and ${OLD_VERSION} serves at full capacity`,
     published: [OLD_VERSION],
     instances: 10,
@@ -280,9 +300,9 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "canary-good",
-    summary: (n) =>
-      `${NEW_VERSION} (good) is rolled out to ${tiersOf(n)} in checkpoints of 10, 50 and 100 % with 10-minute ` +
-      "bakes under its 5xx alarms: every checkpoint passes",
+    summary: (n, g) =>
+      `${NEW_VERSION} (good) is rolled out to ${tiersOf(n)} in ${gatesText(g)} under its 5xx alarms: every ` +
+      "checkpoint passes",
     published: [OLD_VERSION],
     instances: 10,
     actions: [{ type: "publish", version: NEW_VERSION }],

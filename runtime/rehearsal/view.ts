@@ -36,7 +36,7 @@ export class TerminalView implements RehearsalObserver {
     const speed = Number.isFinite(this.options.speed) ? `${this.options.speed}× real time` : "as fast as possible";
     const lines = [
       this.bold(`phoenix rehearsal: ${info.scenario.name}`),
-      `  ${describeScenario(info.scenario, info.instances)}`,
+      `  ${describeScenario(info.scenario, info.instances, info.policy)}`,
       `  ${info.tiers.length} tiers × ${info.instances} instances · strategy ${info.strategy} · boot ${info.timing.bootSeconds / 60} min ±${Math.round(
         info.timing.bootJitter * 100,
       )}% · ${triggerText(info.mode, info.followUps)} · ${policyText(info.policy)} · seed ${info.seed} · ${speed}`,

@@ -106,6 +106,10 @@ describe("phoenix rehearse refuses, before anything runs, what it could not do",
     ["a floor above --instances", ["--instances", "2", "--floor", "3"], /--floor 3 is more than the 2 instances/],
     ["more instances than it runs", ["--instances", "1001"], /--instances must be a whole number from 1 to 1000/],
     ["a --max-per-sweep past its limit", ["--max-per-sweep", "1001"], /from 0 to 1000, 0 for unlimited/],
+    ["checkpoints that are not numbers", ["--checkpoints", "10,x"], /--checkpoints must be comma-separated whole/],
+    ["checkpoints not ending in 100", ["--checkpoints", "10,50"], /--checkpoints 10,50 must end in 100/],
+    ["a negative bake", ["--bake", "-1"], /--bake must be a whole number from 0 to 1440 \(got '-1'\)/],
+    ["--mode original with a bake", ["--mode", "original", "--bake", "5"], /which had no checkpoints or bakes/],
   ];
   for (const [what, flags, pattern] of cases) {
     it(`refuses ${what} with one line and exit 2`, async () => {
@@ -140,5 +144,49 @@ describe("phoenix rehearse refuses, before anything runs, what it could not do",
     assert.equal(run.signal, null, "killed after a minute: it hung");
     assert.equal(run.status, 2, run.stderr);
     assert.match(run.stderr, /^phoenix: --dir \/proc\/phoenix-nope\/run: cannot create \/proc\/phoenix-nope/);
+  });
+});
+
+describe("phoenix rehearse --checkpoints and --bake", () => {
+  let tmp: string;
+
+  before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-rehearse-checkpoints-test-"))));
+  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+  function program(): Command {
+    const program = new Command("phoenix");
+    registerRehearseCommand(program);
+    return program;
+  }
+
+  it("offers checkpoints and a bake, with an example", () => {
+    const command = program().commands.find((c) => c.name() === "rehearse")!;
+    let help = "";
+    command.configureOutput({ writeOut: (text) => (help += text) });
+
+    command.outputHelp();
+
+    assert.ok(help.includes("--checkpoints <list>"));
+    assert.ok(help.includes("--bake <minutes>"));
+    assert.match(help, /--scenario canary-alarm --instances 30 --checkpoints 100 --bake 5/);
+  });
+
+  it("runs with the checkpoints and bake its flags ask for, over the scenario's (a child process: --json prints)", () => {
+    const dir = path.join(tmp, "checkpoints-flags");
+    const flags = ["--scenario", "canary-alarm", "--instances", "4", "--checkpoints", "100", "--bake", "5"];
+
+    const run = spawnSync(
+      process.execPath,
+      ["bin/phoenix.js", "rehearse", ...flags, "--speed", "max", "--no-chart", "--json", "--dir", dir],
+      { encoding: "utf8", timeout: 60_000 },
+    );
+
+    assert.equal(run.status, 0, run.stderr);
+    const { canary } = JSON.parse(run.stdout.trim().split("\n").pop()!) as {
+      canary: { stoppedAt: string; peakShare: number; bootsToUndo: number };
+    };
+    assert.match(canary.stoppedAt, /^1 of 1 /, "one checkpoint, not the scenario's three");
+    assert.deepEqual([canary.peakShare, canary.bootsToUndo], [0.5, 0]);
+    assert.match(run.stderr, /in one step to 100 % with a 5-minute bake/);
   });
 });

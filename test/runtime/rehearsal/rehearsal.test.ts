@@ -386,6 +386,61 @@ describe("rehearsal scenarios, driven by the real runtime", () => {
     for (const t of result.tiers) assert.deepEqual(t.finalVersions, { [NEW_VERSION]: 10 });
   });
 
+  it("canary-good with checkpoints [10, 50, 100] and 5-minute bakes: every checkpoint passes, each baked 5 minutes", async () => {
+    const result = await rehearse("canary-good", {
+      instances: 3,
+      checkpoints: [10, 50, 100],
+      bakeMinutes: 5,
+      workDir: workDir("canary-good-bake-5"),
+    });
+
+    assert.equal(result.ok, true, result.outcome);
+    const c = result.canary!;
+    assert.deepEqual(
+      c.passed.filter((p) => p.tier === "web").map((p) => p.checkpoint),
+      ["1 of 3", "2 of 3", "3 of 3"],
+    );
+    assert.ok(
+      c.bakeMinutes >= 15 && c.bakeMinutes < 20,
+      `three 5-minute bakes, not the scenario's 10: ${c.bakeMinutes}`,
+    );
+  });
+
+  it("canary-alarm with checkpoints [100] and a bake: the whole new fleet bakes beside the old, is caught and aborted", async () => {
+    const result = await rehearse("canary-alarm", {
+      instances: 4,
+      checkpoints: [100],
+      bakeMinutes: 5,
+      workDir: workDir("canary-alarm-100-bake-5"),
+    });
+
+    assert.equal(result.ok, true, result.outcome);
+    assertFloorHeld(result);
+    const c = result.canary!;
+    assert.match(c.stoppedAt ?? "", /^1 of 1 /, "one checkpoint, the whole group");
+    assert.equal(c.bootsToUndo, 0, "the old instances all still serve: aborting the surge undoes it");
+    assert.equal(c.peakShare, 0.5, "4 new beside 4 old: half of those in service ran it");
+    for (const t of result.tiers) {
+      assert.equal(t.launched, 4, "the whole group launched at once");
+      assert.deepEqual(t.finalVersions, { [OLD_VERSION]: 4 });
+    }
+  });
+
+  it("canary-alarm with checkpoints [100] and no bake converges on the bad release before its alarm can stop it", async () => {
+    const result = await rehearse("canary-alarm", {
+      instances: 4,
+      checkpoints: [100],
+      bakeMinutes: 0,
+      workDir: workDir("canary-alarm-100-no-bake"),
+    });
+
+    assert.equal(result.ok, false, "the scenario expects a stop, and there was none");
+    const c = result.canary!;
+    assert.equal(c.stoppedAtMinutes, undefined);
+    assert.ok(c.alarmAtMinutes! > c.allServedAtMinutes!, "the alarm fired after every old instance was gone");
+    for (const t of result.tiers) assert.deepEqual(t.finalVersions, { [BAD_VERSION]: 4 });
+  });
+
   it("surge-no-room: with max size at desired capacity the rollout falls back to replace and converges", async () => {
     const result = await rehearse("surge-no-room");
 
