@@ -7,7 +7,9 @@
 // 1-minute schedule (these without follow-ups, to compare). Target: phoenix's defaults in at most 1.3 boots with
 // every instance serving.
 //
-// `rollout` also runs the rehearsal itself at the largest fleet it takes (2 × 1000), against a CPU-time target.
+// `rollout` then prints the canary rows (canary.ts): checkpoints, bakes and rollout alarms against a good release
+// and a bad one, with their target, and runs the rehearsal itself at the largest fleet it takes (2 × 1000), against
+// a CPU-time target.
 //
 // `follow-up`: the follow-up queue's delay against no follow-ups and against a sweep the moment a target turns
 // healthy (an event AWS does not emit: the physical limit). Target: the default delay within 0.05 boots of it.
@@ -19,7 +21,8 @@ import { RehearsalResult } from "../runtime/rehearsal/measurement";
 import { DEFAULT_STRATEGY, LIMITS } from "../runtime/contract";
 import { Strategy } from "../runtime/core/types";
 import { table } from "../runtime/rehearsal/view";
-import { mark, Target } from "./targets";
+import { canaryBench } from "./canary";
+import { mark, mean, spread, Target } from "./targets";
 
 const BOOT_MINUTES = 6;
 const EVENTS = "launch/terminate events";
@@ -122,6 +125,11 @@ export async function rolloutBench(): Promise<Target[]> {
   });
   for (const line of table(lines)) console.log(`  ${line}`);
   console.log(took);
+  console.log(
+    await inScratch("phoenix-rollout-canary-", async (dir) => {
+      targets.push(...(await canaryBench(dir)));
+    }),
+  );
   await inScratch("phoenix-rollout-at-scale-", async (dir) => {
     targets.push(...(await rehearsalAtScale(dir)));
   });
@@ -253,15 +261,6 @@ async function inScratch(prefix: string, fn: (dir: string) => Promise<void>): Pr
     fs.rmSync(dir, { recursive: true, force: true });
   }
   return `  (${((Date.now() - started) / 1000).toFixed(1)} s of wall time for all runs)`;
-}
-
-/** `1.27 (1.22–1.31)`: the mean, and the range in brackets. */
-function spread(xs: number[]): string {
-  return `${mean(xs).toFixed(2)} (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
-}
-
-function mean(xs: number[]): number {
-  return xs.reduce((a, b) => a + b, 0) / xs.length;
 }
 
 function percent(x: number): string {

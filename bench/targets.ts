@@ -31,3 +31,15 @@ export function summarize(results: { bench: string; targets: Target[] }[]): { li
   for (const t of missed) lines.push(`  MISSED  ${t.bench}: ${t.what}`);
   return { lines, code: missed.length > 0 ? 1 : 0 };
 }
+
+/** The mean of a non-empty list. */
+export function mean(values: number[]): number {
+  if (values.length === 0) throw new Error("mean of nothing");
+  return values.reduce((a, b) => a + b, 0) / values.length;
+}
+
+/** `1.27 (1.22–1.31)`: the mean, and the range in brackets, each with `digits` decimals. */
+export function spread(values: number[], digits = 2): string {
+  const text = (x: number) => x.toFixed(digits);
+  return `${text(mean(values))} (${text(Math.min(...values))}–${text(Math.max(...values))})`;
+}
