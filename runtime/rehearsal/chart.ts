@@ -2,11 +2,13 @@
 // per tier over simulated minutes, with each version's instances in service (solid) and booting or failing their
 // checks (dotted), the total in service (a broad grey band), desired capacity (dashed), the floor (red, under
 // everything), a × wherever instances were terminated, the run's moments (release, surge start/finish/abort,
-// checkpoints, an alarm, a rollback, scale-out, convergence) as labelled rules, and a canary's bakes and alarm
-// periods as coloured bands. Reading it, one sees what happened to each tier and when.
+// checkpoints, an alarm, a rollback, scale-out, convergence) as labelled rules, their labels in a band above the counts
+// (chart-labels.ts), and a canary's bakes and alarm periods as coloured bands. Every panel has the same count axis,
+// fitted to the fleet. Reading it, one sees what happened to each tier and when.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Milestone, Sample, TimelineData } from "./timeline";
+import { lanesOf, LANE_PX, laneLabels, PlacedLabel, PLOT_WIDTH } from "./chart-labels";
+import type { Sample, TimelineData } from "./timeline";
 
 export interface ChartOptions {
   title: string;
@@ -20,13 +22,10 @@ export interface ChartOptions {
   endMinutes: number;
 }
 
-const WIDTH = 620;
-const HEIGHT = 170;
-const LANE_PX = 12;
-/** Rough width of one character of a 10-px label, to keep labels from overlapping. */
-const CHAR_PX = 5.8;
-/** Moments closer than this share one label. */
-const MERGE_PX = 10;
+/** The height of a panel's data, 0 to the highest count, below its band of labels. */
+const DATA_HEIGHT = 130;
+/** Pixels between the highest count and the labels' band, and under the band's last lane. */
+const TOP_PAD = 8;
 /** Versions' colours; no red, which is the floor's. */
 const PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22"];
 /** How each line is drawn; `total in service` is a broad translucent band that the others run on. */
@@ -77,16 +76,18 @@ export function chartSpec(data: TimelineData, options: ChartOptions): Record<str
   for (const p of data.periods ?? []) {
     values.push({ kind: "period", tier: p.tier, minutes: p.from, to: Math.min(p.to, end), period: p.kind });
   }
+  const labels = new Map<string, PlacedLabel[]>(tiers.map((t) => [t, laneLabels(data.milestones, t, end)]));
   for (const tier of tiers) {
     const floor = options.floors?.[tier];
     if (floor !== undefined) values.push({ kind: "floor", tier, floor, minutes: end, label: `floor ${floor}` });
-    const labels = laneLabels(data.milestones, tier, end);
-    for (const l of labels) values.push({ kind: "moment", tier, ...l });
-    // Room above the highest count for the labels: an invisible point that stretches the panel's y scale.
-    const lanes = labels.reduce((n, l) => Math.max(n, l.lane + 1), 0);
-    const highest = Math.max(1, floor ?? 0, ...data.samples.filter((s) => s.tier === tier).map((s) => s.count));
-    values.push({ kind: "headroom", tier, minutes: 0, count: (highest * HEIGHT) / (HEIGHT - lanes * LANE_PX - 8) });
+    for (const l of labels.get(tier)!) values.push({ kind: "moment", tier, ...l });
   }
+  // Every panel alike: the same counts at the same heights, and the same band of labels above them, as deep as the
+  // deepest tier's. The axis counts the data only; the band above it holds labels, not instances.
+  const band = Math.max(0, ...[...labels.values()].map(lanesOf)) * LANE_PX + TOP_PAD;
+  const height = DATA_HEIGHT + band;
+  const ticks = countTicks(Math.max(1, ...Object.values(options.floors ?? {}), ...data.samples.map((s) => s.count)));
+  const top = (ticks.at(-1)! * height) / (DATA_HEIGHT - TOP_PAD);
   const x = {
     field: "minutes",
     type: "quantitative",
@@ -94,8 +95,9 @@ export function chartSpec(data: TimelineData, options: ChartOptions): Record<str
     scale: { domain: [0, end], nice: false, padding: 6 },
     axis: { format: "~g", tickMinStep: end > 4 ? 1 : 0.5 },
   };
-  const axis = { tickMinStep: 1, format: "d" };
-  const y = { field: "count", type: "quantitative", title: "instances", axis };
+  const axis = { values: ticks, format: "d" };
+  const yScale = { domain: [0, top], nice: false, zero: true };
+  const y = { field: "count", type: "quantitative", title: "instances", axis, scale: yScale };
   const only = (kind: string, extra = "") => [{ filter: `datum.kind === '${kind}'${extra}` }];
   // What a line counts is told by its dash (and width), in one legend; versions by colour, in another.
   const strokeDash = {
@@ -137,47 +139,38 @@ export function chartSpec(data: TimelineData, options: ChartOptions): Record<str
     scale: { domain: series, range: PALETTE },
     legend: { symbolType: "stroke", symbolStrokeWidth: 3 },
   };
-  const momentLabels = (align: "left" | "right") => ({
+  // A label is drawn over a halo of its own letters in white: a rule it cannot avoid passes behind it, not through it.
+  const momentLabels = (align: "left" | "right", halo: boolean) => ({
     transform: only("moment", ` && datum.align === '${align}'`),
-    mark: { type: "text", baseline: "top", fontSize: 10, color: "#222", align, dx: align === "left" ? 3 : -3 },
+    mark: {
+      type: "text",
+      baseline: "top",
+      fontSize: 10,
+      align,
+      dx: align === "left" ? 3 : -3,
+      ...(halo ? { color: "#fff", stroke: "#fff", strokeWidth: 3, strokeJoin: "round" } : { color: "#222" }),
+    },
     encoding: { x, y: { field: "top", type: "quantitative", scale: null }, text: { field: "label" } },
   });
+  const periods = (data.periods ?? []).length === 0 ? [] : [periodBands(x, height)];
   const layers: Record<string, unknown>[] = [
-    { transform: only("headroom"), mark: { type: "point", opacity: 0 }, encoding: { x, y } },
-    {
-      // Bakes and alarm periods as bands the full height of the panel, under everything else.
-      transform: only("period"),
-      mark: { type: "rect", opacity: PERIOD_OPACITY },
-      encoding: {
-        x,
-        x2: { field: "to" },
-        y: { value: 0 },
-        y2: { value: HEIGHT },
-        fill: {
-          field: "period",
-          type: "nominal",
-          title: "rollout",
-          scale: { domain: Object.keys(PERIODS), range: Object.values(PERIODS) },
-          legend: { symbolType: "square", symbolOpacity: 0.5 },
-        },
-      },
-    },
+    ...periods,
     // Below the floor is shaded rather than ruled: a line at the floor's height stays visible on top of it.
     {
       transform: only("floor"),
       mark: { type: "rect", color: "#c0392b", opacity: 0.07 },
-      encoding: { y: { field: "floor", type: "quantitative", axis }, y2: { datum: 0 } },
+      encoding: { y: { field: "floor", type: "quantitative", axis, scale: yScale }, y2: { datum: 0 } },
     },
     {
       transform: only("floor"),
       mark: { type: "text", color: "#c0392b", align: "right", baseline: "top", dy: 2, dx: -2, fontSize: 9 },
-      encoding: { x, y: { field: "floor", type: "quantitative", axis }, text: { field: "label" } },
+      encoding: { x, y: { field: "floor", type: "quantitative", axis, scale: yScale }, text: { field: "label" } },
     },
     {
       // Each rule starts at its own label, so it never crosses a label in a lane above.
       transform: only("moment", " && datum.rule"),
       mark: { type: "rule", color: "#888", strokeDash: [2, 3], strokeWidth: 1 },
-      encoding: { x, y: { field: "top", type: "quantitative", scale: null }, y2: { value: HEIGHT } },
+      encoding: { x, y: { field: "top", type: "quantitative", scale: null }, y2: { value: height } },
     },
     line("total in service", "datum.kind === 'tier'", { color: "#000", opacity: TOTAL_OPACITY }),
     // Booting over in service: a version still booting is often at the height another serves at.
@@ -206,8 +199,10 @@ export function chartSpec(data: TimelineData, options: ChartOptions): Record<str
       mark: { type: "text", align: "left", dx: 6, dy: -6, fontSize: 9 },
       encoding: { x, y, text: { field: "label" }, color: { field: "series", type: "nominal" } },
     },
-    momentLabels("left"),
-    momentLabels("right"),
+    momentLabels("left", true),
+    momentLabels("right", true),
+    momentLabels("left", false),
+    momentLabels("right", false),
   ];
   return {
     $schema: "https://vega.github.io/schema/vega-lite/v5.json",
@@ -227,14 +222,42 @@ export function chartSpec(data: TimelineData, options: ChartOptions): Record<str
         header: { labelAngle: 0, labelAlign: "left", labelFontWeight: "bold", labelFontSize: 12 },
       },
     },
-    spec: { width: WIDTH, height: HEIGHT, layer: layers },
-    resolve: { scale: { y: "independent" } },
+    spec: { width: PLOT_WIDTH, height, layer: layers },
     config: {
       font: "sans-serif",
       legend: { labelLimit: 0, symbolType: "stroke", symbolSize: 400, symbolStrokeColor: "#333" },
       view: { stroke: "#ddd" },
     },
   };
+}
+
+/** Bakes and alarm periods as bands the full height of a panel, under everything else. */
+function periodBands(x: Record<string, unknown>, height: number): Record<string, unknown> {
+  return {
+    transform: [{ filter: "datum.kind === 'period'" }],
+    mark: { type: "rect", opacity: PERIOD_OPACITY },
+    encoding: {
+      x,
+      x2: { field: "to" },
+      y: { value: 0 },
+      y2: { value: height },
+      fill: {
+        field: "period",
+        type: "nominal",
+        title: "rollout",
+        scale: { domain: Object.keys(PERIODS), range: Object.values(PERIODS) },
+        legend: { symbolType: "square", symbolOpacity: 0.5 },
+      },
+    },
+  };
+}
+
+/** The count axis' ticks: 0 to the first multiple of a round step (1, 2, 5, 10, 20, ...) at or above `highest`. */
+export function countTicks(highest: number): number[] {
+  let step = 1;
+  for (let k = 0; Math.ceil(highest / step) > 5; k++) step = [1, 2, 5][(k + 1) % 3] * 10 ** Math.floor((k + 1) / 3);
+  const n = Math.ceil(highest / step);
+  return Array.from({ length: n + 1 }, (_, i) => i * step);
 }
 
 /** Renders the chart to SVG text. */
@@ -286,42 +309,6 @@ function segments(samples: Sample[], endMinutes: number): (Sample & { segment: n
   }
   for (const last of open.values()) if (last.minutes < endMinutes) out.push({ ...last, minutes: endMinutes });
   return out;
-}
-
-/**
- * A tier's moment labels. Moments too close to tell apart share one rule, their labels stacked under each other; each
- * label goes in the first lane where it overlaps no other label and below every label its rule would cross (a rule
- * runs from its first label down), so no label runs across another moment's rule.
- */
-export function laneLabels(
-  milestones: Milestone[],
-  tier: string,
-  endMinutes: number,
-): { minutes: number; label: string; lane: number; top: number; align: "left" | "right"; rule: boolean }[] {
-  const px = (minutes: number) => (minutes / endMinutes) * WIDTH;
-  const mine = milestones.filter((m) => m.tier === undefined || m.tier === tier).sort((a, b) => a.minutes - b.minutes);
-  const merged: { minutes: number; labels: string[] }[] = [];
-  for (const m of mine) {
-    const previous = merged.at(-1);
-    if (previous !== undefined && px(m.minutes) - px(previous.minutes) < MERGE_PX) previous.labels.push(m.label);
-    else merged.push({ minutes: m.minutes, labels: [m.label] });
-  }
-  const placed: { from: number; to: number; lane: number }[] = [];
-  return merged.flatMap((m) =>
-    m.labels.map((label, k) => {
-      const width = label.length * CHAR_PX + 4;
-      const x = px(m.minutes);
-      // Near the right edge a label ends at its rule instead of starting there.
-      const right = x + width > WIDTH;
-      const from = right ? x - width : x;
-      const to = from + width + 6;
-      let lane = Math.max(0, ...placed.filter((p) => p.from <= x && x <= p.to).map((p) => p.lane + 1));
-      while (placed.some((p) => p.lane === lane && p.from < to && from < p.to)) lane++;
-      placed.push({ from, to, lane });
-      const align: "left" | "right" = right ? "right" : "left";
-      return { minutes: m.minutes, label, lane, top: 2 + lane * LANE_PX, align, rule: k === 0 };
-    }),
-  );
 }
 
 /** Splits `text` at spaces into lines of at most `width` characters (a longer word gets a line of its own). */

@@ -5,7 +5,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { laneLabels } from "../../../runtime/rehearsal/chart";
+import { countTicks } from "../../../runtime/rehearsal/chart";
+import { laneLabels } from "../../../runtime/rehearsal/chart-labels";
 import { RehearsalResult } from "../../../runtime/rehearsal/measurement";
 import { runRehearsal } from "../../../runtime/rehearsal/rehearsal";
 import { BAD_VERSION, NEW_IMAGE, OLD_IMAGE, OLD_VERSION } from "../../../runtime/rehearsal/scenarios";
@@ -20,6 +21,7 @@ const SCENARIOS = [
   "rollback",
   "canary-alarm",
   "late-alarm",
+  "canary-good",
 ];
 
 describe("the rehearsal's chart", () => {
@@ -40,6 +42,15 @@ describe("the rehearsal's chart", () => {
   const run = (scenario: string) => runs.get(scenario)!;
   /** The text of every text element in the SVG. */
   const texts = (svg: string) => [...svg.matchAll(/<text[^>]*>([^<]*)<\/text>/g)].map((m) => m[1]);
+  /** Each panel's count axis, as the numbers it labels. */
+  const countAxes = (svg: string) =>
+    svg
+      .split(`aria-label="Y-axis`)
+      .slice(1)
+      .map((axis) => {
+        const labels = axis.slice(axis.indexOf("role-axis-label"));
+        return texts(labels.slice(0, labels.indexOf("</g>"))).map(Number);
+      });
 
   for (const scenario of ["bad-release", "surge-abort"]) {
     it(`${scenario}: draws the failed version's instances booting and failing, and marks each termination`, () => {
@@ -119,6 +130,50 @@ describe("the rehearsal's chart", () => {
     }
   });
 
+  for (const [scenario, highest, ticks] of [
+    ["late-alarm", 15, [0, 5, 10, 15]],
+    ["original", 6, [0, 2, 4, 6]],
+    ["scale-out", 6, [0, 2, 4, 6]],
+    ["bad-release", 3, [0, 1, 2, 3]],
+  ] as const) {
+    it(`${scenario}: counts up to the fleet's highest (${highest}) on every panel alike, the labels in a band above`, () => {
+      const { result, svg } = run(scenario);
+
+      assert.equal(Math.max(...result.timeline.samples.map((s) => s.count)), highest);
+      assert.deepEqual(countAxes(svg), [ticks, ticks]);
+    });
+  }
+
+  it("draws the bake and alarm bands, and their legend, only for a run that has them", () => {
+    for (const scenario of ["original", "bad-release", "surge-abort", "scale-out"]) {
+      const { svg } = run(scenario);
+
+      assert.ok(!texts(svg).includes("bake") && !texts(svg).includes("rollout"), `${scenario}: a legend for no band`);
+    }
+    assert.ok(texts(run("canary-good").svg).includes("bake"));
+  });
+
+  it("late-alarm: hangs each moment's labels off its own rule, all on one side, the alarm's below the checkpoint's", () => {
+    const { result } = run("late-alarm");
+    const labels = laneLabels(result.timeline.milestones, "web", result.endedAtMinutes);
+    const byMoment = new Map<number, (typeof labels)[number][]>();
+    for (const l of labels) byMoment.set(l.minutes, [...(byMoment.get(l.minutes) ?? []), l]);
+
+    for (const group of byMoment.values()) {
+      assert.equal(
+        new Set(group.map((l) => l.align)).size,
+        1,
+        `mixed alignment: ${group.map((l) => l.label).join(", ")}`,
+      );
+      assert.deepEqual(
+        group.map((l) => l.lane - group[0].lane),
+        group.map((_, k) => k),
+      );
+    }
+    const lanes = labels.map((l) => `${l.lane} ${l.label}`);
+    assert.ok(lanes.includes("3 5xx alarm: ALARM") && lanes.includes("4 rollout stopped: roll back"), lanes.join("\n"));
+  });
+
   it("image: the legend names both series in full, old image and new", () => {
     const legend = texts(run("image").svg);
 
@@ -147,6 +202,18 @@ describe("the rehearsal's chart", () => {
   }
 });
 
+describe("the chart's count axis", () => {
+  it("ends at the first multiple of a round step at or above the highest count, in at most five steps", () => {
+    assert.deepEqual(countTicks(1), [0, 1]);
+    assert.deepEqual(countTicks(3), [0, 1, 2, 3]);
+    assert.deepEqual(countTicks(6), [0, 2, 4, 6]);
+    assert.deepEqual(countTicks(11), [0, 5, 10, 15]);
+    assert.deepEqual(countTicks(15), [0, 5, 10, 15]);
+    assert.deepEqual(countTicks(60), [0, 20, 40, 60]);
+    assert.deepEqual(countTicks(2000), [0, 500, 1000, 1500, 2000]);
+  });
+});
+
 describe("the chart's moment labels", () => {
   const at = (minutes: number, label: string, tier?: string) => ({ minutes, label, ...(tier && { tier }) });
 
@@ -170,6 +237,18 @@ describe("the chart's moment labels", () => {
       [0, 1],
     );
     assert.ok(labels[1].top > labels[0].top);
+  });
+
+  it("aligns a moment's labels alike, ending all at its rule when the widest would run past the right edge", () => {
+    const labels = laneLabels([at(9.5, "short"), at(9.5, "a label too long to start at its rule")], "web", 10);
+
+    assert.deepEqual(
+      labels.map((l) => [l.lane, l.align]),
+      [
+        [0, "right"],
+        [1, "right"],
+      ],
+    );
   });
 
   it("keeps labels far apart in the first lane, and ends one at its rule near the right edge", () => {
