@@ -21,9 +21,9 @@ export interface RolloutAlarmTier {
   name: string;
   /** The tier's target group ARN suffix (`targetgroup/<name>/<id>`), the ALB metrics' `TargetGroup` dimension. */
   targetGroupArnSuffix: pulumi.Input<string>;
-  /** Target 5xx responses, in percent of the tier's requests, that put the 5xx alarm in ALARM. @default 5 */
+  /** Target 5xx responses, in percent of the tier's requests, that put the 5xx alarm in ALARM. @default 1 (LIMITS) */
   errorPercent?: number;
-  /** Average target response time, in milliseconds, that puts the latency alarm in ALARM. @default 2000 */
+  /** Average target response time, in milliseconds, that puts the latency alarm in ALARM. @default 2000 (LIMITS) */
   responseTimeMs?: number;
 }
 
