@@ -14,7 +14,7 @@ export { cidrProblem, parseConfig } from "./parse";
 export { imageProblem, imageSourceFor } from "./image";
 export { cronProblem, isTimeZone, parseSchedule } from "./schedule";
 export { HTTPS_REQUIRED_STACKS, inZone } from "./security";
-export { rolloutAlarmsOf, tierPolicy } from "./policy";
+export { rolloutAlarmsOf, rolloutGateWarnings, tierPolicy } from "./policy";
 
 /** Reads the stack's config once (Pulumi config, `aws:region`, the stack name) and validates it. For index.ts. */
 export function loadConfig(): PhoenixConfig {

@@ -10,7 +10,7 @@ import {
   rolloutAlarmNames,
 } from "../runtime/contract";
 import type { GroupPolicy } from "../runtime/core/types";
-import type { TierConfig } from "./types";
+import type { PhoenixConfig, TierConfig } from "./types";
 
 /** AWS's bound on a tag value: a tier's `phoenix:policy` tag must fit in it. */
 export const TAG_VALUE_MAX = 256;
@@ -44,4 +44,25 @@ export function policyTagProblem(policy: GroupPolicy): string | undefined {
     ? undefined
     : `makes the group's phoenix:policy tag ${length} characters, more than the ${TAG_VALUE_MAX} AWS allows; use ` +
         "fewer or shorter alarm names, or fewer checkpoints";
+}
+
+/**
+ * Warnings about a stack's rollout gates that are valid but cannot do what they are there for: checkpoints (or an
+ * automatic rollback) whose bake is no longer than the rollout alarms take to fire let a share pass its checkpoint
+ * before an alarm over its traffic could go into ALARM, and with no bake the alarm window closes as the rollout
+ * converges. One line per tier, naming the keys to change.
+ */
+export function rolloutGateWarnings(config: Pick<PhoenixConfig, "tiers" | "rollout">): string[] {
+  const alarmMinutes = config.rollout.alarmMinutes;
+  return Object.values(config.tiers).flatMap((tier) => {
+    const stepped = tier.checkpoints.join(",") !== DEFAULT_CHECKPOINTS.join(",");
+    if (!(stepped || tier.autoRollback) || tier.bakeMinutes > alarmMinutes) return [];
+    const key = (suffix: string) => `phoenix:${tier.name}${suffix}`;
+    const gate = stepped ? `${key("Checkpoints")} [${tier.checkpoints.join(", ")}]` : `${key("AutoRollback")}`;
+    return [
+      `${gate} with ${key("BakeMinutes")} ${tier.bakeMinutes}: its rollout alarms need ${alarmMinutes} minutes ` +
+        `(phoenix:rolloutAlarmMinutes) of a share's traffic to fire, so the rollout can pass a checkpoint or finish ` +
+        `before they could; set ${key("BakeMinutes")} above ${alarmMinutes} (live bakes 10)`,
+    ];
+  });
 }

@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { BaseImagePipeline } from "../../ami/pipeline";
-import { PhoenixConfig, TierName } from "../../config";
+import { PhoenixConfig, rolloutGateWarnings, TierName } from "../../config";
 import { AppTier } from "../app-tier";
 import { Alerts, Dashboard } from "../observability";
 import { RolloutAlarms } from "../rollout-alarms";
@@ -127,6 +127,7 @@ export class Environment extends pulumi.ComponentResource {
         this,
       );
     }
+    for (const warning of rolloutGateWarnings(config)) void pulumi.log.warn(`${env}: ${warning}`, this);
     // Stateful resources a destroy would lose data with: Pulumi refuses to delete them while protected.
     const protect = config.deletionProtection;
 

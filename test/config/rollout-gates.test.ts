@@ -3,7 +3,7 @@
 // mistake named with its key before anything is created.
 import * as assert from "node:assert/strict";
 import { encodePolicyTag } from "../../runtime/contract";
-import { tierPolicy } from "../../config";
+import { rolloutGateWarnings, tierPolicy } from "../../config";
 import { assertRejected, parseStack, parseWith } from "../support/stack-config";
 
 describe("a tier's checkpoints and rollout alarms", () => {
@@ -101,5 +101,31 @@ describe("a tier's checkpoints and rollout alarms", () => {
     assertRejected({ webAutoRollback: "yes" }, /phoenix:webAutoRollback = "yes": must be true or false/);
     assertRejected({ apiRollout5xxPercent: "0" }, /phoenix:apiRollout5xxPercent = 0: must be from 1 to 100/);
     assertRejected({ rolloutAlarmMinutes: "31" }, /phoenix:rolloutAlarmMinutes = 31: must be from 1 to 30/);
+  });
+
+  it("warns, naming the keys, when checkpoints or an automatic rollback bake no longer than the alarms take to fire", () => {
+    const warnings = rolloutGateWarnings(
+      parseWith({
+        webCheckpoints: "[10, 100]",
+        webBakeMinutes: "3",
+        apiAutoRollback: "true",
+        rolloutAlarmMinutes: "3",
+      }),
+    );
+
+    assert.deepEqual(warnings, [
+      "phoenix:webCheckpoints [10, 100] with phoenix:webBakeMinutes 3: its rollout alarms need 3 minutes " +
+        "(phoenix:rolloutAlarmMinutes) of a share's traffic to fire, so the rollout can pass a checkpoint or finish " +
+        "before they could; set phoenix:webBakeMinutes above 3 (live bakes 10)",
+      "phoenix:apiAutoRollback with phoenix:apiBakeMinutes 0: its rollout alarms need 3 minutes " +
+        "(phoenix:rolloutAlarmMinutes) of a share's traffic to fire, so the rollout can pass a checkpoint or finish " +
+        "before they could; set phoenix:apiBakeMinutes above 3 (live bakes 10)",
+    ]);
+  });
+
+  it("has no warning for live's canary settings, nor for test's one-step rollouts", () => {
+    assert.deepEqual(rolloutGateWarnings(parseStack("live")), []);
+    assert.deepEqual(rolloutGateWarnings(parseStack("test")), []);
+    assert.deepEqual(rolloutGateWarnings(parseWith({ webCheckpoints: "[10, 100]", webBakeMinutes: "4" })), []);
   });
 });
