@@ -16,10 +16,11 @@ import {
   Reservation,
 } from "@aws-sdk/client-ec2";
 import { DescribeTargetHealthCommand } from "@aws-sdk/client-elastic-load-balancing-v2";
-import { GetBucketTaggingCommand, GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
+import { GetBucketTaggingCommand, GetObjectCommand, HeadObjectCommand, NoSuchKey } from "@aws-sdk/client-s3";
 import { GetParameterCommand } from "@aws-sdk/client-ssm";
 import { mockClient } from "aws-sdk-client-mock";
 import { createClients } from "../runtime/aws/clients";
+import { MANIFEST_KEY } from "../runtime/contract";
 import { Behaviour, Loopback } from "../test/support/loopback";
 
 export const ENV = "bench";
@@ -194,8 +195,13 @@ export function mockAws(
     publishedAt: "2026-11-26T00:00:00.000Z",
   });
   const s3 = mockClient(clients.s3);
-  s3.on(GetObjectCommand).callsFake(() => ({
-    Body: { transformToString: () => Promise.resolve(manifest) },
+  // The manifest; every other key a sweep reads (the last rollback's record, the lease) has never been written.
+  s3.on(GetObjectCommand).rejects(new NoSuchKey({ message: "The specified key does not exist.", $metadata: {} }));
+  s3.on(GetObjectCommand, { Key: MANIFEST_KEY }).callsFake(() => ({
+    Body: {
+      transformToString: () => Promise.resolve(manifest),
+      transformToByteArray: () => Promise.resolve(new TextEncoder().encode(manifest)),
+    },
   }));
   s3.on(HeadObjectCommand).resolves({ ContentLength: 2 });
   s3.on(GetBucketTaggingCommand).resolves({ TagSet: [{ Key: "phoenix:environment", Value: ENV }] });

@@ -107,8 +107,16 @@ async function benchRow(row: Row, baselineRss: number): Promise<Target[]> {
   // Verifying the release on its first sweep: the bucket's tags, the image's state, one HEAD per tier's artifact
   // (each group is its own tier here; an environment has a handful). Each run's adapter is new, so each verifies.
   const verification = 2 + shape.groups;
+  // The desired state: the release bucket's and the base image's parameters, the manifest, and the last automatic
+  // rollback's record (issue 18: a version it rolled back from is never rolled out again).
+  const desiredState = 4;
   const callTarget =
-    Math.ceil(shape.groups / 100) + Math.ceil(instances / 1000) + shape.groups + terminations + 3 + verification;
+    Math.ceil(shape.groups / 100) +
+    Math.ceil(instances / 1000) +
+    shape.groups +
+    terminations +
+    desiredState +
+    verification;
   const hung = fakes.filter((f) => f.behaviour.kind === "hang").length;
   const answered = result.snapshot.groups.flatMap((g) => g.instances).filter((i) => i.probe.ok).length;
   const sweepBytes = Math.max(...runs.map((r) => r.sweepBytes));
@@ -127,7 +135,7 @@ async function benchRow(row: Row, baselineRss: number): Promise<Target[]> {
   console.log(
     `  AWS calls   ${String(total).padStart(7)}      target <= ${callTarget} ` +
       `= ceil(${shape.groups}/100) + ceil(${instances}/1000) + ${shape.groups} target groups + ` +
-      `${terminations} terminations + 3 + ${verification} verifying   ${mark(callsOk)}`,
+      `${terminations} terminations + ${desiredState} desired state + ${verification} verifying   ${mark(callsOk)}`,
   );
   for (const [operation, n] of [...calls.entries()].sort()) {
     console.log(`    ${operation.padEnd(36)} ${String(n).padStart(4)}`);
