@@ -13,6 +13,7 @@ import {
   PROMOTE_CALLS,
   PromoteSide,
   RELEASES_PREFIX,
+  ROLLBACK_RECORD_KEY,
   rolloutAlarmNames,
 } from "../runtime/contract";
 import { TIERS } from "../config";
@@ -42,6 +43,7 @@ const SIDS: Record<PromoteSide, Partial<Record<CallTarget, string>>> = {
     manifest: "ReadSourceManifest",
     "release-record": "ReadSourceReleaseRecords",
     "convergence-record": "ReadSourceConvergence",
+    "rollback-record": "ReadSourceRollbackRecord",
     artifact: "ReadSourceArtifacts",
     "rollout-alarm": "ReadSourceRolloutAlarms",
   },
@@ -51,6 +53,7 @@ const SIDS: Record<PromoteSide, Partial<Record<CallTarget, string>>> = {
     "release-bucket": "TellMissingTargetKeysApart",
     manifest: "PublishTargetManifest",
     "release-record": "RecordTargetReleases",
+    "rollback-record": "ReadTargetRollbackRecord",
     artifact: "StoreTargetArtifacts",
   },
 };
@@ -72,6 +75,8 @@ function resourceOf(on: CallTarget, env: PromoteEnvironment): string | string[] 
       return `${bucket}/${RELEASES_PREFIX}*/release.json`;
     case "convergence-record":
       return `${bucket}/${CONVERGENCE_KEY}`;
+    case "rollback-record":
+      return `${bucket}/${ROLLBACK_RECORD_KEY}`;
     case "artifact":
       return `${bucket}/${ARTIFACT_PATTERN}`;
     case "rollout-alarm": {

@@ -131,6 +131,8 @@ const PROMOTE_FLEET_READS = (side: PromoteSide): PromoteCall[] => [
   { side, operation: "GetParameter", action: "ssm:GetParameter", on: "parameter" },
   // Without it S3 answers a missing key (a version never published) with AccessDenied instead of NoSuchKey.
   { side, operation: "ListObjectsV2", action: "s3:ListBucket", on: "release-bucket" },
+  // Read with the manifest by every fleet read: the version the last automatic rollback marked (issue 18).
+  { side, operation: "GetObject", action: "s3:GetObject", on: "rollback-record" },
 ];
 
 /**
