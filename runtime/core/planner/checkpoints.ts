@@ -76,6 +76,17 @@ export function state(checkpoints: number[], baseline: number, index: number): C
   return { index: i, count: checkpoints.length, percent, share: shareOf(baseline, percent) };
 }
 
+/** The `phoenix:surge-alarm` tag a stop leaves: `<alarm> in ALARM at checkpoint <i> of <n>`. */
+export function alarmTag(alarm: string, where: string): string {
+  return `${alarm} in ALARM at checkpoint ${where}`;
+}
+
+/** The alarm and the checkpoint (`2 of 3`) of an alarmTag value; the whole value as the alarm when it is not one. */
+export function readAlarmTag(value: string): { alarm: string; checkpoint: string } {
+  const m = /^(.+) in ALARM at checkpoint (\d+ of \d+)$/.exec(value);
+  return m === null ? { alarm: value, checkpoint: "?" } : { alarm: m[1], checkpoint: m[2] };
+}
+
 /** `checkpoint 2 of 3 (50 %)`. */
 export function checkpointText(cp: Pick<CheckpointState, "index" | "count" | "percent">): string {
   return `checkpoint ${cp.index} of ${cp.count} (${cp.percent}%)`;

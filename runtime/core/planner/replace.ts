@@ -5,6 +5,7 @@
 import { SURGE_TAGS } from "../../contract";
 import { AlarmStop, CheckpointState } from "../types";
 import {
+  alarmTag,
   alarmText,
   bakeOf,
   bakingText,
@@ -16,6 +17,7 @@ import {
 import { GroupContext } from "./context";
 import { count, explain, targetText } from "./explain";
 import { surgeTarget } from "./surge";
+import { owedRollback, owedRollbackText } from "./surge-stop";
 
 /** What the replace rules decided: terminations and why, and for a gated rollout its tags and checkpoint. */
 export interface ReplaceOutcome {
@@ -56,11 +58,14 @@ function gatedReplace(ctx: GroupContext): ReplaceOutcome {
   const have = onTarget.length;
   const tagged = gate.tag !== undefined;
   if (t.failed !== undefined && t.failed === target && t.alarm !== undefined) {
+    const owed = owedRollback(ctx, have);
+    const stopped = `rollout stopped: ${t.alarm} stopped the rollout to ${target} (tag ${SURGE_TAGS.failed})`;
+    if (owed !== undefined) return { terminate: [], reason: stopped + owedRollbackText(owed, target), alarmStop: owed };
     return {
       terminate: [],
       reason:
-        `rollout stopped: ${t.alarm} stopped the rollout to ${target} (tag ${SURGE_TAGS.failed}); ` +
-        `${ctx.stale.length} stale left serving: publish a fixed version or roll back (or delete the tag to retry)`,
+        `${stopped}; ${ctx.stale.length} stale left serving: publish a fixed version or roll back (or delete the tag ` +
+        "to retry)",
     };
   }
   if (gate.inWindow && gate.alarm.kind === "firing") return stop(ctx, target, have);
@@ -175,7 +180,7 @@ function stop(ctx: GroupContext, target: string, staying: number): ReplaceOutcom
       `rollout stopped: ${alarmText(alarm)} at checkpoint ${where}; terminating nothing more; ${after}; tagged ` +
       `${SURGE_TAGS.failed}=${target}. Target: ${targetText(ctx)}.`,
     tags: {
-      set: { [SURGE_TAGS.failed]: target, [SURGE_TAGS.alarm]: `${alarm.name} in ALARM at checkpoint ${where}` },
+      set: { [SURGE_TAGS.failed]: target, [SURGE_TAGS.alarm]: alarmTag(alarm.name, where) },
       ...(gone.length > 0 && { remove: gone }),
     },
     checkpoint: cp,

@@ -3,8 +3,18 @@
 // which past a checkpoint asks for a rollback. surge.ts decides when; this file says what each one does.
 import { LIMITS, SURGE_PROCESSES, SURGE_TAGS } from "../../contract";
 import { surgeEndTag } from "../capacity-history";
+import { isRolledBack } from "../rollback";
 import { AlarmStop, CheckpointState, InstanceSnapshot, SurgeDecision } from "../types";
-import { alarmText, bakeOf, bakingText, checkpointFor, checkpointText, state as checkpointState } from "./checkpoints";
+import {
+  alarmTag,
+  alarmText,
+  bakeOf,
+  bakingText,
+  checkpointFor,
+  checkpointText,
+  readAlarmTag,
+  state as checkpointState,
+} from "./checkpoints";
 import { GroupContext } from "./context";
 import { count, instanceWhy } from "./explain";
 import { unhealthyWhy } from "./health";
@@ -117,7 +127,7 @@ export function alarmStop(
           "release back as current (autoRollback)"
         : `${count(staying, "instance")} already run ${target} and stay: roll back (\`phoenix rollback\`) or publish a ` +
           `fix (${p.autoRollback === true ? "no manifest version to roll back from" : "autoRollback is off"})`;
-  const tag = `${alarm.name} in ALARM at checkpoint ${where}`;
+  const tag = alarmTag(alarm.name, where);
   const gone = [SURGE_TAGS.checkpoint, SURGE_TAGS.bakeStartedAt].filter((k) => group.tags?.[k] !== undefined);
   if (surge !== undefined) {
     const abort = surgeAbort(ctx, surge.baseline, target, surge.isNew, {
@@ -138,6 +148,29 @@ export function alarmStop(
     checkpoint: cp,
     alarmStop,
   };
+}
+
+/**
+ * The automatic rollback a stopped rollout still owes: an alarm stopped it (tag `phoenix:surge-alarm`), the policy
+ * rolls back, the manifest still names the version and `staying` instances run it. Its write failed, or the sweep ran
+ * out of time before it; every sweep asks again until it is written, or a newer release or a rollback by hand changes
+ * the manifest's version (and with it the target, so this no longer applies).
+ */
+export function owedRollback(ctx: GroupContext, staying: number): AlarmStop | undefined {
+  const { p, surgeTags: t } = ctx;
+  const version = ctx.desired.version;
+  const owed = t.alarm !== undefined && staying > 0 && p.autoRollback === true && ctx.desired.source === "manifest";
+  // A rollback record that marks the version means it was written: the manifest naming it again is not ours to undo.
+  if (!owed || version === undefined || isRolledBack(ctx.snapshot.rollback, version)) return undefined;
+  return { ...readAlarmTag(t.alarm!), version, remaining: staying, rollback: true };
+}
+
+/** The reason of a stopped rollout that still owes its rollback, after the stop's own words. */
+export function owedRollbackText(stop: AlarmStop, target: string): string {
+  return (
+    `; ${count(stop.remaining, "instance")} still run ${target} and no rollback is recorded: writing the previous ` +
+    "release back as current (autoRollback)"
+  );
 }
 
 /**

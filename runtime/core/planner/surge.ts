@@ -11,7 +11,15 @@ import { GroupContext, SurgeTags } from "./context";
 import { count, staleBreakdown, targetText } from "./explain";
 import { isHealthy } from "./health";
 import { byString, launchMs } from "./order";
-import { alarmStop, bakeOrHold, SURGE_STATE_TAGS, surgeAbort, SurgeOutcome } from "./surge-stop";
+import {
+  alarmStop,
+  bakeOrHold,
+  owedRollback,
+  owedRollbackText,
+  SURGE_STATE_TAGS,
+  surgeAbort,
+  SurgeOutcome,
+} from "./surge-stop";
 
 export type { SurgeOutcome } from "./surge-stop";
 
@@ -59,6 +67,19 @@ export function planSurge(ctx: GroupContext): SurgeOutcome | undefined {
 
 function surgeStart(ctx: GroupContext, target: string): SurgeOutcome | undefined {
   const { group, surgeTags: t, p, gate } = ctx;
+  const onTargetNow = ctx.instances.filter(
+    (i) => !/^Terminat/.test(i.lifecycleState) && !ctx.decisions.get(i.id)!.stale,
+  ).length;
+  const owed = t.failed === target ? owedRollback(ctx, onTargetNow) : undefined;
+  if (owed !== undefined) {
+    return {
+      kind: "surge",
+      decision: { phase: "stopped", baseline: group.desiredCapacity, targetVersion: target },
+      terminate: [],
+      reason: `rollout stopped: ${t.alarm} stopped the rollout to ${target} (tag ${SURGE_TAGS.failed})${owedRollbackText(owed, target)}`,
+      alarmStop: owed,
+    };
+  }
   if (ctx.stale.length === 0) return tidyCheckpoint(ctx, target);
   if (!ctx.stable) return undefined;
   const baseline = group.desiredCapacity;

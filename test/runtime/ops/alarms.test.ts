@@ -181,6 +181,30 @@ describe("a sweep stopped by a rollout alarm past a checkpoint", () => {
     );
   });
 
+  it("makes a rollback its sweep could not make in a later sweep, and none once it is made", async () => {
+    const { fleet, store, prober } = setUp();
+    const first = await sweep({ fleet, prober, log: () => undefined }, { environment: "live", policy: POLICY });
+    assert.equal(first.rollback?.status, "failed");
+    const web = () => fleet.state.groups[0];
+    assert.equal(web().tags[SURGE_TAGS.failed], NEW, "the stop is tagged");
+    fleet.state.groups[0] = { ...web(), instances: web().instances.filter((i) => i.id !== "i-new") };
+
+    const second = await sweep({ fleet, store, prober, log: () => undefined }, { environment: "live", policy: POLICY });
+
+    assert.equal(second.rollback?.status, "done");
+    assert.match(
+      second.plan.groups[0].reason,
+      /^rollout stopped: phoenix-live-web-5xx in ALARM at checkpoint 2 of 2 stopped the rollout to 1\.0\.2 .*1 instance still run 1\.0\.2 and no rollback is recorded: writing the previous release back/,
+    );
+    assert.equal(JSON.parse(store.text(MANIFEST_KEY)!).version, OLD);
+    fleet.state.desiredVersion = OLD;
+
+    const third = await sweep({ fleet, store, prober, log: () => undefined }, { environment: "live", policy: POLICY });
+
+    assert.equal(third.rollback, undefined);
+    assert.equal(third.plan.groups[0].alarmStop, undefined);
+  });
+
   it("plans it and writes nothing when dry", async () => {
     const { fleet, store, prober } = setUp();
 

@@ -302,6 +302,51 @@ describe("planner with checkpoints, bakes and rollout alarms", () => {
     });
   });
 
+  describe("a rollout an alarm stopped whose automatic rollback was not made", () => {
+    const stoppedTags = {
+      "phoenix:environment": "live",
+      "phoenix:tier": "web",
+      [SURGE_TAGS.failed]: "1.0.2",
+      [SURGE_TAGS.alarm]: `${ALARM} in ALARM at checkpoint 2 of 3`,
+    };
+    const stoppedGroup = () => aGroup("live-web", [...old(5), ...onNew(5, 30)], { tags: stoppedTags });
+
+    for (const [strategy, policy] of [
+      ["surge", GATES],
+      ["replace", { ...GATES, strategy: "replace" } as Policy],
+    ] as const) {
+      it(`asks for it again (${strategy}), changing nothing in the group`, () => {
+        const g = only(plan(aSnapshot([stoppedGroup()], { version: "1.0.2" }), { ...policy, autoRollback: true }));
+
+        assert.deepEqual(g.alarmStop, {
+          alarm: ALARM,
+          checkpoint: "2 of 3",
+          version: "1.0.2",
+          remaining: 5,
+          rollback: true,
+        });
+        assert.deepEqual([g.terminate, g.setDesired, g.tags], [[], undefined, undefined]);
+        assert.match(g.reason, /5 instances still run 1\.0\.2 and no rollback is recorded: writing the previous/);
+      });
+    }
+
+    it("asks for none with autoRollback off, or once the rollback's record marks the version", () => {
+      const off = only(plan(aSnapshot([stoppedGroup()], { version: "1.0.2" }), GATES));
+      const rollback = { kind: "phoenix.rollback", from: "1.0.2", to: "1.0.1", tier: "web", alarm: ALARM };
+      const record = { ...rollback, checkpoint: "2 of 3", at: READ_AT, reason: "rolled back automatically" };
+      const marked = only(
+        plan(
+          { ...aSnapshot([stoppedGroup()], { version: "1.0.2" }), rollback: record },
+          { ...GATES, autoRollback: true },
+        ),
+      );
+
+      assert.equal(off.alarmStop, undefined);
+      assert.match(off.reason, /publish a fixed version or roll back/);
+      assert.equal(marked.alarmStop, undefined);
+    });
+  });
+
   describe("policy", () => {
     for (const [checkpoints, problem] of [
       [[10, 50], /must end in 100/],
