@@ -48,6 +48,8 @@ export class CanaryWatch {
   /** Each tier's bake in progress: when it began and which checkpoint. */
   private readonly baking = new Map<string, { from: number; label: string }>();
   private readonly bakes = new Map<string, number>();
+  /** The tiers the first stopping sweep stopped, by checkpoint. */
+  private readonly stops = new Map<string, string[]>();
   /** Each tier's alarm period in progress: since when it is in ALARM. */
   private readonly alarms = new Map<string, number>();
 
@@ -114,9 +116,13 @@ export class CanaryWatch {
   planned(minutes: number, plan: Plan): void {
     for (const g of plan.groups) {
       this.bake(minutes, g);
-      if (g.alarmStop !== undefined && this.figures.stoppedAtMinutes === undefined) {
+      // Every tier the first stopping sweep stopped: `1 of 3 (api, web)`, or `1 of 3 (api), 2 of 3 (web)`.
+      const first = this.figures.stoppedAtMinutes;
+      if (g.alarmStop !== undefined && (first === undefined || first === minutes)) {
         this.figures.stoppedAtMinutes = minutes;
-        this.figures.stoppedAt = `${g.alarmStop.checkpoint} (${g.tier})`;
+        const where = g.alarmStop.checkpoint;
+        this.stops.set(where, [...(this.stops.get(where) ?? []), g.tier]);
+        this.figures.stoppedAt = [...this.stops].map(([cp, tiers]) => `${cp} (${tiers.join(", ")})`).join(", ");
       }
       if (g.alarmStop !== undefined) {
         const label = g.alarmStop.rollback ? "rollout stopped: roll back" : "rollout stopped: surge abort";
