@@ -227,7 +227,9 @@ function whySkip(g: Plan["groups"][number], manifest: ReleaseManifest): string |
   const want = normalizeVersion(manifest.version);
   if (g.surge?.phase === "start") return undefined;
   // Any other surge phase (in progress, blocked) belongs to the terminator: its tags say a surge already runs.
-  if (g.surge !== undefined && g.surge.phase !== "fallback-replace") return g.reason;
+  if (g.surge !== undefined && g.surge.phase !== "fallback-replace") {
+    return `a surge is in progress here, which the terminator carries on (it would: ${g.reason})`;
+  }
   const started = g.instances.find((i) => i.version !== undefined && want !== undefined && sameBuild(i.version, want));
   if (started) return `${started.id} already runs ${manifest.version}: the rollout has started here`;
   if (g.terminate.length === 0) return g.reason;
