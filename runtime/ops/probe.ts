@@ -137,7 +137,7 @@ export async function probeFleet(state: FleetState, options: ProbeOptions): Prom
     const timeoutMs = Math.max(options.timeoutMs - queuedMs, leastMs);
     const result = await probeVersion(ip, port, { ...options, timeoutMs });
     return timeoutMs < options.timeoutMs && !result.ok && result.error.startsWith("timeout")
-      ? { ok: false, error: `${result.error} (queued ${queuedMs} ms behind other probes)` }
+      ? { ok: false, error: `${result.error} (started ${queuedMs} ms after probing began)` }
       : result;
   };
   const tasks = state.groups.flatMap((group) =>
