@@ -37,22 +37,15 @@ export function explain(e: Explanation): string {
     const parts = [...e.unstable.map((u) => `${u.id} ${u.why}`), ...e.groupWhys];
     return `unstable: ${parts.join("; ")}; no terminations until every instance is healthy and the group settles`;
   }
-  const target = [
-    e.desired.version === undefined ? undefined : `version ${e.desired.version} (${sourceText(e.desired.source)})`,
-    e.desiredImageId === undefined ? undefined : `image ${e.desiredImageId}`,
-  ]
-    .filter((t) => t !== undefined)
-    .join(" on ");
   if (e.stale.length === 0) {
     const instances = e.group.instances;
     if (e.desired.version === undefined && instances.length > 0 && instances.every((i) => isUnreleased(versionOf(i)))) {
       const n = count(instances.length, "instance");
       return `no release yet: ${n} serving the placeholder (${UNRELEASED_VERSION}) until the first \`npx phoenix release\``;
     }
-    return `converged: all ${count(e.group.instances.length, "instance")} run ${target || "the same version"}`;
+    return `converged: all ${count(e.group.instances.length, "instance")} run ${targetText(e)}`;
   }
-  const head = limitClause(e);
-  return `${head}. Stale: ${staleBreakdown(e.stale, e.p)}. Target: ${target || "the same version"}.`;
+  return `${limitClause(e)}. Stale: ${staleBreakdown(e.stale, e.p)}. Target: ${targetText(e)}.`;
 }
 
 /** "2 stale: terminating i-1, i-2", or why fewer: the floor, or the per-sweep cap. */
