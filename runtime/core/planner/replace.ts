@@ -8,7 +8,6 @@ import {
   alarmTag,
   alarmText,
   bakeOf,
-  bakingText,
   checkpointFor,
   checkpointTag,
   checkpointText,
@@ -17,7 +16,7 @@ import {
 import { GroupContext } from "./context";
 import { count, explain, targetText } from "./explain";
 import { surgeTarget } from "./surge";
-import { owedRollback, owedRollbackText } from "./surge-stop";
+import { bakeOrHold, owedRollback, owedRollbackText } from "./surge-stop";
 
 /** What the replace rules decided: terminations and why, and for a gated rollout its tags and checkpoint. */
 export interface ReplaceOutcome {
@@ -95,33 +94,13 @@ function gatedReplace(ctx: GroupContext): ReplaceOutcome {
       const restart = t.bakeStartedAt !== undefined ? { tags: { remove: [SURGE_TAGS.bakeStartedAt] } } : {};
       return { ...plainReplace(ctx, 0), ...restart, checkpoint: cp };
     }
-    const onTargetHealthy = ctx.healthy - ctx.stale.length;
-    if (gate.bakeMinutes > 0 && t.bakeStartedAt === undefined) {
-      const bake = bakeOf(gate, snapshot.readAt, snapshot.readAt);
-      return {
-        terminate: [],
-        reason:
-          `${checkpointText(cp)} reached: ${onTargetHealthy} of ${baseline} healthy on ${target}; baking for ` +
-          `${gate.bakeMinutes} min (until ${bake.endsAt}) before going past it`,
-        tags: { set: { [SURGE_TAGS.bakeStartedAt]: snapshot.readAt } },
-        checkpoint: { ...cp, bakeEndsAt: bake.endsAt },
-      };
+    // The same bake rules as a surge's checkpoint: start it, keep baking, or hold while an alarm cannot be read.
+    const held = bakeOrHold(ctx, cp, ctx.healthy - ctx.stale.length, target);
+    if (held !== undefined) {
+      return { terminate: [], reason: held.reason, ...(held.tags && { tags: held.tags }), checkpoint: held.checkpoint };
     }
     const bake = bakeOf(gate, t.bakeStartedAt, snapshot.readAt);
     const withEnd = { ...cp, ...(bake.endsAt !== undefined && { bakeEndsAt: bake.endsAt }) };
-    if (!bake.done) {
-      const text = bakingText(cp, onTargetHealthy, baseline, target, { bakeMinutes: gate.bakeMinutes, ...bake });
-      return { terminate: [], reason: text, checkpoint: withEnd };
-    }
-    if (gate.inWindow && gate.alarm.kind === "unknown") {
-      return {
-        terminate: [],
-        reason:
-          `${checkpointText(cp)} baked, but held: ${gate.alarm.why}; no checkpoint is passed until every rollout ` +
-          "alarm is read",
-        checkpoint: withEnd,
-      };
-    }
     if (t.bakeStartedAt !== undefined) remove.push(SURGE_TAGS.bakeStartedAt);
     if (ctx.stale.length === 0 || cp.index === cp.count) {
       // The last checkpoint baked: the rollout has converged and baked, its window closes.

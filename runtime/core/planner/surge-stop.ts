@@ -1,6 +1,7 @@
 // How a surge stops short of its plain finish: a checkpoint's share that bakes (or is held while an alarm cannot be
 // read), an abort when its new instances do not become healthy in time, and a stop when a rollout alarm is in ALARM,
-// which past a checkpoint asks for a rollback. surge.ts decides when; this file says what each one does.
+// which past a checkpoint asks for a rollback. surge.ts decides when; this file says what each one does. A replace
+// rollout's checkpoints bake by the same rules (replace.ts).
 import { LIMITS, SURGE_PROCESSES, SURGE_TAGS } from "../../contract";
 import { surgeEndTag } from "../capacity-history";
 import { isRolledBack } from "../rollback";
