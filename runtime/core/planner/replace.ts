@@ -16,7 +16,7 @@ import {
 import { GroupContext } from "./context";
 import { count, explain, targetText } from "./explain";
 import { surgeTarget } from "./surge";
-import { bakeOrHold, owedRollback, owedRollbackText } from "./surge-stop";
+import { bakeOrHold, firingStop, owedRollback, owedRollbackText, stayingText } from "./surge-stop";
 
 /** What the replace rules decided: terminations and why, and for a gated rollout its tags and checkpoint. */
 export interface ReplaceOutcome {
@@ -139,20 +139,14 @@ function gatedReplace(ctx: GroupContext): ReplaceOutcome {
 
 /** An alarm in ALARM: the replace rollout stops; every instance on the target replaced an old one already. */
 function stop(ctx: GroupContext, target: string, staying: number): ReplaceOutcome {
-  const { gate, group, p } = ctx;
-  const alarm = (gate.alarm as Extract<typeof gate.alarm, { kind: "firing" }>).alarm;
-  const cp = checkpointState(gate.checkpoints, group.desiredCapacity, gate.tag?.index ?? 1);
-  const where = `${cp.index} of ${cp.count}`;
-  const version = ctx.desired.version;
-  const rollback = staying > 0 && p.autoRollback === true && ctx.desired.source === "manifest" && version !== undefined;
-  const gone = [SURGE_TAGS.checkpoint, SURGE_TAGS.bakeStartedAt].filter((k) => group.tags?.[k] !== undefined);
+  const cp = checkpointState(ctx.gate.checkpoints, ctx.group.desiredCapacity, ctx.gate.tag?.index ?? 1);
+  const { alarm, where, alarmStop, gone } = firingStop(ctx, cp, staying);
   const after =
     staying === 0
       ? `nothing runs ${target} yet`
-      : rollback
+      : alarmStop.rollback
         ? `${count(staying, "instance")} already run ${target}: writing the previous release back as current (autoRollback)`
-        : `${count(staying, "instance")} already run ${target} and stay: roll back (\`phoenix rollback\`) or publish a ` +
-          `fix (${p.autoRollback === true ? "no manifest version to roll back from" : "autoRollback is off"})`;
+        : stayingText(ctx, staying, target);
   return {
     terminate: [],
     reason:
@@ -163,12 +157,6 @@ function stop(ctx: GroupContext, target: string, staying: number): ReplaceOutcom
       ...(gone.length > 0 && { remove: gone }),
     },
     checkpoint: cp,
-    alarmStop: {
-      alarm: alarm.name,
-      checkpoint: where,
-      ...(version !== undefined && { version }),
-      remaining: staying,
-      rollback,
-    },
+    alarmStop,
   };
 }

@@ -5,8 +5,9 @@
 import { LIMITS, SURGE_PROCESSES, SURGE_TAGS } from "../../contract";
 import { surgeEndTag } from "../capacity-history";
 import { isRolledBack } from "../rollback";
-import { AlarmStop, CheckpointState, InstanceSnapshot, SurgeDecision } from "../types";
+import { AlarmState, AlarmStop, CheckpointState, InstanceSnapshot, SurgeDecision } from "../types";
 import {
+  AlarmVerdict,
   alarmTag,
   alarmText,
   bakeOf,
@@ -100,8 +101,7 @@ export function alarmStop(
   target: string,
   surge?: { baseline: number; isNew: (i: InstanceSnapshot) => boolean },
 ): Extract<SurgeOutcome, { kind: "surge" }> {
-  const { gate, group, p } = ctx;
-  const alarm = (gate.alarm as Extract<typeof gate.alarm, { kind: "firing" }>).alarm;
+  const { gate, group } = ctx;
   const staying = ctx.instances.filter(
     (i) => !/^Terminat/.test(i.lifecycleState) && !ctx.decisions.get(i.id)!.stale && !(surge?.isNew(i) ?? false),
   ).length;
@@ -110,26 +110,15 @@ export function alarmStop(
     gate.tag !== undefined
       ? checkpointState(gate.checkpoints, baseline, gate.tag.index)
       : checkpointFor(gate.checkpoints, baseline, staying);
-  const where = `${cp.index} of ${cp.count}`;
-  const version = ctx.desired.version;
-  const rollback = staying > 0 && p.autoRollback === true && ctx.desired.source === "manifest" && version !== undefined;
-  const alarmStop: AlarmStop = {
-    alarm: alarm.name,
-    checkpoint: where,
-    ...(version !== undefined && { version }),
-    remaining: staying,
-    rollback,
-  };
+  const { alarm, where, alarmStop, gone } = firingStop(ctx, cp, staying);
   const after =
     staying === 0
       ? `nothing outside this surge runs ${target}`
-      : rollback
+      : alarmStop.rollback
         ? `${count(staying, "instance")} outside it already run ${target} (old ones gone): writing the previous ` +
           "release back as current (autoRollback)"
-        : `${count(staying, "instance")} already run ${target} and stay: roll back (\`phoenix rollback\`) or publish a ` +
-          `fix (${p.autoRollback === true ? "no manifest version to roll back from" : "autoRollback is off"})`;
+        : stayingText(ctx, staying, target);
   const tag = alarmTag(alarm.name, where);
-  const gone = [SURGE_TAGS.checkpoint, SURGE_TAGS.bakeStartedAt].filter((k) => group.tags?.[k] !== undefined);
   if (surge !== undefined) {
     const abort = surgeAbort(ctx, surge.baseline, target, surge.isNew, {
       kind: "alarm",
@@ -152,15 +141,55 @@ export function alarmStop(
 }
 
 /**
+ * What stopping a rollout at a firing alarm decides, for the surge and the replace rules alike: the alarm, the
+ * checkpoint it fired at, the stop the plan reports (with whether the previous release is written back), and the
+ * rollout's checkpoint and bake tags that the stop removes.
+ */
+export function firingStop(
+  ctx: GroupContext,
+  cp: CheckpointState,
+  staying: number,
+): { alarm: AlarmState; where: string; alarmStop: AlarmStop; gone: string[] } {
+  const alarm = (ctx.gate.alarm as Extract<AlarmVerdict, { kind: "firing" }>).alarm;
+  const where = `${cp.index} of ${cp.count}`;
+  const version = ctx.desired.version;
+  return {
+    alarm,
+    where,
+    alarmStop: {
+      alarm: alarm.name,
+      checkpoint: where,
+      ...(version !== undefined && { version }),
+      remaining: staying,
+      rollback: rollsBack(ctx, staying) && version !== undefined,
+    },
+    gone: [SURGE_TAGS.checkpoint, SURGE_TAGS.bakeStartedAt].filter((k) => ctx.group.tags?.[k] !== undefined),
+  };
+}
+
+/** Whether a stopped rollout writes the previous release back: instances already run it, autoRollback, a manifest. */
+function rollsBack(ctx: GroupContext, staying: number): boolean {
+  return staying > 0 && ctx.p.autoRollback === true && ctx.desired.source === "manifest";
+}
+
+/** A stop's words for the instances on the target that stay (no automatic rollback), and what to do about them. */
+export function stayingText(ctx: GroupContext, staying: number, target: string): string {
+  return (
+    `${count(staying, "instance")} already run ${target} and stay: roll back (\`phoenix rollback\`) or publish a ` +
+    `fix (${ctx.p.autoRollback === true ? "no manifest version to roll back from" : "autoRollback is off"})`
+  );
+}
+
+/**
  * The automatic rollback a stopped rollout still owes: an alarm stopped it (tag `phoenix:surge-alarm`), the policy
  * rolls back, the manifest still names the version and `staying` instances run it. Its write failed, or the sweep ran
  * out of time before it; every sweep asks again until it is written, or a newer release or a rollback by hand changes
  * the manifest's version (and with it the target, so this no longer applies).
  */
 export function owedRollback(ctx: GroupContext, staying: number): AlarmStop | undefined {
-  const { p, surgeTags: t } = ctx;
+  const { surgeTags: t } = ctx;
   const version = ctx.desired.version;
-  const owed = t.alarm !== undefined && staying > 0 && p.autoRollback === true && ctx.desired.source === "manifest";
+  const owed = t.alarm !== undefined && rollsBack(ctx, staying);
   // A rollback record that marks the version means it was written: the manifest naming it again is not ours to undo.
   if (!owed || version === undefined || isRolledBack(ctx.snapshot.rollback, version)) return undefined;
   return { ...readAlarmTag(t.alarm!), version, remaining: staying, rollback: true };
