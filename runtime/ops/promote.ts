@@ -5,7 +5,6 @@
 // conditional manifest write, downgrade refusal, idempotence), each artifact copied server-side where one identity
 // reaches both stores and downloaded and uploaded otherwise, and verified against the source's record before the
 // target's manifest is written. Nothing is written to the target until every check has passed.
-import { createHash } from "node:crypto";
 import { artifactKey, decodePolicyTag, MANIFEST_KEY, releaseRecordKey, TAGS } from "../contract";
 import { ConvergenceRecord } from "../core/convergence";
 import { ContractError, errorText, UsageError } from "../core/errors";
@@ -30,6 +29,7 @@ import {
   StagedArtifact,
   storedSha256,
 } from "./releases";
+import { sha256 as sha256Of } from "./release-artifacts";
 
 export type { ServerSideCopy } from "../core/promotion";
 
@@ -286,13 +286,11 @@ function stage(deps: PromoteDeps, release: SourceRelease, tier: string): StagedA
         `if it persists, ${env}'s object changed after it was published`,
     );
 
+  const staged = { tier, key, sha256, origin };
   const serverSide = deps.serverSideCopy;
   if (serverSide !== undefined) {
     return {
-      tier,
-      key,
-      sha256,
-      origin,
+      ...staged,
       prepare: async () => {
         const found = await storedSha256(source.store, sourceKey);
         if (found !== sha256) throw mismatch(found, "is stored with");
@@ -303,16 +301,13 @@ function stage(deps: PromoteDeps, release: SourceRelease, tier: string): StagedA
 
   let body: Buffer | undefined;
   return {
-    tier,
-    key,
-    sha256,
-    origin,
+    ...staged,
     prepare: async () => {
       const object = await source.store.get(sourceKey);
       if (object === undefined) {
         throw new ContractError(`${origin} is missing although ${env}'s record of ${release.version} names it`);
       }
-      const found = createHash("sha256").update(object.body).digest("base64");
+      const found = sha256Of(object.body);
       if (found !== sha256) throw mismatch(found, "arrived with");
       body = object.body;
     },

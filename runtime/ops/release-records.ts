@@ -1,13 +1,13 @@
 // Reading what a release store holds: the current manifest, the record of each published version (its artifacts,
 // their SHA-256, when it was first published and, when it was promoted, from where), the listing `phoenix releases`
 // prints, and an object's stored checksum. The writes (publish, rollback, promote's publish) are runtime/ops/releases.ts.
-import { createHash } from "node:crypto";
 import { MANIFEST_KEY, RELEASES_PREFIX, releaseRecordKey } from "../contract";
 import { ContractError } from "../core/errors";
 import { parseManifest } from "../core/manifest";
 import type { Promotion } from "../core/promotion";
 import { ObjectStore, ReleaseManifest } from "../core/types";
 import { compareVersions, normalizeVersion } from "../core/version";
+import { sha256 } from "./release-artifacts";
 
 /** `releases/<version>/release.json`: what a version was published with, so it can be listed and repointed to. */
 export interface ReleaseRecord {
@@ -111,5 +111,5 @@ export async function storedSha256(store: ObjectStore, key: string): Promise<str
   if (!head) return undefined;
   if (head.sha256 !== undefined) return head.sha256;
   const object = await store.get(key);
-  return object && createHash("sha256").update(object.body).digest("base64");
+  return object && sha256(object.body);
 }
