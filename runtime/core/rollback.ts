@@ -3,7 +3,7 @@
 // again is not acted on, and `phoenix release` refuses to publish it, until a newer version is published.
 import { ROLLBACK_RECORD_KEY, ROLLBACK_RECORD_KIND } from "../contract";
 import type { RollbackRecord } from "./types";
-import { compareVersions, normalizeVersion } from "./version";
+import { normalizeVersion, sameVersion } from "./version";
 
 /** The record as stored: pretty JSON and a newline. */
 export function rollbackRecordText(record: Omit<RollbackRecord, "kind">): string {
@@ -38,9 +38,7 @@ export function parseRollbackRecord(text: string): RollbackRecord | undefined {
 
 /** True when `version` is the one the record rolled back from (a marked version). */
 export function isRolledBack(record: RollbackRecord | undefined, version: string | undefined): boolean {
-  const a = version === undefined ? undefined : normalizeVersion(version);
-  const b = record === undefined ? undefined : normalizeVersion(record.from);
-  return a !== undefined && b !== undefined && compareVersions(a, b) === 0;
+  return sameVersion(version, record?.from);
 }
 
 /** Why a marked version may not be rolled out, naming the record: one line for a refusal or a left-alone tier. */

@@ -56,6 +56,16 @@ export function compareVersions(a: string, b: string): number {
   return semver.compareBuild(left, right);
 }
 
+/**
+ * True when both are semantic versions and the same one, build included (`v1.0.274` is `1.0.274`); false when either
+ * is not a version, so an unreadable answer never counts as running it.
+ */
+export function sameVersion(a: string | undefined, b: string | undefined): boolean {
+  const na = a === undefined ? undefined : normalizeVersion(a);
+  const nb = b === undefined ? undefined : normalizeVersion(b);
+  return na !== undefined && nb !== undefined && compareVersions(na, nb) === 0;
+}
+
 /** True when the versions have equal semver precedence (they may still differ in build metadata). */
 export function samePrecedence(a: string, b: string): boolean {
   return semver.compare(parseOrThrow(a), parseOrThrow(b)) === 0;

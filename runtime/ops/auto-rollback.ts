@@ -7,7 +7,7 @@ import { artifactKey, RELEASES_PREFIX, releaseRecordKey, ROLLBACK_RECORD_KEY } f
 import { errorText } from "../core/errors";
 import { rollbackRecordText } from "../core/rollback";
 import { AlarmStop, ObjectStore, Plan, ReleaseManifest, RollbackRecord } from "../core/types";
-import { compareVersions, normalizeVersion } from "../core/version";
+import { compareVersions, normalizeVersion, sameVersion } from "../core/version";
 import { readCurrentRelease, ReleaseConflictError, writeManifest } from "./releases";
 
 /** What the rollback did. */
@@ -46,7 +46,7 @@ export async function rollBackOnAlarm(
   const base = { from, tier, alarm, checkpoint };
   try {
     const current = await readCurrentRelease(store);
-    if (current.manifest === undefined || !same(current.manifest.version, from)) {
+    if (current.manifest === undefined || !sameVersion(current.manifest.version, from)) {
       const names = current.manifest?.version ?? "nothing";
       return {
         ...base,
@@ -110,10 +110,4 @@ async function previousRelease(
     if (present.every((h) => h !== undefined)) return { version, artifacts };
   }
   return undefined;
-}
-
-function same(a: string, b: string): boolean {
-  const na = normalizeVersion(a);
-  const nb = normalizeVersion(b);
-  return na !== undefined && nb !== undefined && compareVersions(na, nb) === 0;
 }

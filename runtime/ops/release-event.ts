@@ -22,7 +22,7 @@ import {
   ReleaseManifest,
   TerminationOutcome,
 } from "../core/types";
-import { compareVersions, normalizeVersion } from "../core/version";
+import { normalizeVersion, sameVersion } from "../core/version";
 
 /** The parts of an S3 event notification the handler reads. */
 export interface S3NotificationEvent {
@@ -230,13 +230,10 @@ function whySkip(g: Plan["groups"][number], manifest: ReleaseManifest): string |
   if (g.surge !== undefined && g.surge.phase !== "fallback-replace") {
     return `a surge is in progress here, which the terminator carries on (it would: ${g.reason})`;
   }
-  const started = g.instances.find((i) => i.version !== undefined && want !== undefined && sameBuild(i.version, want));
+  const started = g.instances.find(
+    (i) => i.version !== undefined && want !== undefined && sameVersion(i.version, want),
+  );
   if (started) return `${started.id} already runs ${manifest.version}: the rollout has started here`;
   if (g.terminate.length === 0) return g.reason;
   return undefined;
-}
-
-function sameBuild(a: string, b: string): boolean {
-  const na = normalizeVersion(a);
-  return na !== undefined && compareVersions(na, b) === 0;
 }

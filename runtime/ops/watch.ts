@@ -10,7 +10,7 @@ import { plan as planFleet } from "../core/planner";
 import { readSnapshot } from "./sweep";
 import { DEFAULT_POLICY, FleetAdapter, FleetSnapshot, ProbeOptions } from "../core/types";
 import { isRolledBack } from "../core/rollback";
-import { compareVersions, normalizeVersion } from "../core/version";
+import { normalizeVersion, sameVersion } from "../core/version";
 
 /** Time as the follower sees it; tests drive it, the CLI passes the real one. */
 export interface Clock {
@@ -114,7 +114,7 @@ export async function followRollout(request: FollowRequest): Promise<FollowResul
       }
       const record = snapshot.rollback;
       const rolledBack =
-        record !== undefined && isRolledBack(record, version) && !isVersion(snapshot.desiredVersion ?? "", version)
+        record !== undefined && isRolledBack(record, version) && !sameVersion(snapshot.desiredVersion ?? "", version)
           ? { why: `${record.alarm} in ALARM at checkpoint ${record.checkpoint} (${record.tier})`, to: record.to }
           : undefined;
       latest = {
@@ -164,7 +164,7 @@ export function progressOf(snapshot: FleetSnapshot, version: string): (TierProgr
     let stale = 0;
     for (const d of g.instances) {
       const instance = group.instances.find((i) => i.id === d.id)!;
-      const onVersion = d.version !== undefined && isVersion(d.version, version);
+      const onVersion = d.version !== undefined && sameVersion(d.version, version);
       const why = unhealthy.get(d.id);
       if (onVersion && why === undefined) {
         healthyIds.push(d.id);
@@ -179,7 +179,7 @@ export function progressOf(snapshot: FleetSnapshot, version: string): (TierProgr
     const converged = waiting.length === 0 && healthyIds.length === group.desiredCapacity;
     const failedTag = group.tags?.[SURGE_TAGS.failed];
     // The tag holds the surge's target, `<version>` or `<version> <image>`.
-    const surgeFailed = !converged && failedTag !== undefined && isVersion(failedTag.split(" ")[0], version);
+    const surgeFailed = !converged && failedTag !== undefined && sameVersion(failedTag.split(" ")[0], version);
     const alarmTag = group.tags?.[SURGE_TAGS.alarm];
     return {
       tier: g.tier,
@@ -225,9 +225,4 @@ function detailOf(progress: RolloutProgress): string[] {
     }
   }
   return lines;
-}
-
-function isVersion(answered: string, version: string): boolean {
-  const a = normalizeVersion(answered);
-  return a !== undefined && compareVersions(a, version) === 0;
 }

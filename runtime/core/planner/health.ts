@@ -1,7 +1,7 @@
 // What a sweep makes of one instance: whether it counts as healthy (and if not, why), the version it answered, its
 // age at the snapshot's read time, and why it is stale against the version and image its group must run.
 import { DEFAULT_DESIRED_VERSION_SOURCE, isUnreleased, MIN_OBSERVED_FOR_TARGET } from "../../contract";
-import { compareVersions, normalizeVersion } from "../version";
+import { compareVersions, normalizeVersion, sameVersion } from "../version";
 import { FleetSnapshot, GroupPolicy, GroupSnapshot, InstanceSnapshot, StaleReason, VersionSource } from "../types";
 
 const HOUR_MS = 3_600_000;
@@ -148,11 +148,6 @@ export function staleReasons(
 /** The instance's answered version, normalized, when it is a semantic version. */
 export function versionOf(instance: InstanceSnapshot): string | undefined {
   return instance.probe.ok ? normalizeVersion(instance.probe.version) : undefined;
-}
-
-function sameVersion(a: string, b: string): boolean {
-  // validateDesired has made sure b is a version; normalizing lets a manifest's `v1.0.274` match `1.0.274`.
-  return compareVersions(a, normalizeVersion(b)!) === 0;
 }
 
 function targetGroupName(arn: string): string {

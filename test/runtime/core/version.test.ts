@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { compareVersions, parseVersionBody, samePrecedence } from "../../../runtime/core/version";
+import { compareVersions, parseVersionBody, samePrecedence, sameVersion } from "../../../runtime/core/version";
 
 describe("version bodies", () => {
   for (const [what, body, expected] of [
@@ -65,6 +65,14 @@ describe("version order", () => {
   it("ignores build metadata for precedence", () => {
     assert.ok(compareVersions("1.2.3+zzz", "1.2.4+aaa") < 0);
     assert.ok(samePrecedence("1.2.3+build.1", "1.2.3+build.2"));
+  });
+
+  it("counts a v prefix as the same version but another build as another, and a non-version as none", () => {
+    assert.equal(sameVersion("v1.2.3", "1.2.3"), true);
+    assert.equal(sameVersion("1.2.3+build.1", "1.2.3+build.2"), false);
+    assert.equal(sameVersion("1.2.3", "1.2.4"), false);
+    assert.equal(sameVersion("1.0", "1.0"), false);
+    assert.equal(sameVersion(undefined, "1.2.3"), false);
   });
 
   it("orders equal-precedence builds by their metadata whatever the input order", () => {
