@@ -79,7 +79,7 @@ function noneJoined(before: Record<string, ConvergedTier>, now: Record<string, C
 }
 
 /** Minutes the record shows the version converged without a break, measured between two sweeps; 0 when it is not. */
-export function soakedMinutes(record: ConvergenceRecord): number {
+export function soakedMinutes(record: Pick<ConvergenceRecord, "convergedAt" | "checkedAt">): number {
   if (record.convergedAt === null) return 0;
   return Math.max(0, (Date.parse(record.checkedAt) - Date.parse(record.convergedAt)) / 60_000);
 }

@@ -256,7 +256,7 @@ export function promotionSummary(p: Promotion): string {
   const { convergedAt, checkedAt } = p.evidence;
   const soaked =
     convergedAt !== null && checkedAt !== null
-      ? `, soaked ${formatMinutes((Date.parse(checkedAt) - Date.parse(convergedAt)) / 60_000)}`
+      ? `, soaked ${formatMinutes(soakedMinutes({ convergedAt, checkedAt }))}`
       : "";
   return `from ${p.from} (gate passed${soaked})`;
 }
