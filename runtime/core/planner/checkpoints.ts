@@ -106,6 +106,13 @@ export function mayNeedAlarms(tags: Record<string, string>, p: Pick<GroupPolicy,
   );
 }
 
+/** The policy asks for checkpoints, a bake or rollout alarms: a gated rollout (which a rollback goes without). */
+export function isGated(p: Pick<GroupPolicy, "checkpoints" | "bakeMinutes" | "rolloutAlarms">): boolean {
+  return (
+    (p.checkpoints ?? DEFAULT_CHECKPOINTS).length > 1 || (p.bakeMinutes ?? 0) > 0 || (p.rolloutAlarms ?? []).length > 0
+  );
+}
+
 /** The gates of one group for the rollout to `target`; `rollingBack` when it goes back to an older version. */
 export function rolloutGate(
   p: GroupPolicy,
@@ -136,7 +143,7 @@ export function rolloutGate(
     checkpoints,
     bakeMinutes,
     stepped: checkpoints.length > 1,
-    gated: checkpoints.length > 1 || bakeMinutes > 0 || names.length > 0,
+    gated: isGated(p),
     ...(tag !== undefined && { tag }),
     inWindow: names.length > 0 && (surging || tag !== undefined),
     alarm: alarmVerdict(names, snapshot.alarms),

@@ -6,7 +6,7 @@
 import { LIMITS, SURGE_PROCESSES, SURGE_TAGS } from "../../contract";
 import { parseSurgeEnd, surgeEndTag } from "../capacity-history";
 import { InstanceSnapshot, SurgeDecision } from "../types";
-import { checkpointFor, checkpointTag, checkpointText, state as checkpointState } from "./checkpoints";
+import { checkpointFor, checkpointTag, checkpointText, isGated, state as checkpointState } from "./checkpoints";
 import { GroupContext, SurgeTags } from "./context";
 import { count, staleBreakdown, targetText } from "./explain";
 import { isHealthy } from "./health";
@@ -137,7 +137,7 @@ function surgeStart(ctx: GroupContext, target: string): SurgeOutcome | undefined
   const step =
     cp !== undefined
       ? ` for ${checkpointText(cp)}, ${cp.share} of ${baseline} on the target`
-      : gate.rollingBack && gatedPolicy(p)
+      : gate.rollingBack && isGated(p)
         ? " of a rollback (no checkpoint, bake or rollout alarm holds a rollout back to an older version)"
         : "";
   const remove = [SURGE_TAGS.failed, SURGE_TAGS.alarm, SURGE_TAGS.bakeStartedAt].filter(
@@ -164,11 +164,6 @@ function surgeStart(ctx: GroupContext, target: string): SurgeOutcome | undefined
     suspend: [...SURGE_PROCESSES],
     ...(cp !== undefined && { checkpoint: cp }),
   };
-}
-
-/** The policy asks for checkpoints, a bake or rollout alarms (which a rollback goes without). */
-function gatedPolicy(p: GroupContext["p"]): boolean {
-  return (p.checkpoints ?? []).length > 1 || (p.bakeMinutes ?? 0) > 0 || (p.rolloutAlarms ?? []).length > 0;
 }
 
 /** A converged group with no surge whose checkpoint or bake tags linger (a sweep that crashed while tidying up). */
