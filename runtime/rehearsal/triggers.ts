@@ -2,8 +2,9 @@
 // Scaling's launch and terminate events through EventBridge, the S3 notification for the release manifest, the SQS
 // delay queue's follow-ups, a rollout alarm entering ALARM, and a target-tracking alarm scaling a group out. Each builds the event AWS would send and
 // hands it to the Lambda's own entry point (rollout-lambda.ts), after the delay AWS would take; none decides anything.
-import { FOLLOW_UP_MESSAGE_TYPE, MANIFEST_KEY, SURGE_TAGS } from "../contract";
+import { FOLLOW_UP_MESSAGE_TYPE, MANIFEST_KEY } from "../contract";
 import type { FollowUpOutcome } from "../core/follow-up";
+import { readSurgeTags } from "../core/planner";
 import { Prng, SimClock } from "./clock";
 import { DiskObjectStore } from "./disk-store";
 import { FleetEvent } from "./instance-lifecycle";
@@ -158,7 +159,7 @@ export class Triggers {
       if (group.suspendedProcesses.includes("AlarmNotification")) {
         if (!this.alarmDeferred.has(tier)) {
           log("scaling", `${group.name} alarm wants ${desired}, but AlarmNotification is suspended (surge)`);
-          measurement.alarm(tier, surgeBaseline(group) ?? group.desiredCapacity, desired, true);
+          measurement.alarm(tier, readSurgeTags(group.tags).baseline ?? group.desiredCapacity, desired, true);
         }
         this.alarmDeferred.add(tier);
         return;
@@ -220,10 +221,4 @@ export class Triggers {
     };
     return this.options.lambda.invoke("release event", "release", event);
   }
-}
-
-/** The desired capacity a surge in progress will return to (its baseline tag), if one is in progress. */
-function surgeBaseline(group: { tags: Record<string, string> }): number | undefined {
-  const tag = group.tags[SURGE_TAGS.baseline];
-  return tag === undefined ? undefined : Number(tag);
 }
