@@ -30,6 +30,16 @@ const NOTIFICATION_DELAY_MS = 1_000;
 /** A CloudWatch alarm's evaluation period: how soon an alarm still in ALARM acts again. */
 const ALARM_PERIOD_MS = 60_000;
 
+/** Who sends an EventBridge event and what it says: the fields a rule's pattern matches on. */
+interface BusEvent {
+  source: string;
+  "detail-type": string;
+  detail?: Record<string, unknown>;
+}
+
+/** The EventBridge schedule's event. */
+const SCHEDULE: BusEvent = { source: "aws.events", "detail-type": "Scheduled Event" };
+
 export interface TriggerOptions {
   mode: TriggerMode;
   clock: SimClock;
@@ -66,7 +76,7 @@ export class Triggers {
     const first = start + Math.floor(random.next() * everyMs);
     const tick = (at: number) => {
       clock.at(at, "schedule", async () => {
-        await this.sweep("schedule", "Scheduled Event");
+        await this.sweep("schedule", SCHEDULE);
         afterEach();
         tick(at + everyMs);
       });
@@ -90,7 +100,11 @@ export class Triggers {
       if (alarm.state !== "ALARM") return;
       log("alarm", `${alarm.name} → ALARM: ${alarm.reason ?? ""}`);
       if (mode !== "original")
-        this.eventSweep("alarm event", "CloudWatch Alarm State Change", { alarmName: alarm.name });
+        this.eventSweep("alarm event", {
+          source: "aws.cloudwatch",
+          "detail-type": "CloudWatch Alarm State Change",
+          detail: { alarmName: alarm.name, state: { value: alarm.state } },
+        });
     });
   }
 
@@ -99,14 +113,16 @@ export class Triggers {
     const { mode } = this.options;
     if (mode !== "original" && (event.type === "launch-successful" || event.type === "terminate-successful")) {
       const what = event.type === "launch-successful" ? "launch" : "terminate";
-      const detailType =
-        event.type === "launch-successful" ? "EC2 Instance Launch Successful" : "EC2 Instance Terminate Successful";
-      const detail = { AutoScalingGroupName: event.instance.group, EC2InstanceId: event.instance.id };
-      this.eventSweep(`${what} event`, detailType, detail);
+      this.eventSweep(`${what} event`, {
+        source: "aws.autoscaling",
+        "detail-type":
+          event.type === "launch-successful" ? "EC2 Instance Launch Successful" : "EC2 Instance Terminate Successful",
+        detail: { AutoScalingGroupName: event.instance.group, EC2InstanceId: event.instance.id },
+      });
     }
     if (mode === "on-healthy" && event.type === "target-health" && event.instance.target === "healthy") {
       // No such AWS event exists; a direct invocation stands for whatever would deliver it.
-      this.eventSweep("healthy event", "Target Healthy (hypothetical)");
+      this.eventSweep("healthy event", { source: "phoenix.rehearsal", "detail-type": "Target Healthy (hypothetical)" });
     }
   }
 
@@ -178,7 +194,7 @@ export class Triggers {
    * the fleet the first left (sweeps take no simulated time here) and decide nothing new; sharing one keeps a fleet of
    * hundreds from costing hundreds of identical sweeps, each probing every instance.
    */
-  private eventSweep(trigger: string, detailType: string, detail: Record<string, string> = {}): void {
+  private eventSweep(trigger: string, event: BusEvent): void {
     const { clock } = this.options;
     this.eventCount++;
     const due = clock.now() + EVENT_DELAY_MS;
@@ -186,24 +202,18 @@ export class Triggers {
     this.eventSweeps.add(due);
     clock.at(due, trigger, () => {
       this.eventSweeps.delete(due);
-      return this.sweep(trigger, detailType, detail);
+      return this.sweep(trigger, event);
     });
   }
 
   /** One scheduled sweep now, off the schedule's rhythm (what an operator's sweep races in `two-operators`). */
   scheduledSweep(): Promise<void> {
-    return this.sweep("schedule", "Scheduled Event");
+    return this.sweep("schedule", SCHEDULE);
   }
 
-  /** A sweep as the deployed Lambda runs it, for an EventBridge event of `detailType`. */
-  private sweep(trigger: string, detailType: string, detail: Record<string, string> = {}): Promise<void> {
-    const event = {
-      version: "0",
-      "detail-type": detailType,
-      source: trigger === "schedule" ? "aws.events" : "aws.autoscaling",
-      time: this.options.clock.iso(),
-      detail,
-    };
+  /** A sweep as the deployed Lambda runs it, for the EventBridge event `sent`. */
+  private sweep(trigger: string, sent: BusEvent): Promise<void> {
+    const event = { version: "0", time: this.options.clock.iso(), detail: {}, ...sent };
     return this.options.lambda.invoke(trigger, "sweep", event);
   }
 
