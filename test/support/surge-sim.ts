@@ -7,6 +7,7 @@
 import { LAMBDA_ENV, SURGE_PROCESSES, SURGE_TAGS } from "../../runtime/contract";
 import { createRolloutHandler } from "../../runtime/lambda/handlers";
 import { FleetState, InstanceState } from "../../runtime/core/types";
+import { Prng } from "../../runtime/rehearsal/clock";
 import { answeringProber, runCliWith } from "./fleets";
 import { MemoryFleet, MemoryObjectStore, seedRelease } from "./memory-store";
 
@@ -29,16 +30,9 @@ export interface SweeperResult {
 
 export type Sweeper = () => Promise<SweeperResult>;
 
-/** Seeded random numbers (mulberry32), so a failing run can be replayed from its seed. */
-export class Rng {
-  constructor(private state: number) {}
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
+/** The rehearsal's seeded random numbers, so a failing run can be replayed from its seed; plus whole numbers. */
+export class Rng extends Prng {
+  /** A whole number in [min, max]. */
   int(min: number, max: number): number {
     return min + Math.floor(this.next() * (max - min + 1));
   }
