@@ -122,11 +122,6 @@ export class Measurement {
     }
   }
 
-  /** Simulated ms from minute zero until the rollout converged; undefined until it has. */
-  get convergedAt(): number | undefined {
-    return this.convergedAtMs;
-  }
-
   /** True once the fleet is what the scenario expects at its end: converged, and any scale-out's capacity serving. */
   get done(): boolean {
     return this.reachedAtMs !== undefined;

@@ -393,8 +393,6 @@ function defaultCalls(region: string, config: Record<string, string>): Record<st
   };
 }
 
-let currentCalls: Record<string, CallAnswer> = {};
-
 /**
  * Switches the Pulumi runtime to mocks for `stack` with the real Pulumi.<stack>.yaml config (plus overrides) and
  * empties the shared recorder. Waits for the previous program's registrations first, so they land in the old
@@ -405,9 +403,8 @@ export async function setupMocks(stack: string, options: MockOptions = {}): Prom
   if (recorder.unanswered.length === 0) await settle();
   const config = { ...loadStackConfig(options.configFrom ?? stack), ...(options.config ?? {}) };
   const region = config["aws:region"] ?? "us-east-1";
-  currentCalls = { ...defaultCalls(region, config), ...(options.calls ?? {}) };
+  const calls = { ...defaultCalls(region, config), ...(options.calls ?? {}) };
   const states = options.states ?? {};
-  const calls = currentCalls;
   recorder.reset();
   recorder.stack = stack;
   recorder.region = region;
@@ -527,9 +524,4 @@ export function unwrap<T>(o: pulumi.Input<T>): Promise<T> {
       return v;
     });
   });
-}
-
-/** The invoke answers currently in force (for specs that want to check what a lookup returned). */
-export function mockCalls(): Readonly<Record<string, CallAnswer>> {
-  return currentCalls;
 }
