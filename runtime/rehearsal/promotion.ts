@@ -201,7 +201,7 @@ class PromotionRun {
     }
     this.printGate(refused.gate.checks);
     const failing = refused.gate.checks.filter((c) => !c.ok);
-    const onlySoak = failing.length === 1 && failing[0].name === "soak";
+    const onlySoak = refusedForSoakAlone(refused);
     return this.step(
       2,
       "a promotion before the soak is refused",
@@ -232,7 +232,7 @@ class PromotionRun {
       this.printGate(result.gate.checks);
       this.phase = "live-converging";
     } catch (err) {
-      if (!this.stillSoaking(err)) {
+      if (!refusedForSoakAlone(err)) {
         this.step(3, `${NEW_VERSION} is promoted after the soak`, false, `the promotion failed: ${describe(err)}`);
         this.phase = "done";
         return;
@@ -271,7 +271,7 @@ class PromotionRun {
   private async attemptDamagedPromotion(): Promise<void> {
     const before = await contents(this.live.store);
     const err = await this.promote(damaging(this.test.store, "web.zip")).catch((e: unknown) => e);
-    if (this.stillSoaking(err)) {
+    if (refusedForSoakAlone(err)) {
       this.scheduleAttempt(NEXT_VERSION);
       return;
     }
@@ -290,13 +290,6 @@ class PromotionRun {
         : `not caught: ${describe(err)}`,
     );
     this.phase = "done";
-  }
-
-  /** A refusal for the soak alone: the build server tries again in a minute (logged the first time only). */
-  private stillSoaking(err: unknown): boolean {
-    if (!(err instanceof PromotionRefusedError)) return false;
-    const failing = err.gate.checks.filter((c) => !c.ok);
-    return failing.length === 1 && failing[0].name === "soak";
   }
 
   private promote(source: ObjectStore) {
@@ -331,6 +324,13 @@ class PromotionRun {
   private rel(): number {
     return this.clock.now() - START;
   }
+}
+
+/** A refusal for the soak alone: what --wait-for-soak waits out (the build server tries again in a minute). */
+function refusedForSoakAlone(err: unknown): boolean {
+  if (!(err instanceof PromotionRefusedError)) return false;
+  const failing = err.gate.checks.filter((c) => !c.ok);
+  return failing.length === 1 && failing[0].name === "soak";
 }
 
 /** `since 09:08:40 (2 sweeps later, 12m)`: when the record says the environment converged, and how long ago. */
