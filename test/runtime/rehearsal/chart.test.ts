@@ -3,13 +3,12 @@
 // hides nothing, and a time axis named after what each scenario does at minute zero.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { countTicks } from "../../../runtime/rehearsal/chart";
 import { laneLabels } from "../../../runtime/rehearsal/chart-labels";
 import { RehearsalResult } from "../../../runtime/rehearsal/measurement";
 import { runRehearsal } from "../../../runtime/rehearsal/rehearsal";
 import { BAD_VERSION, NEW_IMAGE, OLD_IMAGE, OLD_VERSION } from "../../../runtime/rehearsal/scenarios";
+import { scratchDir } from "../../support/scratch-dir";
 
 const SCENARIOS = [
   "original",
@@ -25,19 +24,16 @@ const SCENARIOS = [
 ];
 
 describe("the rehearsal's chart", () => {
-  let tmp: string;
+  const tmp = scratchDir("phoenix-chart-test-");
   const runs = new Map<string, { result: RehearsalResult; svg: string }>();
 
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-chart-test-"));
     for (const scenario of SCENARIOS) {
-      const chartPath = path.join(tmp, `${scenario}.svg`);
-      const result = await runRehearsal({ scenario, workDir: path.join(tmp, scenario), chartPath });
+      const chartPath = tmp(`${scenario}.svg`);
+      const result = await runRehearsal({ scenario, workDir: tmp(scenario), chartPath });
       runs.set(scenario, { result, svg: fs.readFileSync(chartPath, "utf8") });
     }
   });
-
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   const run = (scenario: string) => runs.get(scenario)!;
   /** The text of every text element in the SVG. */

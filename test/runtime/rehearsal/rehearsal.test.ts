@@ -3,7 +3,6 @@
 // its chart.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
 import { RehearsalResult } from "../../../runtime/rehearsal/measurement";
 import { checkOptions, runRehearsal, RehearsalOptions } from "../../../runtime/rehearsal/rehearsal";
@@ -16,20 +15,7 @@ import {
   OLD_IMAGE,
   OLD_VERSION,
 } from "../../../runtime/rehearsal/scenarios";
-
-let tmp: string;
-
-function workDir(name: string): string {
-  return path.join(tmp, name);
-}
-
-function rehearse(scenario: string, extra: Partial<RehearsalOptions> = {}): Promise<RehearsalResult> {
-  return runRehearsal({
-    scenario,
-    workDir: workDir(`${scenario}-${extra.seed ?? 1}-${extra.mode ?? "phoenix"}-${extra.strategy ?? "default"}`),
-    ...extra,
-  });
-}
+import { scratchDir } from "../../support/scratch-dir";
 
 /** Tags open and close in order (a well-formedness check without an XML parser); returns the first problem. */
 function unbalancedTag(xml: string): string | undefined {
@@ -43,17 +29,21 @@ function unbalancedTag(xml: string): string | undefined {
 }
 
 describe("rehearsal scenarios, driven by the real runtime", () => {
+  const workDir = scratchDir("phoenix-rehearsal-test-");
   let original: RehearsalResult;
   let chartPath: string;
 
-  before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-rehearsal-test-"));
-    chartPath = path.join(tmp, "chart", "rollout.svg");
-    original = await rehearse("original", { chartPath });
-  });
+  function rehearse(scenario: string, extra: Partial<RehearsalOptions> = {}): Promise<RehearsalResult> {
+    return runRehearsal({
+      scenario,
+      workDir: workDir(`${scenario}-${extra.seed ?? 1}-${extra.mode ?? "phoenix"}-${extra.strategy ?? "default"}`),
+      ...extra,
+    });
+  }
 
-  after(() => {
-    fs.rmSync(tmp, { recursive: true, force: true });
+  before(async () => {
+    chartPath = workDir("chart/rollout.svg");
+    original = await rehearse("original", { chartPath });
   });
 
   function assertFloorHeld(result: RehearsalResult) {

@@ -2,9 +2,6 @@
 // simulated, converges with follow-ups delivered as SQS events, and no later than the same run without them. The
 // events the triggers send are the ones the deployed EventBridge rules match.
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { Measurement, RehearsalResult } from "../../../runtime/rehearsal/measurement";
 import { runRehearsal } from "../../../runtime/rehearsal/rehearsal";
 import { NEW_VERSION } from "../../../runtime/rehearsal/scenarios";
@@ -18,24 +15,22 @@ import { LoadModel } from "../../../runtime/rehearsal/load";
 import { LocalFleet } from "../../../runtime/rehearsal/local-fleet";
 import { LocalRolloutLambda } from "../../../runtime/rehearsal/rollout-lambda";
 import { Triggers } from "../../../runtime/rehearsal/triggers";
+import { scratchDir } from "../../support/scratch-dir";
 
 describe("follow-up sweeps in the rehearsal", () => {
-  let tmp: string;
+  const tmp = scratchDir("phoenix-follow-up-test-");
   let withFollowUps: RehearsalResult;
   let without: RehearsalResult;
   const sources: string[] = [];
 
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-follow-up-test-"));
     withFollowUps = await runRehearsal({
       scenario: "surge",
-      workDir: path.join(tmp, "with"),
+      workDir: tmp("with"),
       observer: { log: (_at, source) => sources.push(source) },
     });
-    without = await runRehearsal({ scenario: "surge", workDir: path.join(tmp, "without"), followUps: false });
+    without = await runRehearsal({ scenario: "surge", workDir: tmp("without"), followUps: false });
   });
-
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it("the surge scenario converges at full capacity with follow-up sweeps delivered from the queue", () => {
     assert.equal(withFollowUps.ok, true, withFollowUps.outcome);

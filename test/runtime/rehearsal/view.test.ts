@@ -1,21 +1,13 @@
 // What a rehearsal prints says what it runs: the header names the instances and the strategy actually used, and the
 // summary gives the figures that fit the scenario (a rollout's time, a scale-out apart from it, an ageing run's lag).
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as os from "node:os";
-import * as path from "node:path";
 import { RehearsalOptions, runRehearsal } from "../../../runtime/rehearsal/rehearsal";
 import { describeScenario, SCENARIOS } from "../../../runtime/rehearsal/scenarios";
 import { formatSummary, TerminalView } from "../../../runtime/rehearsal/view";
+import { scratchDir } from "../../support/scratch-dir";
 
 describe("the rehearsal's text", () => {
-  let tmp: string;
-
-  before(() => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-view-test-"));
-  });
-
-  after(() => fs.rmSync(tmp, { recursive: true, force: true }));
+  const tmp = scratchDir("phoenix-view-test-");
 
   /** Runs a scenario and returns everything the terminal view printed. */
   async function printed(scenario: string, extra: Partial<RehearsalOptions> = {}): Promise<string> {
@@ -23,7 +15,7 @@ describe("the rehearsal's text", () => {
     const view = new TerminalView({ write: (t) => (text += t), live: false, color: false, speed: Infinity });
     const result = await runRehearsal({
       scenario,
-      workDir: path.join(tmp, `${scenario}-${extra.mode}`),
+      workDir: tmp(`${scenario}-${extra.mode}`),
       observer: view,
       ...extra,
     });
@@ -73,7 +65,7 @@ describe("the rehearsal's text", () => {
 
   it("prints a different summary for a failed release under replace and under surge", async () => {
     const summary = async (scenario: string) => {
-      const result = await runRehearsal({ scenario, workDir: path.join(tmp, `summary-${scenario}`) });
+      const result = await runRehearsal({ scenario, workDir: tmp(`summary-${scenario}`) });
       return formatSummary(result).join("\n");
     };
     const replaced = await summary("bad-release");
