@@ -3,13 +3,11 @@
 // manifest notification, launch and terminate events, follow-ups) on the clock every environment of the run shares.
 // The same parts a single-environment run wires (rehearsal.ts); a Measurement is only their sink here, since what the
 // promotion checks is read from each environment's own records.
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { ConvergenceRecord } from "../core/convergence";
 import { DEFAULT_POLICY, Policy } from "../core/types";
 import { readConvergence } from "../ops/convergence";
-import { publishRelease } from "../ops/releases";
-import { buildArtifact } from "./artifact";
+import { publishBuild } from "./artifact";
 import { Prng, SimClock } from "./clock";
 import { DiskObjectStore } from "./disk-store";
 import { FleetTiming, isInService } from "./instance-lifecycle";
@@ -124,16 +122,13 @@ export class LocalEnvironment {
   }
 
   /** What `phoenix release --env <name>` does on a build server: each tier's zip built, then published. */
-  async release(version: string): Promise<void> {
-    const dir = path.join(this.options.dir, "builds", version);
-    fs.mkdirSync(dir, { recursive: true });
-    const artifacts: Record<string, string> = {};
-    for (const tier of this.options.tiers) {
-      artifacts[tier] = path.join(dir, `${tier}.zip`);
-      fs.writeFileSync(artifacts[tier], buildArtifact({ tier, version, broken: false }));
-    }
-    const now = () => new Date(this.options.clock.now());
-    await publishRelease(this.store, { version, artifacts, tiers: this.options.tiers, now });
+  release(version: string): Promise<void> {
+    return publishBuild(this.store, {
+      buildsDir: path.join(this.options.dir, "builds"),
+      version,
+      tiers: this.options.tiers,
+      now: () => new Date(this.options.clock.now()),
+    });
   }
 
   /** The convergence record its sweeps keep (undefined until a sweep has seen a release). */

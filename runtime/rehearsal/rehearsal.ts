@@ -6,9 +6,9 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../core/errors";
-import { publishRelease, rollback } from "../ops/releases";
+import { rollback } from "../ops/releases";
 import { Policy } from "../core/types";
-import { buildArtifact } from "./artifact";
+import { publishBuild } from "./artifact";
 import { writeChart } from "./chart";
 import { Prng, SimClock } from "./clock";
 import { DiskObjectStore } from "./disk-store";
@@ -270,20 +270,15 @@ class Run {
   }
 
   /** What `phoenix release` does on a build server: the tiers' artifacts built, then published. */
-  private async publish(version: string, broken: boolean, errorRate = 0): Promise<void> {
-    const dir = path.join(this.options.workDir, "builds", version);
-    fs.mkdirSync(dir, { recursive: true });
-    const artifacts: Record<string, string> = {};
-    for (const tier of TIERS) {
-      artifacts[tier] = path.join(dir, `${tier}.zip`);
-      fs.writeFileSync(artifacts[tier], buildArtifact({ tier, version, broken, ...(errorRate > 0 && { errorRate }) }));
-    }
+  private publish(version: string, broken: boolean, errorRate = 0): Promise<void> {
     // A region-loss drill publishes to the home region, which replicates to this run's store.
-    await publishRelease(this.home?.store ?? this.store, {
+    return publishBuild(this.home?.store ?? this.store, {
+      buildsDir: path.join(this.options.workDir, "builds"),
       version,
-      artifacts,
       tiers: TIERS,
       now: () => new Date(this.clock.now()),
+      broken,
+      errorRate,
     });
   }
 
