@@ -2,10 +2,10 @@
 // actions (`<tier>Schedules` in Pulumi.test.yaml), played minute by minute in each schedule's own time zone, in a winter
 // and a summer week (the clocks move; the schedule should not). The figure the docs quote ("60 of 168 instance-hours
 // per tier per week") comes from here: `npm run bench -- scheduled-capacity`.
-import { parseConfig, RawConfig, ScheduledScaling, TierConfig } from "../config";
+import { ScheduledScaling, TierConfig } from "../config";
 import { CRON_FIELDS, CronField } from "../config/schedule";
 import { table } from "../runtime/rehearsal/view";
-import { loadStackConfig } from "../test/support/pulumi-mocks";
+import { parseStack } from "../test/support/stack-config";
 import { mark, Target } from "./targets";
 
 const WEEK_HOURS = 7 * 24;
@@ -123,15 +123,8 @@ export function settledWeeklyInstanceHours(tier: TierConfig, weekStart: string):
   return weeklyInstanceHours(tier.schedules, settled, weekStart);
 }
 
-/** The test stack as `pulumi up --stack test` would read it. */
-function testStack() {
-  const raw: RawConfig = {};
-  for (const [k, v] of Object.entries(loadStackConfig("test"))) if (k.startsWith("phoenix:")) raw[k.slice(8)] = v;
-  return parseConfig(raw, "test", "eu-west-1");
-}
-
 export function scheduledCapacityBench(): Promise<Target[]> {
-  const config = testStack();
+  const config = parseStack("test");
   console.log(
     "\n## scheduled-capacity: the test stack's tiers under their scheduled actions (Pulumi.test.yaml), minute by " +
       "minute in each schedule's time zone",
