@@ -1,7 +1,7 @@
 // parseConfig: every key of a stack read and checked at once, pure (no Pulumi, no AWS). The environment-wide keys
 // (stack name, region, network, buckets, logs) are read here; tiers, images and the rollout have files of their own.
+import { environmentNameProblem } from "../runtime/contract";
 import { UsageError } from "../runtime/core/errors";
-import { environmentProblem } from "./environment-name";
 import { parseImages, readImageKeys } from "./image";
 import { CONFIG_KEYS, RENAMED_KEYS, VPC_PREFIX } from "./keys";
 import { Problems, RawConfig, readBoolean, readChoice, readInteger, readString } from "./readers";
@@ -27,15 +27,13 @@ export function cidrProblem(cidr: string): string | undefined {
   return undefined;
 }
 
-export { environmentProblem } from "./environment-name";
-
 /**
  * Validates raw config for an environment. Pure: no Pulumi, no AWS. Throws one UsageError listing every problem,
  * each naming the key, the value given and what is allowed.
  */
 export function parseConfig(raw: RawConfig, environment: string, region: string | undefined): PhoenixConfig {
   const problems = new Problems();
-  const envIssue = environmentProblem(environment);
+  const envIssue = environmentNameProblem(environment);
   if (envIssue) problems.list.push(`stack name ${JSON.stringify(environment)} ${envIssue}`);
   if (!region)
     problems.list.push("aws:region is not set: run `pulumi config set aws:region <region>` (e.g. eu-west-1)");

@@ -2,7 +2,7 @@
 // release store replicates there and its base images are copied there), and, on a recovery stack, which environment
 // it rebuilds (recoverFrom). One list serves both the releases and the images: a region that holds only one of them
 // cannot serve, so they can never be configured apart.
-import { environmentProblem } from "./environment-name";
+import { environmentNameProblem } from "../runtime/contract";
 import { Problems, RawConfig, readArray, readString } from "./readers";
 import { RecoveryConfig } from "./types";
 
@@ -31,7 +31,7 @@ export function parseRecovery(
   }
   const from = readString(raw, "recoverFrom");
   if (from === "") return { regions };
-  const issue = environmentProblem(from);
+  const issue = environmentNameProblem(from);
   if (issue) problems.add("recoverFrom", from, `names an environment, which ${issue}`);
   else if (from === environment) {
     problems.add("recoverFrom", from, "must name the environment this stack rebuilds, not this stack itself");
