@@ -1,7 +1,7 @@
 // The base-image pipeline's arguments: what a stack may set, each default resolved once (here, next to its @default),
 // and validated before anything is created.
 import type * as pulumi from "@pulumi/pulumi";
-import { LIMITS, limitProblem, Platform, PLATFORMS } from "../runtime/contract";
+import { environmentNameProblem, LIMITS, limitProblem, Platform, PLATFORMS } from "../runtime/contract";
 import {
   DEFAULT_SCHEDULE_EXPRESSION,
   DEFAULT_START_CONDITION,
@@ -99,7 +99,6 @@ function perPlatform<T>(value: (platform: Platform) => T): Record<Platform, T> {
 }
 
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-const ENVIRONMENT = /^[a-z][a-z0-9-]{0,30}$/;
 
 /** Checks the arguments before anything is created; throws BaseImagePipelineArgsError naming what to change. */
 export function validateBaseImagePipelineArgs(input: BaseImagePipelineArgs): ResolvedBaseImagePipelineArgs {
@@ -107,9 +106,8 @@ export function validateBaseImagePipelineArgs(input: BaseImagePipelineArgs): Res
     throw new BaseImagePipelineArgsError(message);
   };
   const args = resolveBaseImagePipelineArgs(input);
-  if (!ENVIRONMENT.test(args.environment)) {
-    fail(`environment "${args.environment}" must be lowercase letters, digits and dashes (at most 31), e.g. "test".`);
-  }
+  const environmentProblem = environmentNameProblem(args.environment);
+  if (environmentProblem !== undefined) fail(`environment "${args.environment}" ${environmentProblem}.`);
   const platforms = args.platforms;
   if (platforms.length === 0) fail(`platforms is empty; list at least one of ${PLATFORMS.join(", ")}.`);
   for (const p of platforms) {

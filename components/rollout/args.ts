@@ -3,6 +3,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import {
   DEFAULT_SWEEP_SCHEDULE,
+  environmentNameProblem,
   LIMITS,
   limitProblem,
   LimitName,
@@ -124,8 +125,9 @@ export function resolveRolloutArgs(args: RolloutArgs): ResolvedRolloutArgs {
 /** Rejects args a deployed rollout could not work with, naming the value and what is allowed. */
 export function validateRolloutArgs(input: RolloutArgs): ResolvedRolloutArgs {
   const args = resolveRolloutArgs(input);
-  if (!/^[a-z0-9][a-z0-9-]*$/.test(args.environment)) {
-    throw new Error(`rollout: environment "${args.environment}" must be lowercase letters, digits and dashes`);
+  const environmentProblem = environmentNameProblem(args.environment);
+  if (environmentProblem !== undefined) {
+    throw new Error(`rollout: environment "${args.environment}" ${environmentProblem}`);
   }
   const knobs: [keyof ResolvedRolloutArgs, LimitName][] = [
     ["probeTimeoutMs", "probeTimeoutMs"],

@@ -33,6 +33,14 @@ describe("pipeline argument checks", () => {
     assert.throws(() => validateBaseImagePipelineArgs({ ...valid, drRegions: ["Frankfurt"] }), /drRegions entry/);
   });
 
+  it("rejects an environment name the stack config would refuse, with the contract's reason", () => {
+    assert.throws(
+      () => validateBaseImagePipelineArgs({ ...valid, environment: "a-very-long-environment" }),
+      /environment "a-very-long-environment" must be at most 16 characters/,
+    );
+    assert.throws(() => validateBaseImagePipelineArgs({ ...valid, environment: "Test" }), /lowercase letter/);
+  });
+
   it("fills in every default in one place", () => {
     const resolved = resolveBaseImagePipelineArgs(valid);
 

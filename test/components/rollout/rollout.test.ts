@@ -389,6 +389,14 @@ describe("rollout arguments", () => {
     assert.throws(() => validateRolloutArgs(args({ maximumRetryAttempts: 3 })), /maximumRetryAttempts/);
   });
 
+  it("refuse an environment the stack config would refuse, with the contract's reason", () => {
+    assert.throws(
+      () => validateRolloutArgs(args({ environment: "a-very-long-environment" })),
+      /rollout: environment "a-very-long-environment" must be at most 16 characters/,
+    );
+    assert.throws(() => validateRolloutArgs(args({ environment: "test-" })), /single hyphens/);
+  });
+
   it("accept the defaults", () => {
     assert.doesNotThrow(() => validateRolloutArgs(args({ timeoutSeconds: undefined, memorySizeMb: undefined })));
   });
