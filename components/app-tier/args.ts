@@ -1,7 +1,7 @@
 // The app tier's arguments: what one tier (web or api) is built from, every unit in its name or its line, and the
 // checks that refuse a tier before anything is created.
 import type * as pulumi from "@pulumi/pulumi";
-import type { RolloutStrategy, ScheduledScaling } from "../../config";
+import { FORBIDDEN_PORTS, type RolloutStrategy, type ScheduledScaling } from "../../config";
 import type { Platform } from "../../runtime/contract";
 import type { GroupPolicy } from "../../runtime/core/types";
 
@@ -79,7 +79,7 @@ export function validateAppTierArgs(args: AppTierArgs): void {
   if (args.desiredCapacity < args.minSize || args.desiredCapacity > args.maxSize) {
     fail(`desiredCapacity ${args.desiredCapacity} must be within minSize..maxSize (${args.minSize}..${args.maxSize})`);
   }
-  if (args.port === 22 || args.port === 3389) fail(`port ${args.port} is an administrative port phoenix never opens`);
+  if (FORBIDDEN_PORTS.includes(args.port)) fail(`port ${args.port} is an administrative port phoenix never opens`);
   if (args.cpuTargetPercent < 0 || args.cpuTargetPercent > 100)
     fail(`cpuTargetPercent ${args.cpuTargetPercent} must be 0 (off) to 100`);
   if (args.requestsPerTarget < 0) fail(`requestsPerTarget ${args.requestsPerTarget} must be 0 (off) or more`);
