@@ -454,29 +454,17 @@ describe("the Linux sample app", () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-sample-"));
     fs.cpSync(path.join(__dirname, "..", "..", "userdata", "sample", "linux"), dir, { recursive: true });
     fs.writeFileSync(path.join(dir, "VERSION"), "2.3.4\n");
-    const port = 20000 + Math.floor(Math.random() * 20000);
+    // It binds loopback only, but ask the kernel for a port nobody holds rather than guess one.
+    const port = await freePort();
     const app = spawn("bash", [path.join(dir, "bin", "start")], {
       env: { ...process.env, HOST: "127.0.0.1", PORT: String(port), PHOENIX_TIER: "web" },
       stdio: "ignore",
     });
     try {
-      const get = (p: string) =>
-        new Promise<{ status: number; body: string }>((resolve, reject) => {
-          http
-            .get({ host: "127.0.0.1", port, path: p }, (res) => {
-              let body = "";
-              res.on("data", (c: Buffer) => (body += c.toString()));
-              res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
-            })
-            .on("error", reject);
-        });
-      let answer: { status: number; body: string } | undefined;
-      for (let i = 0; i < 100 && !answer; i++) {
-        answer = await get("/version").catch(() => new Promise<undefined>((r) => setTimeout(() => r(undefined), 100)));
-      }
+      const answer = await retryGet(port, "/version");
 
       assert.deepEqual(answer, { status: 200, body: '{"version": "2.3.4"}' });
-      const page = await get("/api/orders");
+      const page = await retryGet(port, "/api/orders");
       assert.equal(JSON.parse(page.body).path, "/api/orders");
     } finally {
       app.kill();
