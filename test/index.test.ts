@@ -4,21 +4,13 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { parseConfig, PhoenixConfig, RawConfig } from "../config";
 import { Environment } from "../components/environment";
 import { environmentProvider } from "../components/tags";
 import { UNRELEASED_VERSION } from "../runtime/contract";
 import { UsageError } from "../runtime/core/errors";
 import { runBootScript } from "./support/boot-script";
-import {
-  loadProgram,
-  loadStackConfig,
-  PulumiMocks,
-  RecordedResource,
-  setupMocks,
-  settle,
-  unwrap,
-} from "./support/pulumi-mocks";
+import { loadProgram, PulumiMocks, RecordedResource, setupMocks, settle, unwrap } from "./support/pulumi-mocks";
+import { parseStack } from "./support/stack-config";
 
 type Program = typeof import("..");
 
@@ -193,13 +185,6 @@ function tagMap(group: RecordedResource): Record<string, { value: string; propag
       { value: t.value, propagateAtLaunch: t.propagateAtLaunch },
     ]),
   );
-}
-
-function configFor(stack: string, overrides: RawConfig = {}): PhoenixConfig {
-  const all = loadStackConfig(stack);
-  const raw: RawConfig = {};
-  for (const [k, v] of Object.entries(all)) if (k.startsWith("phoenix:")) raw[k.slice("phoenix:".length)] = v;
-  return parseConfig({ ...raw, ...overrides }, stack, all["aws:region"]);
 }
 
 for (const stack of ["test", "live"]) {
@@ -709,7 +694,7 @@ for (const stack of ["test", "live"]) {
     it("hands each tier's rollout policy from the stack file to the rollout Lambda", () => {
       const fn = mocks.one("aws:lambda/function:Function", `${stack}-rollout-fn`);
       const policy = JSON.parse(fn.inputs.environment.variables.PHOENIX_POLICY as string);
-      const expected = configFor(stack);
+      const expected = parseStack(stack);
 
       for (const tier of ["web", "api"] as const) {
         assert.equal(policy.tiers[tier].minHealthy, expected.tiers[tier].minHealthy);
@@ -870,7 +855,7 @@ describe("an environment built directly", () => {
 
   before(async () => {
     await setupMocks("test");
-    const config = configFor("test");
+    const config = parseStack("test");
     const provider = environmentProvider("test", config.region);
     environment = new Environment(
       "test",

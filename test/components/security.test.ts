@@ -3,20 +3,17 @@
 // destroy would lose, the release bucket's access logs, and private endpoints that only the rollout Lambda reaches.
 import * as assert from "node:assert/strict";
 import * as pulumi from "@pulumi/pulumi";
-import { parseConfig, RawConfig } from "../../config";
 import { Environment, releaseAccessLogPrefix } from "../../components/environment";
 import { checkZone, SSL_POLICY } from "../../components/load-balancer";
 import { environmentProvider } from "../../components/tags";
 import { rolloutServices, SERVICE_ENDPOINTS } from "../../runtime/contract";
-import { loadStackConfig, PulumiMocks, setupMocks, settle } from "../support/pulumi-mocks";
+import { PulumiMocks, setupMocks, settle } from "../support/pulumi-mocks";
+import { parseStack } from "../support/stack-config";
 
 /** Builds one stack's environment directly, recording each resource's options (protect) as it is registered. */
 async function build(stack: string): Promise<{ mocks: PulumiMocks; protectedNames: string[]; warnings: string[] }> {
   const mocks = await setupMocks(stack);
-  const all = loadStackConfig(stack);
-  const raw: RawConfig = {};
-  for (const [k, v] of Object.entries(all)) if (k.startsWith("phoenix:")) raw[k.slice("phoenix:".length)] = v;
-  const config = parseConfig(raw, stack, all["aws:region"]);
+  const config = parseStack(stack);
   const protectedNames: string[] = [];
   const warnings: string[] = [];
   const log = pulumi.log as { warn: (message: string) => Promise<void> };
