@@ -63,23 +63,8 @@ export function readBoolean(raw: RawConfig, key: string, problems: Problems): bo
 
 /** A list of strings, given as a YAML list (Pulumi hands it over as JSON text) or an array. */
 export function readArray(raw: RawConfig, key: string, problems: Problems): string[] {
-  const k = declared(key, "array");
-  const v = raw[key];
-  if (absent(v)) return (k.default as readonly unknown[]).map(String);
-  let parsed: unknown = v;
-  if (typeof v === "string") {
-    try {
-      parsed = JSON.parse(v);
-    } catch {
-      problems.add(key, v, "must be a YAML list of strings");
-      return [];
-    }
-  }
-  if (!Array.isArray(parsed) || parsed.some((e) => typeof e !== "string")) {
-    problems.add(key, parsed, "must be a YAML list of strings");
-    return [];
-  }
-  return parsed as string[];
+  const list = readList(raw, key, problems, (e) => typeof e === "string", "must be a YAML list of strings");
+  return (list ?? []).map(String);
 }
 
 /** One of the key's declared choices; T is the union those choices make (the table holds the same constant). */
@@ -96,21 +81,37 @@ export function readChoice<T extends string>(raw: RawConfig, key: string, proble
 
 /** A list of whole numbers, as a YAML list (`[10, 50, 100]`); the caller checks the values against its own rule. */
 export function readIntegerList(raw: RawConfig, key: string, problems: Problems): number[] {
+  const wanted = "must be a YAML list of whole numbers, e.g. [10, 50, 100]";
+  const list = readList(raw, key, problems, Number.isInteger, wanted);
+  return (list ?? declared(key, "array").default).map(Number);
+}
+
+/**
+ * The key's list (its default when absent) when every item passes `isItem`; otherwise the problem, `wanted`, is
+ * recorded and undefined returned, for the caller to choose what parsing goes on with.
+ */
+function readList(
+  raw: RawConfig,
+  key: string,
+  problems: Problems,
+  isItem: (item: unknown) => boolean,
+  wanted: string,
+): unknown[] | undefined {
   const k = declared(key, "array");
   const v = raw[key];
-  if (absent(v)) return (k.default as readonly unknown[]).map(Number);
+  if (absent(v)) return [...k.default];
   let parsed: unknown = v;
   if (typeof v === "string") {
     try {
       parsed = JSON.parse(v);
     } catch {
-      problems.add(key, v, "must be a YAML list of whole numbers, e.g. [10, 50, 100]");
-      return (k.default as readonly unknown[]).map(Number);
+      problems.add(key, v, wanted);
+      return undefined;
     }
   }
-  if (!Array.isArray(parsed) || parsed.some((e) => typeof e !== "number" || !Number.isInteger(e))) {
-    problems.add(key, parsed, "must be a YAML list of whole numbers, e.g. [10, 50, 100]");
-    return (k.default as readonly unknown[]).map(Number);
+  if (!Array.isArray(parsed) || !parsed.every(isItem)) {
+    problems.add(key, parsed, wanted);
+    return undefined;
   }
-  return parsed as number[];
+  return parsed as unknown[];
 }
