@@ -7,7 +7,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { Environment } from "../components/environment";
 import { environmentProvider } from "../components/tags";
 import { UNRELEASED_VERSION } from "../runtime/contract";
-import { UsageError } from "../runtime/core/errors";
 import { runBootScript } from "./support/boot-script";
 import { loadProgram, PulumiMocks, RecordedResource, setupMocks, settle, unwrap } from "./support/pulumi-mocks";
 import { parseStack } from "./support/stack-config";
@@ -840,7 +839,8 @@ describe("a stack whose config is wrong", () => {
     assert.throws(
       () => loadProgram<Program>(),
       (error: unknown) =>
-        error instanceof UsageError &&
+        // A RunError: pulumi up prints its message alone, with no stack trace to read past.
+        error instanceof pulumi.RunError &&
         /phoenix:webMinSize = 5: must not exceed phoenix:webMaxSize \(2\)/.test(error.message) &&
         /phoenix:apiPort = 22/.test(error.message),
     );
