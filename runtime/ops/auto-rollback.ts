@@ -3,11 +3,12 @@
 // newer release published meanwhile is never overwritten, then records what was rolled back from and why in
 // `rollbacks/latest.json`, which marks the bad version. It needs no more of the store than that: the published
 // versions are listed and their artifacts checked with the reads the sweep already has.
-import { artifactKey, RELEASES_PREFIX, releaseRecordKey, ROLLBACK_RECORD_KEY } from "../contract";
+import { artifactKey, ROLLBACK_RECORD_KEY } from "../contract";
 import { errorText } from "../core/errors";
-import { rollbackRecordText } from "../core/rollback";
+import { isRolledBack, rollbackRecordText } from "../core/rollback";
 import { AlarmStop, ObjectStore, Plan, ReleaseManifest, RollbackRecord } from "../core/types";
-import { compareVersions, normalizeVersion, sameVersion } from "../core/version";
+import { compareVersions, sameVersion } from "../core/version";
+import { publishedVersions, readRollbackRecord } from "./release-records";
 import { readCurrentRelease, ReleaseConflictError, writeManifest } from "./releases";
 
 /** What the rollback did. */
@@ -88,22 +89,18 @@ export async function rollBackOnAlarm(
 }
 
 /**
- * The highest published version below `from` whose artifact for every tier exists (`releases/<v>/<tier>.zip`): what
- * `phoenix rollback` would choose, found with a listing and HEADs only.
+ * The highest published version below `from` whose artifact for every tier exists (`releases/<v>/<tier>.zip`), the
+ * version the last automatic rollback marked passed over: `phoenix rollback`'s choice, except that a version missing an
+ * artifact is passed over too (a sweep has nobody to ask), found with a listing and HEADs (the rollout role reads no
+ * release record).
  */
 async function previousRelease(
   store: ObjectStore,
   from: string,
   tiers: string[],
 ): Promise<{ version: string; artifacts: Record<string, string> } | undefined> {
-  const published = (await store.list(RELEASES_PREFIX)).flatMap((key) => {
-    const version = key.split("/")[1] ?? "";
-    return releaseRecordKey(version) === key && normalizeVersion(version) !== undefined ? [version] : [];
-  });
-  const older = published
-    .filter((v) => compareVersions(v, from) < 0)
-    .sort(compareVersions)
-    .reverse();
+  const [published, marked] = await Promise.all([publishedVersions(store), readRollbackRecord(store)]);
+  const older = published.filter((v) => compareVersions(v, from) < 0 && !isRolledBack(marked, v)).reverse();
   for (const version of older) {
     const artifacts = Object.fromEntries(tiers.map((t) => [t, artifactKey(version, t)]));
     const present = await Promise.all(Object.values(artifacts).map((key) => store.head(key)));

@@ -1,11 +1,12 @@
 // Reading what a release store holds: the current manifest, the record of each published version (its artifacts,
 // their SHA-256, when it was first published and, when it was promoted, from where), the listing `phoenix releases`
 // prints, and an object's stored checksum. The writes (publish, rollback, promote's publish) are runtime/ops/releases.ts.
-import { MANIFEST_KEY, RELEASES_PREFIX, releaseRecordKey } from "../contract";
+import { MANIFEST_KEY, RELEASES_PREFIX, releaseRecordKey, ROLLBACK_RECORD_KEY } from "../contract";
 import { ContractError } from "../core/errors";
 import { parseManifest } from "../core/manifest";
 import type { Promotion } from "../core/promotion";
-import { ObjectStore, ReleaseManifest } from "../core/types";
+import { parseRollbackRecord } from "../core/rollback";
+import { ObjectStore, ReleaseManifest, RollbackRecord } from "../core/types";
 import { compareVersions, normalizeVersion } from "../core/version";
 import { sha256 } from "./release-artifacts";
 
@@ -67,9 +68,27 @@ export async function readRecord(store: ObjectStore, version: string): Promise<R
   return object && parseRecord(object.body.toString("utf8"), key);
 }
 
+/**
+ * The published versions (those with a release record), oldest first, from a listing alone: what the rollout role
+ * may see, which lists the bucket but reads no record.
+ */
+export async function publishedVersions(store: ObjectStore): Promise<string[]> {
+  const versions = (await store.list(RELEASES_PREFIX)).flatMap((key) => {
+    const version = key.split("/")[1] ?? "";
+    return releaseRecordKey(version) === key && normalizeVersion(version) !== undefined ? [version] : [];
+  });
+  return versions.sort(compareVersions);
+}
+
+/** The last automatic rollback's record (`rollbacks/latest.json`), or undefined when there is none or not ours. */
+export async function readRollbackRecord(store: ObjectStore): Promise<RollbackRecord | undefined> {
+  const object = await store.get(ROLLBACK_RECORD_KEY);
+  return object === undefined ? undefined : parseRollbackRecord(object.body.toString("utf8"));
+}
+
 /** The version records in the store, oldest version first. */
 export async function readRecords(store: ObjectStore): Promise<ReleaseRecord[]> {
-  const keys = (await store.list(RELEASES_PREFIX)).filter((k) => releaseRecordKey(k.split("/")[1] ?? "") === k);
+  const keys = (await publishedVersions(store)).map(releaseRecordKey);
   const records: ReleaseRecord[] = [];
   for (const key of keys) {
     const object = await store.get(key);

@@ -2,13 +2,20 @@
 // runtime/ops/release-records.ts. A release is immutable once its artifacts are stored; `releases/current.json` is
 // written last, and only if nobody else wrote it since we read it, so two concurrent releases cannot both half-win.
 import { ContractError, PreconditionFailedError, UsageError } from "../core/errors";
-import { MANIFEST_KEY, releaseRecordKey, ROLLBACK_RECORD_KEY } from "../contract";
+import { MANIFEST_KEY, releaseRecordKey } from "../contract";
 import type { Promotion } from "../core/promotion";
-import { isRolledBack, parseRollbackRecord, rolledBackWhy } from "../core/rollback";
+import { isRolledBack, rolledBackWhy } from "../core/rollback";
 import { ObjectStore, ReleaseManifest } from "../core/types";
 import { compareVersions } from "../core/version";
 import { readArtifacts, requireVersion, sha256 } from "./release-artifacts";
-import { parseRecord, readCurrentRelease, readRecords, ReleaseRecord, storedSha256 } from "./release-records";
+import {
+  parseRecord,
+  readCurrentRelease,
+  readRecords,
+  readRollbackRecord,
+  ReleaseRecord,
+  storedSha256,
+} from "./release-records";
 
 export { checkLocalRelease, isZip, requireVersion } from "./release-artifacts";
 export { listReleases, readCurrentRelease, readRecord, storedSha256 } from "./release-records";
@@ -207,7 +214,11 @@ export async function rollback(store: ObjectStore, request: RollbackRequest): Pr
           : "nothing is published yet, so there is nothing to roll back to",
       );
     }
-    target = records.filter((r) => compareVersions(r.version, previousVersion) < 0).at(-1);
+    // The version the last automatic rollback left is passed over: it failed under traffic once already.
+    const marked = await readRollbackRecord(store);
+    target = records
+      .filter((r) => compareVersions(r.version, previousVersion) < 0 && !isRolledBack(marked, r.version))
+      .at(-1);
     if (!target) {
       throw new UsageError(
         `no published version is older than the current ${previousVersion} (published: ${published.join(", ")})`,
@@ -312,8 +323,7 @@ export async function writeManifest(
 
 /** A version the last automatic rollback left is not made current again: no sweep would roll it out. */
 async function refuseRolledBack(store: ObjectStore, version: string): Promise<void> {
-  const object = await store.get(ROLLBACK_RECORD_KEY);
-  const record = object === undefined ? undefined : parseRollbackRecord(object.body.toString("utf8"));
+  const record = await readRollbackRecord(store);
   if (record !== undefined && isRolledBack(record, version)) throw new UsageError(rolledBackWhy(record));
 }
 

@@ -23,11 +23,15 @@ function storeWith(versions = ["1.0.1", "1.0.2", "1.0.3"]): MemoryObjectStore {
   const store = new MemoryObjectStore();
   for (const v of versions) {
     seedRelease(store, v);
-    const artifacts = { api: `releases/${v}/api.zip`, web: `releases/${v}/web.zip` };
-    const record = { version: v, artifacts, checksums: { api: "x", web: "y" }, publishedAt: AT.toISOString() };
-    store.seed(releaseRecordKey(v), JSON.stringify(record));
+    store.seed(releaseRecordKey(v), JSON.stringify(recordOf(v)));
   }
   return store;
+}
+
+/** The release record of version `v` with both tiers' artifacts. */
+function recordOf(v: string) {
+  const artifacts = { api: `releases/${v}/api.zip`, web: `releases/${v}/web.zip` };
+  return { version: v, artifacts, checksums: { api: "x", web: "y" }, publishedAt: AT.toISOString() };
 }
 
 /** A plan whose web group was stopped by its alarm at checkpoint 2 of 3, asking (or not) for a rollback of 1.0.3. */
@@ -167,6 +171,21 @@ describe("automatic rollback", () => {
           ),
       );
       assert.equal((await publishRelease(store, { ...request, version: "1.0.4" })).status, "published");
+    });
+
+    it("passes over the marked version when a later release is rolled back, automatically or by hand", async () => {
+      // 1.0.3 was rolled back to 1.0.2; 1.0.4 is published and fails too: back to 1.0.2, never to 1.0.3.
+      const auto = await markedStore();
+      seedRelease(auto, "1.0.4");
+      const byHand = await markedStore();
+      seedRelease(byHand, "1.0.4");
+      byHand.seed(releaseRecordKey("1.0.4"), JSON.stringify(recordOf("1.0.4")));
+
+      const outcome = await rollBackOnAlarm(auto, stopped(true, "1.0.4"), () => AT);
+      const result = await rollback(byHand, { now: () => AT });
+
+      assert.deepEqual([outcome?.status, outcome?.to], ["done", "1.0.2"]);
+      assert.equal(result.manifest.version, "1.0.2");
     });
 
     it("refuses `phoenix rollback --to` the bad version", async () => {
