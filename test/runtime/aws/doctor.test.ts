@@ -14,7 +14,7 @@ import {
 } from "@aws-sdk/client-s3";
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
-import { mockClient } from "aws-sdk-client-mock";
+import { AwsClientStub, mockClient } from "aws-sdk-client-mock";
 import { createClients } from "../../../runtime/aws/clients";
 import { AwsDoctor } from "../../../runtime/aws/doctor";
 import { DOCTOR_CALLS } from "../../../runtime/contract";
@@ -23,13 +23,6 @@ import * as path from "node:path";
 
 const CONFIG = { region: "eu-west-1", credentials: { accessKeyId: "AKIDTEST", secretAccessKey: "secret" } };
 const FN = "arn:aws:lambda:eu-west-1:123456789012:function:live-rollout-fn";
-
-const sts = mockClient(STSClient);
-const ssm = mockClient(SSMClient);
-const s3 = mockClient(S3Client);
-const lambda = mockClient(LambdaClient);
-const events = mockClient(EventBridgeClient);
-const logs = mockClient(CloudWatchLogsClient);
 
 /** An object body as the SDK hands it over, reduced to what the adapter reads. */
 function body(text: string) {
@@ -41,7 +34,23 @@ function awsError(name: string, message = name): Error {
 }
 
 describe("phoenix doctor's AWS reads", () => {
+  // Mocked for every client of these classes (another region's clients are built inside AwsDoctor), so only from
+  // before to after: mocked at load, they would answer other specs' real clients too, whichever spec ran first.
+  let sts: AwsClientStub<STSClient>;
+  let ssm: AwsClientStub<SSMClient>;
+  let s3: AwsClientStub<S3Client>;
+  let lambda: AwsClientStub<LambdaClient>;
+  let events: AwsClientStub<EventBridgeClient>;
+  let logs: AwsClientStub<CloudWatchLogsClient>;
   let doctor: AwsDoctor;
+  before(() => {
+    sts = mockClient(STSClient);
+    ssm = mockClient(SSMClient);
+    s3 = mockClient(S3Client);
+    lambda = mockClient(LambdaClient);
+    events = mockClient(EventBridgeClient);
+    logs = mockClient(CloudWatchLogsClient);
+  });
   beforeEach(() => {
     for (const m of [sts, ssm, s3, lambda, events, logs]) m.reset();
     doctor = new AwsDoctor(createClients(CONFIG), CONFIG);
