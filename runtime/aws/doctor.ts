@@ -2,7 +2,7 @@
 // adapter, Lambda, EventBridge, CloudWatch Logs), "does not exist" is told apart from every other error, and another
 // region is read with clients of its own. The SDK packages are loaded on first use, like every client's.
 import { errorName } from "./errors";
-import { AwsClients, ClientOverrides, createClients, sdk } from "./clients";
+import { AwsClients, ClientOverrides, ClientTimeouts, createClients, sdk } from "./clients";
 import { AwsFleet } from "./fleet";
 import type { DoctorPort, FunctionState, LogEvent, RuleState } from "../core/doctor";
 import type { FleetState } from "../core/types";
@@ -27,10 +27,14 @@ async function unlessMissing<T>(read: () => Promise<T>): Promise<T | undefined> 
 export class AwsDoctor implements DoctorPort {
   private readonly regional = new Map<string, AwsClients>();
 
-  /** @param overrides client settings for every region's clients (tests pass a fake request handler). */
+  /**
+   * @param overrides client settings for every region's clients (tests pass a fake request handler).
+   * @param timeouts the bounds of every region's calls, as `clients` were built with (the CLI's PHOENIX_AWS_TIMEOUT_MS).
+   */
   constructor(
     private readonly clients: AwsClients,
     private readonly overrides: ClientOverrides = {},
+    private readonly timeouts: ClientTimeouts = {},
   ) {}
 
   async identity(): Promise<{ account: string; arn: string; region: string }> {
@@ -174,7 +178,7 @@ export class AwsDoctor implements DoctorPort {
     if (region === undefined) return this.clients;
     let clients = this.regional.get(region);
     if (clients === undefined) {
-      clients = createClients({ ...this.overrides, region });
+      clients = createClients({ ...this.overrides, region }, this.timeouts);
       this.regional.set(region, clients);
     }
     return clients;

@@ -3,6 +3,7 @@
 import { Command } from "commander";
 import type { CheckResult, DoctorPort } from "../core/doctor";
 import { runDoctor } from "../ops/doctor";
+import { awsTimeouts } from "./aws-settings";
 import { EXIT, exitCodesHelp, NotReadyError } from "./exit-codes";
 import { environmentCommand } from "./flags";
 
@@ -26,11 +27,16 @@ export function doctorLines(checks: CheckResult[]): string[] {
   );
 }
 
-async function awsDoctor(): Promise<DoctorPort> {
+/**
+ * The port over AWS, every region's calls bounded like every other command's (PHOENIX_AWS_TIMEOUT_MS). The region and
+ * profile are not checked first, as the other commands do: they are the doctor's own first check.
+ */
+export async function awsDoctor(env: NodeJS.ProcessEnv = process.env): Promise<DoctorPort> {
+  const timeouts = awsTimeouts(env);
   // Loaded on use so that `--help` and the tests never load the SDK.
   const { createClients } = await import("../aws/clients");
   const { AwsDoctor } = await import("../aws/doctor");
-  return new AwsDoctor(createClients());
+  return new AwsDoctor(createClients({}, timeouts), {}, timeouts);
 }
 
 /** Adds `doctor` to the program. */

@@ -2,8 +2,13 @@
 // (a warning passes), 6 when a check failed, 2 in one line for an environment that does not exist; --json for scripts.
 import * as assert from "node:assert/strict";
 import { CliContext, main } from "../../../runtime/cli";
-import { doctorLines } from "../../../runtime/cli/doctor-command";
+import { awsDoctor, doctorLines } from "../../../runtime/cli/doctor-command";
+import { EXIT } from "../../../runtime/cli/exit-codes";
+import { AWS_TIMEOUT_ENV, awsCallBoundMs } from "../../../runtime/contract";
 import type { DoctorPort } from "../../../runtime/core/doctor";
+import { Loopback } from "../../support/loopback";
+import { noAwsSettings, withEnv } from "../../support/process-env";
+import { scratchDir } from "../../support/scratch-dir";
 
 const NOW = Date.parse("2026-11-26T04:00:00.000Z");
 
@@ -62,14 +67,15 @@ function port(overrides: Partial<DoctorPort> = {}): DoctorPort {
   };
 }
 
-async function doctor(p: DoctorPort, ...args: string[]) {
+/** `phoenix doctor <args>` through port `p`, or through AWS (the SDK's default chains) when `p` is undefined. */
+async function doctor(p: DoctorPort | undefined, ...args: string[]) {
   let out = "";
   let err = "";
   const ctx: CliContext & { now(): number } = {
     out: (text) => (out += text),
     err: (text) => (err += text),
     fleet: () => Promise.reject(new Error("doctor reads through its own port")),
-    doctor: () => Promise.resolve(p),
+    ...(p !== undefined && { doctor: () => Promise.resolve(p) }),
     now: () => NOW,
   };
   const code = await main(["node", "phoenix", "doctor", ...args], ctx);
@@ -137,5 +143,46 @@ describe("phoenix doctor", () => {
       ]),
       ["ok    a       fine", "FAIL  longer  broken; fix: pulumi up"],
     );
+  });
+});
+
+describe("phoenix doctor over AWS", () => {
+  const loopback = new Loopback("127.155");
+  const scratch = scratchDir("phoenix-doctor-aws-");
+  after(() => loopback.close());
+
+  /** Test credentials and a region, every call sent to `endpoint` (on loopback), the shared files empty. */
+  const settings = (endpoint: string, timeout: string) => ({
+    ...noAwsSettings(scratch("aws")),
+    AWS_REGION: "eu-west-1",
+    AWS_ACCESS_KEY_ID: "AKIDTEST",
+    AWS_SECRET_ACCESS_KEY: "secret",
+    AWS_ENDPOINT_URL: endpoint,
+    [AWS_TIMEOUT_ENV]: timeout,
+  });
+
+  it("refuses a timeout override that is not a number of milliseconds before calling AWS (exit 2)", async () => {
+    const silent = await loopback.serve({ kind: "hang" });
+
+    const result = await withEnv(settings(silent.url, "5s"), () => doctor(undefined, "--env", "test"));
+
+    assert.equal(result.code, EXIT.usage);
+    assert.equal(result.err, `phoenix: ${AWS_TIMEOUT_ENV} is "5s"; it must be a whole number (milliseconds)\n`);
+    assert.equal(silent.requests, 0);
+  });
+
+  it("bounds another region's reads by the timeout override too", async function () {
+    this.timeout(awsCallBoundMs(300) + 5_000);
+    const silent = await loopback.serve({ kind: "hang" });
+
+    await withEnv(settings(silent.url, "300"), async () => {
+      const port = await awsDoctor();
+
+      await assert.rejects(port.parameter("/phoenix/test/release-replica", "eu-central-1"), (err: Error) => {
+        assert.equal(err.name, "TimeoutError");
+        assert.match(err.message, /exceeded the configured 300 ms requestTimeout/);
+        return true;
+      });
+    });
   });
 });
