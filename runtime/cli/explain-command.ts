@@ -9,7 +9,7 @@ import { UsageError } from "../core/errors";
 import { plan as planFleet } from "../core/planner";
 import { FleetSnapshot, Plan, Policy } from "../core/types";
 import { SweepRecord } from "../ops/sweep";
-import { formatPlan } from "./plan-text";
+import { formatPlan, planJson } from "./plan-text";
 
 /** One decision the log holds: what was read, under which policy, and the plan logged after it. */
 export interface LoggedDecision {
@@ -73,11 +73,10 @@ export function readSweepLog(text: string): SweepLog {
   return { records, decisions, cutShort };
 }
 
-/** Adds `explain` to the program; `planJson` is the CLI's `--json` shape of a plan. */
+/** Adds `explain` to the program. */
 export function registerExplainCommand(
   program: Command,
   ctx: { out(text: string): void; err(text: string): void },
-  planJson: (plan: Plan) => unknown,
 ): void {
   program
     .command("explain")

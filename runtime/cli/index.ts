@@ -8,7 +8,7 @@ import { UsageError } from "../core/errors";
 import { DESIRED_VERSION_SOURCES, DesiredVersionSource, decodePolicyTag, TAGS } from "../contract";
 import { awsPorts } from "./aws-ports";
 import { EXIT, exitCodeOf, exitCodesHelp } from "./exit-codes";
-import { readSweepLog, registerExplainCommand } from "./explain-command";
+import { registerExplainCommand } from "./explain-command";
 import { environmentCommand, limitFlag, limitHelp } from "./flags";
 import { plan as planFleet, validatePolicy } from "../core/planner";
 import type { DoctorPort } from "../core/doctor";
@@ -17,7 +17,7 @@ import { planJson } from "./plan-text";
 import { registerRehearseCommand } from "./rehearse-command";
 import { registerReleaseCommands } from "./release-commands";
 import { leaseStatus, requireGroups, runSweep, SweepCliContext, SweepFlags } from "./sweep-command";
-import { readVerifiedSnapshot, SweepRecord } from "../ops/sweep";
+import { readVerifiedSnapshot } from "../ops/sweep";
 import {
   DEFAULT_POLICY,
   FleetAdapter,
@@ -29,8 +29,6 @@ import {
   Strategy,
 } from "../core/types";
 import { formatStatus } from "./status-table";
-
-export { planJson } from "./plan-text";
 
 /** Where the CLI writes and what it talks to; tests inject their own. */
 export interface CliContext extends Omit<SweepCliContext, "store"> {
@@ -193,11 +191,6 @@ function maxAgeOption(text: string): Option {
   );
 }
 
-/** Reads sweep records from a log file: JSON lines, possibly prefixed (CloudWatch exports add a timestamp). */
-export function readSweepRecords(text: string): SweepRecord[] {
-  return readSweepLog(text).records;
-}
-
 /** The package's version, from the package.json above this file (runtime/cli/, or dist/runtime/cli/ when built). */
 export function packageVersion(): string {
   for (let dir = __dirname, up = 0; up < 4; dir = path.dirname(dir), up++) {
@@ -288,7 +281,7 @@ export function buildProgram(ctx: CliContext): Command {
     );
   }
 
-  registerExplainCommand(program, ctx, planJson);
+  registerExplainCommand(program, ctx);
   registerReleaseCommands(program, ctx);
   registerDoctorCommand(program, ctx);
   registerRehearseCommand(program);

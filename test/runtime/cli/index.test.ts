@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { readSweepRecords } from "../../../runtime/cli";
+import { readSweepLog } from "../../../runtime/cli/explain-command";
 import { UNRELEASED_VERSION } from "../../../runtime/contract";
 import { FleetReadError } from "../../../runtime/core/errors";
 import { FleetAdapter, FleetState, InstanceState } from "../../../runtime/core/types";
@@ -194,7 +194,7 @@ describe("the phoenix CLI", () => {
       assert.equal(explained.code, 0);
       assert.deepEqual(explained.json().plans[0].groups, swept.json().groups);
       assert.match(explained.err, /replayed plan matches the logged plan/);
-      assert.equal(readSweepRecords(fs.readFileSync(record, "utf8")).length, 3, "snapshot, plan, terminated");
+      assert.equal(readSweepLog(fs.readFileSync(record, "utf8")).records.length, 3, "snapshot, plan, terminated");
     });
   });
 
