@@ -31,11 +31,13 @@ export function limitHelp(text: string, name: LimitName): string {
   return `${text}, ${limit.min}-${limit.max} (default ${fallback})`;
 }
 
-/** Parses `--env`, or says why the name cannot be an environment's. */
-export function environmentFlag(value: string): string {
-  const problem = environmentNameProblem(value);
-  if (problem !== undefined) throw new UsageError(`--env '${value}' ${problem}`);
-  return value;
+/** A commander argParser for an environment (`--env`, `--from`, `--to`): says why a name cannot be one (the stack's rule). */
+export function environmentName(flag: string) {
+  return (value: string): string => {
+    const problem = environmentNameProblem(value);
+    if (problem !== undefined) throw new UsageError(`${flag} '${value}' ${problem}`);
+    return value;
+  };
 }
 
 /**
@@ -49,6 +51,6 @@ export function environmentCommand(program: Command, name: string): Command {
     .addOption(
       new Option("--env <env>", "environment (stack) name, e.g. live (required)")
         .makeOptionMandatory()
-        .argParser(environmentFlag),
+        .argParser(environmentName("--env")),
     );
 }

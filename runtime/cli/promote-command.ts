@@ -2,7 +2,7 @@
 // copies and publishes through runtime/ops/promote.ts, and with --wait follows the target's rollout exactly as
 // `phoenix release --wait` does (the same finish step, handed over by registerReleaseCommands).
 import { Command, Option } from "commander";
-import { CONVERGENCE_KEY, environmentNameProblem, LIMITS, MANIFEST_KEY } from "../contract";
+import { CONVERGENCE_KEY, LIMITS, MANIFEST_KEY } from "../contract";
 import { UsageError } from "../core/errors";
 import { GateResult, ServerSideCopy } from "../core/promotion";
 import { FleetAdapter } from "../core/types";
@@ -12,7 +12,7 @@ import { ReleaseResult } from "../ops/releases";
 import { Clock, realClock } from "../ops/watch";
 import { awsTimeouts } from "./aws-settings";
 import { RefusedError } from "./exit-codes";
-import { wholeNumber } from "./flags";
+import { environmentName, wholeNumber } from "./flags";
 
 /** The two environments of a promotion and what reaches them; AWS by default, fakes in tests. */
 export interface PromotionPorts {
@@ -155,15 +155,6 @@ export function registerPromoteCommand(program: Command, ctx: PromoteCliContext,
     });
   });
   return command;
-}
-
-/** Parses `--from` or `--to`, or says why the name cannot be an environment's (the stack's own naming rule). */
-function environmentName(flag: string) {
-  return (value: string): string => {
-    const problem = environmentNameProblem(value);
-    if (problem !== undefined) throw new UsageError(`${flag} '${value}' ${problem}`);
-    return value;
-  };
 }
 
 /** Everything the command line alone can say is wrong, before any AWS call. */
