@@ -5,7 +5,7 @@ import { Command, CommanderError, Option } from "commander";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { UsageError } from "../core/errors";
-import { DESIRED_VERSION_SOURCES, DesiredVersionSource, decodePolicyTag, TAGS } from "../contract";
+import { DESIRED_VERSION_SOURCES, DesiredVersionSource, decodePolicyTag, STRATEGIES, TAGS } from "../contract";
 import { awsPorts } from "./aws-ports";
 import { EXIT, exitCodeOf, exitCodesHelp } from "./exit-codes";
 import { registerExplainCommand } from "./explain-command";
@@ -125,10 +125,11 @@ function addDesiredVersionOption(command: Command): Command {
 
 /** Parses --strategy, or says what was given and what is allowed. */
 export function strategyFlag(value: string): Strategy {
-  if (value !== "surge" && value !== "replace") {
-    throw new UsageError(`--strategy must be surge or replace (got '${value}')`);
+  const strategy = STRATEGIES.find((s) => s === value);
+  if (strategy === undefined) {
+    throw new UsageError(`--strategy must be ${STRATEGIES.join(" or ")} (got '${value}')`);
   }
-  return value;
+  return strategy;
 }
 
 function probeFromFlags(flags: PolicyFlags): Partial<ProbeOptions> {
@@ -159,7 +160,7 @@ function addPolicyOptions(command: Command): Command {
   return addDesiredVersionOption(command)
     .addOption(
       new Option(
-        "--strategy <surge|replace>",
+        `--strategy <${STRATEGIES.join("|")}>`,
         "surge: launch replacements first, terminate after; replace: terminate first (default: each group's " +
           `${TAGS.strategy} tag)`,
       ).argParser(strategyFlag),

@@ -4,7 +4,7 @@ import { Command, Option } from "commander";
 import * as path from "node:path";
 import { UsageError } from "../core/errors";
 import { limitFlag, wholeNumber } from "./flags";
-import { LIMITS } from "../contract";
+import { LIMITS, STRATEGIES } from "../contract";
 import { Strategy } from "../core/types";
 import { MAX_INSTANCES_PER_TIER, runRehearsal } from "../rehearsal/rehearsal";
 import { describeScenario, findScenario, SCENARIOS, scenarioNames } from "../rehearsal/scenarios";
@@ -97,7 +97,7 @@ export function registerRehearseCommand(program: Command): void {
         "--strategy <strategy>",
         "surge (launch first) or replace (terminate first); default: the scenario's, else the planner's (surge); " +
           "--mode original only replaces",
-      ).choices(["surge", "replace"]),
+      ).choices(STRATEGIES),
     )
     .addOption(
       new Option("--schedule <minutes>", "minutes between scheduled sweeps")
