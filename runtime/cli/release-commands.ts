@@ -18,6 +18,7 @@ import {
 } from "../ops/releases";
 import { awsPorts } from "./aws-ports";
 import { environmentCommand } from "./flags";
+import { requireGroups } from "./sweep-command";
 import { promotionSummary } from "../core/promotion";
 import { FleetAdapter, ObjectStore, ProbeOptions } from "../core/types";
 
@@ -116,13 +117,8 @@ export function registerReleaseCommands(program: Command, ctx: ReleaseCliContext
   /** The environment's tiers, from its groups' tags: the only place they are declared. */
   async function tiersOf(fleet: FleetAdapter, env: string): Promise<string[]> {
     const state = await fleet.readFleet(env);
-    const tiers = [...new Set(state.groups.map((g) => g.tier))].sort();
-    if (tiers.length === 0) {
-      throw new UsageError(
-        `no Auto Scaling groups are tagged phoenix:environment=${env}: check --env, AWS_REGION and AWS_PROFILE`,
-      );
-    }
-    return tiers;
+    requireGroups(state);
+    return [...new Set(state.groups.map((g) => g.tier))].sort();
   }
 
   async function finish(

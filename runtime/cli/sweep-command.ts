@@ -7,7 +7,8 @@ import { UsageError } from "../core/errors";
 import { describeLease } from "../core/lease";
 import { isLeaseHeld, newHolderId, peekLease } from "../ops/lease";
 import { Prober, sweep, SweepResult, SweepStatus, sweepStatus } from "../ops/sweep";
-import { FleetAdapter, FleetSnapshot, ObjectStore, Plan, Policy, ProbeOptions } from "../core/types";
+import { TAGS } from "../contract";
+import { FleetAdapter, FleetSnapshot, FleetState, ObjectStore, Plan, Policy, ProbeOptions } from "../core/types";
 import { HeldError, IncompleteError, UnverifiedError } from "./exit-codes";
 import { formatPlan, planJson } from "./plan-text";
 
@@ -37,11 +38,11 @@ export interface SweepFlags {
 }
 
 /** Fails with a clear line when an environment has no groups: a typo in --env or the wrong account/region. */
-export function requireGroups(snapshot: FleetSnapshot): void {
-  if (snapshot.groups.length === 0) {
+export function requireGroups(state: Pick<FleetState, "environment" | "groups">): void {
+  if (state.groups.length === 0) {
     throw new UsageError(
-      `no Auto Scaling groups are tagged phoenix:environment=${snapshot.environment}: check --env, AWS_REGION and ` +
-        `AWS_PROFILE, or deploy the environment with \`pulumi up --stack ${snapshot.environment}\``,
+      `no Auto Scaling groups are tagged ${TAGS.environment}=${state.environment}: check --env, AWS_REGION and ` +
+        `AWS_PROFILE, or deploy the environment with \`pulumi up --stack ${state.environment}\``,
     );
   }
 }

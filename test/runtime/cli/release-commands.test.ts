@@ -125,6 +125,25 @@ describe("the release commands", () => {
     assert.deepEqual(store.writes, []);
   });
 
+  for (const [command, args] of [
+    ["release", () => release("1.0.2")],
+    ["rollback", () => ["rollback", "--env", "test"]],
+  ] as const) {
+    it(`refuses a ${command} for an environment with no groups, naming what to check, writing nothing`, async () => {
+      fleet = new MemoryFleet({ environment: "test", readAt: "2026-11-26T03:00:00Z", groups: [] });
+
+      await assert.rejects(
+        phoenix(...args()),
+        (e: Error) =>
+          e instanceof UsageError &&
+          /^no Auto Scaling groups are tagged phoenix:environment=test: check --env, AWS_REGION and AWS_PROFILE, or deploy the environment with `pulumi up --stack test`$/.test(
+            e.message,
+          ),
+      );
+      assert.deepEqual(store.writes, []);
+    });
+  }
+
   it("refuses an --artifact that is not tier=path", () => {
     assert.throws(() => collectArtifact("dist/web.zip"), /--artifact must be <tier>=<path to zip>/);
   });
