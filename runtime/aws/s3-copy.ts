@@ -4,6 +4,7 @@
 import { CopyObjectCommand, S3Client } from "@aws-sdk/client-s3";
 import { PreconditionFailedError } from "../core/errors";
 import type { ServerSideCopy } from "../core/promotion";
+import { awsErrorText } from "./errors";
 import { isConditionFailure } from "./s3-object-store";
 
 export class S3ServerSideCopy implements ServerSideCopy {
@@ -38,7 +39,7 @@ export class S3ServerSideCopy implements ServerSideCopy {
       }
       throw new Error(
         `cannot copy s3://${this.sourceBucket}/${sourceKey} to s3://${this.targetBucket}/${targetKey}: ` +
-          `${err instanceof Error ? `${err.name}: ${err.message}` : String(err)}`,
+          awsErrorText(err),
         { cause: err },
       );
     }

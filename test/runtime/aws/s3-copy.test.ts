@@ -225,5 +225,19 @@ describe("promote between two S3 release buckets", () => {
         },
       );
     });
+
+    it("says which setting is missing when there are no credentials, as every other S3 failure does", async () => {
+      s3.on(CopyObjectCommand).rejects(
+        Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }),
+      );
+
+      await assert.rejects(
+        new S3ServerSideCopy(client, TEST_BUCKET, LIVE_BUCKET).copy(
+          "releases/1.0.274/web.zip",
+          "releases/1.0.274/web.zip",
+        ),
+        /web\.zip: no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID\/AWS_SECRET_ACCESS_KEY/,
+      );
+    });
   });
 });
