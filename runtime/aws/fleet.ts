@@ -29,14 +29,13 @@ import {
   TargetHealthState,
   TerminationOutcome,
 } from "../core/types";
-import { isAlreadyGone, READ_MANIFEST, step } from "./errors";
+import { errorName, isAlreadyGone, READ_MANIFEST, step } from "./errors";
 import { AwsClients, sdk } from "./clients";
 import { readBaseImage, readReleaseBucket } from "./parameters";
 import { AwsDesiredStateChecks } from "./desired-state";
 import { AwsAlarms } from "./alarms";
 import { S3ObjectStore } from "./s3-object-store";
-import { errorName } from "./errors";
-import { AwsSurge } from "./surge";
+import { AwsSurge, groupControl } from "./surge";
 
 /** DescribeAutoScalingGroups returns at most 100 groups per page. */
 const GROUP_PAGE_SIZE = 100;
@@ -287,10 +286,7 @@ function toGroup(
   readAt: string,
 ): GroupState {
   const name = g.AutoScalingGroupName ?? "";
-  const tags: Record<string, string> = {};
-  for (const t of g.Tags ?? []) {
-    if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
-  }
+  const { desiredCapacity, tags, suspendedProcesses } = groupControl(g);
   const targetGroupArns = [...(g.TargetGroupARNs ?? [])];
   const instances: InstanceState[] = (g.Instances ?? [])
     .filter((i) => i.InstanceId)
@@ -316,7 +312,7 @@ function toGroup(
   return {
     name,
     tier: tags[TAGS.tier] ?? "",
-    desiredCapacity: g.DesiredCapacity ?? 0,
+    desiredCapacity,
     minSize: g.MinSize ?? 0,
     maxSize: g.MaxSize ?? 0,
     port: parsePort(name, tags[TAGS.port]),
@@ -326,7 +322,7 @@ function toGroup(
     // a launch, termination, detach or standby transition in progress shows there. `Status` is set only while the
     // group is being deleted.
     activityInProgress: instances.some((i) => isTransitional(i.lifecycleState)) || Boolean(g.Status),
-    suspendedProcesses: (g.SuspendedProcesses ?? []).flatMap((p) => (p.ProcessName ? [p.ProcessName] : [])).sort(),
+    suspendedProcesses,
     instances,
   };
 }

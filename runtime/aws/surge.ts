@@ -2,6 +2,7 @@
 // desired capacity. Each is one Auto Scaling call, idempotent, and throws with the group and what to do when AWS
 // refuses. AwsFleet exposes these as its `surge`; the sweep decides when to call them (runtime/ops/sweep.ts).
 import {
+  AutoScalingGroup,
   CreateOrUpdateTagsCommand,
   DeleteTagsCommand,
   DescribeAutoScalingGroupsCommand,
@@ -25,6 +26,20 @@ export class SurgeStepError extends Error {
   }
 }
 
+/**
+ * A group's capacity, tags and suspended processes (sorted) as Auto Scaling describes them: read the same way by the
+ * fleet read the planner decides on and by the check a surge step makes right before it acts.
+ */
+export function groupControl(g: AutoScalingGroup): GroupControl {
+  const tags: Record<string, string> = {};
+  for (const t of g.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
+  return {
+    desiredCapacity: g.DesiredCapacity ?? 0,
+    tags,
+    suspendedProcesses: (g.SuspendedProcesses ?? []).flatMap((p) => (p.ProcessName ? [p.ProcessName] : [])).sort(),
+  };
+}
+
 export class AwsSurge implements SurgeOperations {
   constructor(private readonly clients: Pick<AwsClients, "autoScaling">) {}
 
@@ -39,13 +54,7 @@ export class AwsSurge implements SurgeOperations {
       if (g === undefined) {
         throw Object.assign(new Error(`group ${group} does not exist (any more)`), { name: "ValidationError" });
       }
-      const tags: Record<string, string> = {};
-      for (const t of g.Tags ?? []) if (t.Key !== undefined) tags[t.Key] = t.Value ?? "";
-      found = {
-        desiredCapacity: g.DesiredCapacity ?? 0,
-        tags,
-        suspendedProcesses: (g.SuspendedProcesses ?? []).flatMap((p) => (p.ProcessName ? [p.ProcessName] : [])).sort(),
-      };
+      found = groupControl(g);
     });
     return found!;
   }
