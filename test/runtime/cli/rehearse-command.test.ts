@@ -10,12 +10,26 @@ import { registerRehearseCommand } from "../../../runtime/cli/rehearse-command";
 import { FleetAdapter } from "../../../runtime/core/types";
 import { runCli } from "../../support/fleets";
 
+/** A program of `rehearse` alone that throws where the real one would exit, and prints no errors. */
+function rehearse(): Command {
+  const program = new Command("phoenix").exitOverride().configureOutput({ writeErr: () => undefined });
+  registerRehearseCommand(program);
+  program.commands.forEach((c) => c.exitOverride().configureOutput({ writeErr: () => undefined }));
+  return program;
+}
+
+/** What `phoenix rehearse --help` prints. */
+function rehearseHelp(): string {
+  const command = rehearse().commands.find((c) => c.name() === "rehearse")!;
+  let help = "";
+  command.configureOutput({ writeOut: (text) => (help += text) });
+  command.outputHelp();
+  return help;
+}
+
 describe("phoenix rehearse", () => {
   it("lists every scenario and knob in its help", () => {
-    const program = new Command("phoenix");
-    registerRehearseCommand(program);
-
-    const help = program.commands.find((c) => c.name() === "rehearse")!.helpInformation();
+    const help = rehearseHelp();
 
     for (const flag of ["--scenario", "--boot", "--floor", "--instances", "--speed", "--seed", "--chart", "--mode"]) {
       assert.ok(help.includes(flag), flag);
@@ -23,13 +37,7 @@ describe("phoenix rehearse", () => {
   });
 
   it("explains every mode, on-healthy included, and shows npm start with its --", () => {
-    const program = new Command("phoenix");
-    registerRehearseCommand(program);
-    const command = program.commands.find((c) => c.name() === "rehearse")!;
-    let help = "";
-    command.configureOutput({ writeOut: (text) => (help += text) });
-
-    command.outputHelp();
+    const help = rehearseHelp();
 
     assert.match(help.replace(/\s+/g, " "), /on-healthy \(phoenix's plus a sweep the moment a target turns healthy/);
     assert.match(help, /npm start -- --scenario /);
@@ -37,13 +45,7 @@ describe("phoenix rehearse", () => {
   });
 
   it("lists the promote scenario, with the knobs it uses", () => {
-    const program = new Command("phoenix");
-    registerRehearseCommand(program);
-    const command = program.commands.find((c) => c.name() === "rehearse")!;
-    let help = "";
-    command.configureOutput({ writeOut: (text) => (help += text) });
-
-    command.outputHelp();
+    const help = rehearseHelp();
 
     assert.match(
       help.replace(/\s+/g, " "),
@@ -53,26 +55,16 @@ describe("phoenix rehearse", () => {
   });
 
   it("refuses an unknown scenario before running anything", async () => {
-    const program = new Command("phoenix").exitOverride().configureOutput({ writeErr: () => undefined });
-    registerRehearseCommand(program);
-    program.commands.forEach((c) => c.exitOverride().configureOutput({ writeErr: () => undefined }));
-
-    await assert.rejects(program.parseAsync(["node", "phoenix", "rehearse", "--scenario", "nope"]), /Allowed choices/);
+    await assert.rejects(
+      rehearse().parseAsync(["node", "phoenix", "rehearse", "--scenario", "nope"]),
+      /Allowed choices/,
+    );
   });
 });
 
 describe("phoenix rehearse and follow-ups", () => {
-  function rehearse(): Command {
-    const program = new Command("phoenix").exitOverride().configureOutput({ writeErr: () => undefined });
-    registerRehearseCommand(program);
-    program.commands.forEach((c) => c.exitOverride().configureOutput({ writeErr: () => undefined }));
-    return program;
-  }
-
   it("offers the follow-up delay and a switch to turn follow-ups off", () => {
-    const help = rehearse()
-      .commands.find((c) => c.name() === "rehearse")!
-      .helpInformation();
+    const help = rehearseHelp();
 
     assert.ok(help.includes("--follow-up <seconds>"));
     assert.ok(help.includes("--no-follow-ups"));
@@ -153,18 +145,8 @@ describe("phoenix rehearse --checkpoints and --bake", () => {
   before(() => (tmp = fs.mkdtempSync(path.join(os.tmpdir(), "phoenix-rehearse-checkpoints-test-"))));
   after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-  function program(): Command {
-    const program = new Command("phoenix");
-    registerRehearseCommand(program);
-    return program;
-  }
-
   it("offers checkpoints and a bake, with an example", () => {
-    const command = program().commands.find((c) => c.name() === "rehearse")!;
-    let help = "";
-    command.configureOutput({ writeOut: (text) => (help += text) });
-
-    command.outputHelp();
+    const help = rehearseHelp();
 
     assert.ok(help.includes("--checkpoints <list>"));
     assert.ok(help.includes("--bake <minutes>"));
