@@ -7,7 +7,7 @@ import { AwsClients, sdk } from "./clients";
 import { step } from "./errors";
 
 /** DescribeAlarms answers at most 100 alarms a call, and takes at most 100 names. */
-export const MAX_ALARMS_PER_CALL = 100;
+const MAX_ALARMS_PER_CALL = 100;
 
 /** CloudWatch's reason for a state can run to a kilobyte; a sweep record keeps the start of it. */
 const REASON_CHARS = 200;

@@ -48,7 +48,7 @@ export async function step<T>(operation: string, environment: string, run: () =>
 }
 
 /** Any failure of a read as one FleetReadError line: what was read, for which environment ("" for none), and why. */
-export function toFleetReadError(operation: string, environment: string, err: unknown): FleetReadError {
+function toFleetReadError(operation: string, environment: string, err: unknown): FleetReadError {
   if (err instanceof FleetReadError) {
     return err;
   }

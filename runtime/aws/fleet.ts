@@ -48,7 +48,7 @@ const HISTORY_RECORDS = 20;
 /** Instance states that can belong to a group; terminated instances linger in DescribeInstances for up to an hour. */
 const LIVE_INSTANCE_STATES = ["pending", "running", "shutting-down", "stopping", "stopped"];
 /** Health reported for an instance its target group does not list: ELB's own word for "not registered". */
-export const NOT_REGISTERED: TargetHealthState = "unused";
+const NOT_REGISTERED: TargetHealthState = "unused";
 
 export interface AwsFleetOptions {
   /** The clock that stamps `readAt`. @default () => new Date() */
@@ -328,7 +328,7 @@ function toGroup(
 }
 
 /** The `phoenix:port` tag as a port number; 80 when absent; an invalid value fails the read naming the group. */
-export function parsePort(group: string, value: string | undefined): number {
+function parsePort(group: string, value: string | undefined): number {
   if (value === undefined) {
     return DEFAULT_PORT;
   }

@@ -9,7 +9,7 @@ import { clampDelaySeconds, FollowUpOutcome, FollowUpScheduler } from "../core/f
 import { sdk } from "./clients";
 
 /** The body of a follow-up message: the handler only needs to know it is one; the rest is for a human reading it. */
-export interface FollowUpMessage {
+interface FollowUpMessage {
   type: typeof FOLLOW_UP_MESSAGE_TYPE;
   /** ISO time the message was sent. */
   sentAt: string;

@@ -104,7 +104,7 @@ export function policyFor(groups: Pick<GroupState, "name" | "tier" | "tags">[], 
 }
 
 /** Parses --desired-version, or says what was given and what is allowed. */
-export function desiredVersionFlag(value: string): DesiredVersionSource {
+function desiredVersionFlag(value: string): DesiredVersionSource {
   const source = DESIRED_VERSION_SOURCES.find((s) => s === value);
   if (source === undefined) {
     throw new UsageError(`--desired-version must be ${DESIRED_VERSION_SOURCES.join(" or ")} (got '${value}')`);
@@ -124,7 +124,7 @@ function addDesiredVersionOption(command: Command): Command {
 }
 
 /** Parses --strategy, or says what was given and what is allowed. */
-export function strategyFlag(value: string): Strategy {
+function strategyFlag(value: string): Strategy {
   const strategy = STRATEGIES.find((s) => s === value);
   if (strategy === undefined) {
     throw new UsageError(`--strategy must be ${STRATEGIES.join(" or ")} (got '${value}')`);
@@ -193,7 +193,7 @@ function maxAgeOption(text: string): Option {
 }
 
 /** The package's version, from the package.json above this file (runtime/cli/, or dist/runtime/cli/ when built). */
-export function packageVersion(): string {
+function packageVersion(): string {
   for (let dir = __dirname, up = 0; up < 4; dir = path.dirname(dir), up++) {
     try {
       const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as {

@@ -71,9 +71,9 @@ export interface ReleaseSteps {
 }
 
 /** How often --wait-for-soak reads the source again: its sweeps move the soak on every few minutes. */
-export const SOAK_POLL_MS = 60_000;
+const SOAK_POLL_MS = 60_000;
 /** Beyond the soak itself, how long --wait-for-soak waits for a sweep to see it through (a schedule is 5 minutes). */
-export const SOAK_MARGIN_MS = 15 * 60_000;
+const SOAK_MARGIN_MS = 15 * 60_000;
 
 /** Adds `promote` to the program. */
 export function registerPromoteCommand(program: Command, ctx: PromoteCliContext, steps: ReleaseSteps): Command {

@@ -14,7 +14,7 @@ import { PROMOTE_SCENARIO, runPromotionRehearsal } from "../rehearsal/promotion"
 import { formatMinutes } from "../rehearsal/clock";
 
 /** The scenario ran but did not reach its expected outcome (a floor breached, no convergence, an unsafe stop). */
-export class RehearsalFailedError extends Error {
+class RehearsalFailedError extends Error {
   override name = "RehearsalFailedError";
 }
 

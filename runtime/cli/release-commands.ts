@@ -308,7 +308,7 @@ export class ProgressDisplay {
 }
 
 /** `web  test-web  1/2 on 1.0.2, 1 replacing, 1 stale (3m00s)` per tier, then a read error if the last read failed. */
-export function progressLines(progress: RolloutProgress): string[] {
+function progressLines(progress: RolloutProgress): string[] {
   const width = Math.max(0, ...progress.tiers.map((t) => t.tier.length));
   const lines = progress.tiers.map((t) => {
     const parts = [`${t.onVersion}/${t.desired} on ${progress.version}`];

@@ -3,7 +3,7 @@
 import { FleetSnapshot, GroupPlan, Plan } from "../core/types";
 
 /** "3d 4h", "5h 12m", "7m": ages at the precision an operator reads them. */
-export function describeAge(ms: number): string {
+function describeAge(ms: number): string {
   const minutes = Math.max(0, Math.floor(ms / 60_000));
   const days = Math.floor(minutes / 1440);
   const hours = Math.floor((minutes % 1440) / 60);
@@ -35,7 +35,7 @@ function health(instance: FleetSnapshot["groups"][number]["instances"][number]):
  * The first line of `status` for an environment without a manifest: that nothing is released yet (its instances serve
  * the placeholder, healthy, with no churn) and the command that changes it.
  */
-export function noReleaseLine(snapshot: FleetSnapshot): string {
+function noReleaseLine(snapshot: FleetSnapshot): string {
   const tiers = [...new Set(snapshot.groups.map((g) => g.tier))].sort();
   const artifacts = tiers.map((t) => `--artifact ${t}=<zip>`).join(" ");
   return (

@@ -48,7 +48,7 @@ export function requireGroups(state: Pick<FleetState, "environment" | "groups">)
 }
 
 /** `alice@laptop pid 4242`: who a CLI sweep is, cheaply. */
-export function localWho(): string {
+function localWho(): string {
   let user = process.env.USER ?? process.env.USERNAME ?? "someone";
   try {
     user = os.userInfo().username;
@@ -59,7 +59,7 @@ export function localWho(): string {
 }
 
 /** Ctrl-C: the first one lets the current step finish, starts no other and gives the lease back; a second kills. */
-export function processInterrupt(handler: () => void): () => void {
+function processInterrupt(handler: () => void): () => void {
   process.once("SIGINT", handler);
   return () => process.removeListener("SIGINT", handler);
 }
