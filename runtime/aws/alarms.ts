@@ -19,7 +19,10 @@ export class AwsAlarms implements AlarmReader {
     const wanted = [...new Set(names)].sort();
     if (wanted.length === 0) return [];
     if (wanted.length > MAX_ALARMS_PER_CALL) {
-      throw new Error(`${wanted.length} rollout alarms are more than one DescribeAlarms call reads (100)`);
+      throw new Error(
+        `${wanted.length} rollout alarms are more than one DescribeAlarms call reads (${MAX_ALARMS_PER_CALL}): name ` +
+          "fewer across the environment's tiers (rolloutAlarms in the stack config)",
+      );
     }
     const { DescribeAlarmsCommand } = sdk.cloudwatch();
     const out = await step("DescribeAlarms (the rollout alarms)", "", () =>

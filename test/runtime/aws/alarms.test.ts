@@ -18,6 +18,16 @@ describe("AWS rollout alarms", () => {
   beforeEach(() => cloudwatch.reset());
   after(() => cloudwatch.restore());
 
+  it("refuses more alarms than one call reads, before calling, saying what to change", async () => {
+    const names = Array.from({ length: 101 }, (_, i) => `alarm-${i}`);
+
+    await assert.rejects(
+      alarms.read(names),
+      /^Error: 101 rollout alarms are more than one DescribeAlarms call reads \(100\): name fewer across the environment's tiers/,
+    );
+    assert.equal(cloudwatch.commandCalls(DescribeAlarmsCommand).length, 0);
+  });
+
   it("reads every alarm in one call, metric and composite, and answers each name", async () => {
     const since = new Date("2026-11-26T03:58:00.000Z");
     cloudwatch.on(DescribeAlarmsCommand).resolves({
