@@ -28,14 +28,18 @@ export function isAlreadyGone(err: unknown): boolean {
  * service's own error name and message.
  */
 export function awsErrorText(err: unknown): string {
-  const name = errorName(err);
-  const message = err instanceof Error ? err.message : String(err);
-  if (name === "CredentialsProviderError") {
+  return settingProblem(err) ?? `${errorName(err)}: ${err instanceof Error ? err.message : String(err)}`;
+}
+
+/** The local setting an SDK error says is missing (credentials, region), as what to set; undefined for any other. */
+function settingProblem(err: unknown): string | undefined {
+  if (errorName(err) === "CredentialsProviderError") {
     return "no AWS credentials found: set AWS_PROFILE or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY (or run where a role is attached)";
   }
-  if (/region is missing/i.test(message))
+  if (/region is missing/i.test(err instanceof Error ? err.message : String(err))) {
     return "no AWS region configured: set AWS_REGION (or a region in your AWS_PROFILE)";
-  return `${name}: ${message}`;
+  }
+  return undefined;
 }
 
 /** Runs one read, turning any failure into FleetReadError naming the operation and the cause. */
@@ -52,11 +56,10 @@ function toFleetReadError(operation: string, environment: string, err: unknown):
   if (err instanceof FleetReadError) {
     return err;
   }
+  const setting = settingProblem(err);
+  if (setting !== undefined) return new FleetReadError(setting, { cause: err });
   const name = errorName(err);
   const message = err instanceof Error ? err.message : String(err);
-  if (name === "CredentialsProviderError" || /region is missing/i.test(message)) {
-    return new FleetReadError(awsErrorText(err), { cause: err });
-  }
   if (err instanceof ContractError) {
     return new FleetReadError(`cannot ${operation} of environment "${environment}": ${message}`, { cause: err });
   }
