@@ -294,11 +294,11 @@ export async function main(argv: string[], ctx: CliContext = defaultContext): Pr
   const program = buildProgram(ctx);
   try {
     await program.parseAsync(argv);
-    return 0;
+    return EXIT.ok;
   } catch (err) {
     if (err instanceof CommanderError) {
       // Commander has already printed its message (unknown option, missing --env, help).
-      return err.exitCode === 0 ? 0 : 2;
+      return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
     }
     const message = err instanceof Error ? err.message : String(err);
     ctx.err(`phoenix: ${message}\n`);
