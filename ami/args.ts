@@ -1,7 +1,7 @@
 // The base-image pipeline's arguments: what a stack may set, each default resolved once (here, next to its @default),
 // and validated before anything is created.
 import type * as pulumi from "@pulumi/pulumi";
-import { environmentNameProblem, LIMITS, limitProblem, Platform, PLATFORMS } from "../runtime/contract";
+import { environmentNameProblem, LIMITS, limitProblem, Platform, PLATFORMS, REGION_PATTERN } from "../runtime/contract";
 import {
   DEFAULT_SCHEDULE_EXPRESSION,
   DEFAULT_START_CONDITION,
@@ -98,8 +98,6 @@ function perPlatform<T>(value: (platform: Platform) => T): Record<Platform, T> {
   return Object.fromEntries(PLATFORMS.map((p) => [p, value(p)])) as Record<Platform, T>;
 }
 
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
-
 /** Checks the arguments before anything is created; throws BaseImagePipelineArgsError naming what to change. */
 export function validateBaseImagePipelineArgs(input: BaseImagePipelineArgs): ResolvedBaseImagePipelineArgs {
   const fail = (message: string) => {
@@ -115,7 +113,7 @@ export function validateBaseImagePipelineArgs(input: BaseImagePipelineArgs): Res
   }
   if (new Set(platforms).size !== platforms.length) fail(`platforms [${platforms.join(", ")}] lists one twice.`);
   for (const r of args.drRegions) {
-    if (!REGION.test(r)) fail(`drRegions entry "${r}" is not an AWS region name such as "eu-west-1".`);
+    if (!REGION_PATTERN.test(r)) fail(`drRegions entry "${r}" is not an AWS region name such as "eu-west-1".`);
   }
   if (new Set(args.drRegions).size !== args.drRegions.length) {
     fail(`drRegions [${args.drRegions.join(", ")}] lists a region twice.`);

@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
   Dimension,
+  EMAIL_PATTERN,
   environmentTags,
   limitProblem,
   LIMITS,
@@ -27,7 +28,7 @@ export class Alerts extends pulumi.ComponentResource {
 
   constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("phoenix:observability:Alerts", name, {}, opts);
-    if (args.alarmEmail && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(args.alarmEmail)) {
+    if (args.alarmEmail && !EMAIL_PATTERN.test(args.alarmEmail)) {
       throw new Error(`alerts: alarmEmail "${args.alarmEmail}" is not an email address; set one or leave it empty`);
     }
     const topic = new aws.sns.Topic(

@@ -1,6 +1,6 @@
 // parseConfig: every key of a stack read and checked at once, pure (no Pulumi, no AWS). The environment-wide keys
 // (stack name, region, network, buckets, logs) are read here; tiers, images and the rollout have files of their own.
-import { environmentNameProblem } from "../runtime/contract";
+import { environmentNameProblem, REGION_PATTERN } from "../runtime/contract";
 import { UsageError } from "../runtime/core/errors";
 import { parseImages, readImageKeys } from "./image";
 import { CONFIG_KEYS, RENAMED_KEYS, VPC_PREFIX } from "./keys";
@@ -37,7 +37,7 @@ export function parseConfig(raw: RawConfig, environment: string, region: string 
   if (envIssue) problems.list.push(`stack name ${JSON.stringify(environment)} ${envIssue}`);
   if (!region)
     problems.list.push("aws:region is not set: run `pulumi config set aws:region <region>` (e.g. eu-west-1)");
-  else if (!/^[a-z]{2}(-[a-z]+)+-\d+$/.test(region))
+  else if (!REGION_PATTERN.test(region))
     problems.list.push(`aws:region = ${JSON.stringify(region)}: is not an AWS region such as eu-west-1`);
 
   for (const key of Object.keys(raw)) {

@@ -2,11 +2,9 @@
 // release store replicates there and its base images are copied there), and, on a recovery stack, which environment
 // it rebuilds (recoverFrom). One list serves both the releases and the images: a region that holds only one of them
 // cannot serve, so they can never be configured apart.
-import { environmentNameProblem } from "../runtime/contract";
+import { environmentNameProblem, REGION_PATTERN } from "../runtime/contract";
 import { Problems, RawConfig, readArray, readString } from "./readers";
 import { RecoveryConfig } from "./types";
-
-const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
 
 /** Reads recoveryRegions and recoverFrom, with the rules between them and the stack's own name and region. */
 export function parseRecovery(
@@ -17,7 +15,7 @@ export function parseRecovery(
 ): RecoveryConfig {
   const regions = readArray(raw, "recoveryRegions", problems);
   for (const r of regions) {
-    if (!REGION.test(r)) problems.add("recoveryRegions", r, "must list AWS region names such as eu-central-1");
+    if (!REGION_PATTERN.test(r)) problems.add("recoveryRegions", r, "must list AWS region names such as eu-central-1");
     else if (r === region) {
       problems.add(
         "recoveryRegions",

@@ -1,6 +1,11 @@
 // The rollout Lambda's keys (schedule, memory, timeout, probes, pause, alarm) read into a RolloutConfig, with the rule
 // between them: the Lambda must outlive one probe deadline plus a sweep's own work.
-import { DesiredVersionSource, scheduleExpressionProblem, SWEEP_OVERHEAD_SECONDS } from "../runtime/contract";
+import {
+  DesiredVersionSource,
+  EMAIL_PATTERN,
+  scheduleExpressionProblem,
+  SWEEP_OVERHEAD_SECONDS,
+} from "../runtime/contract";
 import { Problems, RawConfig, readBoolean, readChoice, readInteger, readString } from "./readers";
 import { RolloutConfig } from "./types";
 
@@ -26,7 +31,7 @@ export function parseRollout(raw: RawConfig, problems: Problems): RolloutConfig 
   const stuckMinutes = readInteger(raw, "rolloutStuckMinutes", problems);
   const alarmMinutes = readInteger(raw, "rolloutAlarmMinutes", problems);
   const alarmEmail = readString(raw, "alarmEmail");
-  if (alarmEmail !== "" && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
+  if (alarmEmail !== "" && !EMAIL_PATTERN.test(alarmEmail)) {
     problems.add("alarmEmail", alarmEmail, "must be an email address or empty");
   }
   return {

@@ -54,3 +54,9 @@ export function tierNameProblem(name: string): string | undefined {
     ? undefined
     : "must start with a lowercase letter and hold only lowercase letters, digits and hyphens, at most 32 characters";
 }
+
+/** An AWS region's name: `eu-west-1`, `us-gov-west-1`. The stack's region, recovery and image distribution regions. */
+export const REGION_PATTERN = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+
+/** An email address as an SNS email subscription takes it: `someone@example.com`, no spaces. */
+export const EMAIL_PATTERN = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;

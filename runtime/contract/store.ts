@@ -1,5 +1,6 @@
 // Where an environment's state lives: the SSM parameters that name its release bucket and base image, the release
 // store's keys, the sweep lease and the convergence record its sweeps keep.
+import { REGION_PATTERN } from "./names";
 
 // ---- SSM parameters ------------------------------------------------------------------------------------------------
 
@@ -79,8 +80,8 @@ export function replicationRuleId(region: string): string {
 
 /** The recovery region a replication rule id names, or undefined when the id is not one replicationRuleId made. */
 export function replicationRuleRegion(ruleId: string): string | undefined {
-  const match = /^releases-to-([a-z]{2}(-[a-z]+)+-\d)$/.exec(ruleId);
-  return match ? match[1] : undefined;
+  const region = ruleId.startsWith("releases-to-") ? ruleId.slice("releases-to-".length) : "";
+  return REGION_PATTERN.test(region) ? region : undefined;
 }
 
 /** Object key of a tier's artifact for a version: `releases/<version>/<tier>.zip`. */
