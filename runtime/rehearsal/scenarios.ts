@@ -287,9 +287,10 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "late-alarm",
-    summary: (n) =>
-      `${BAD_VERSION} fails 2 % of its requests: under the 1 % alarm at 10 and 50 % of ${tiersOf(n)}, over it once ` +
-      `the last checkpoint's share serves, after old instances are gone; automatic rollback brings ${OLD_VERSION} back`,
+    summary: (n, g) =>
+      `${BAD_VERSION} fails 2 % of its requests, rolled out to ${tiersOf(n)} in ${gatesText(g)}: under the 1 % alarm ` +
+      `while its share is small, over it once the last checkpoint's share serves, after old instances are gone; ` +
+      `automatic rollback brings ${OLD_VERSION} back`,
     published: [OLD_VERSION],
     instances: 10,
     actions: [{ type: "publish", version: BAD_VERSION, errorRate: 0.02 }],
