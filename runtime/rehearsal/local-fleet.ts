@@ -2,17 +2,10 @@
 // oldest first, replacing instances the load balancer finds unhealthy), a load balancer view, and the base-image
 // parameter — behind the same FleetAdapter the AWS adapter implements, so the real sweep and release handler drive it
 // unchanged. How one instance boots, passes its checks and drains is instance-lifecycle.ts.
-import {
-  IMAGE_AVAILABLE,
-  MANIFEST_KEY,
-  RELEASES_PREFIX,
-  releaseRecordKey,
-  ROLLBACK_RECORD_KEY,
-  TAGS,
-} from "../contract";
+import { IMAGE_AVAILABLE, MANIFEST_KEY, TAGS } from "../contract";
 import { needsCapacityHistory } from "../core/capacity-history";
 import { parseManifest } from "../core/manifest";
-import { parseRollbackRecord } from "../core/rollback";
+import { publishedVersions, readRollbackRecord } from "../ops/release-records";
 import {
   AlarmReader,
   CapacityChange,
@@ -91,11 +84,7 @@ export class LocalFleet implements FleetAdapter {
       storeProblem: () => Promise.resolve(undefined),
       artifactExists: async (_store, key) => (await options.store.head(key)) !== undefined,
       imageState: (id) => Promise.resolve(this.images.has(id) ? IMAGE_AVAILABLE : undefined),
-      publishedVersions: async () =>
-        (await options.store.list(RELEASES_PREFIX)).flatMap((key) => {
-          const version = key.split("/")[1] ?? "";
-          return releaseRecordKey(version) === key ? [version] : [];
-        }),
+      publishedVersions: () => publishedVersions(options.store),
     };
     this.lifecycle = new InstanceLifecycle({
       clock: options.clock,
@@ -283,8 +272,7 @@ export class LocalFleet implements FleetAdapter {
       state.desiredVersion = parsed.version;
       state.desiredArtifacts = { ...parsed.artifacts };
     }
-    const record = await this.options.store.get(ROLLBACK_RECORD_KEY);
-    const rollback = record === undefined ? undefined : parseRollbackRecord(record.body.toString("utf8"));
+    const rollback = await readRollbackRecord(this.options.store);
     if (rollback !== undefined) state.rollback = rollback;
     return state;
   }
