@@ -2,17 +2,9 @@
 // which base image every instance must run.
 import { GetParameterCommand, ParameterNotFound, SSMClient } from "@aws-sdk/client-ssm";
 import { baseImageParameterName, recoveryOfParameterName, releaseBucketParameterName } from "../contract";
-import { ContractError } from "../core/errors";
+import { ContractError, EnvironmentNotDeployedError } from "../core/errors";
 
-/** The release-bucket parameter does not exist: the environment has not been deployed (or was deployed elsewhere). */
-export class EnvironmentNotDeployedError extends ContractError {
-  // Assigned in the constructor, not as a field: the Lambda's closure serializer drops field initializers.
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = "EnvironmentNotDeployedError";
-    this.message = message;
-  }
-}
+export { EnvironmentNotDeployedError };
 
 /** The release bucket's name; throws EnvironmentNotDeployedError when the parameter is missing. */
 export async function readReleaseBucket(ssm: SSMClient, environment: string): Promise<string> {

@@ -1,7 +1,7 @@
 // The `phoenix` CLI's exit codes, shared by every command, so that a script or a build server can tell a refused
 // write from success and an unverified release from a hung endpoint. Each command documents the ones it can return
 // in its --help (exitCodesHelp).
-import { UsageError } from "../core/errors";
+import { EnvironmentNotDeployedError, UsageError } from "../core/errors";
 
 /** Every exit code the CLI returns. A new meaning gets a new number; a number never changes meaning. */
 export const EXIT = {
@@ -83,11 +83,18 @@ export class RefusedError extends Error {
 
 /** The exit code for an error a command ended with (anything unknown is a failed read or write). */
 export function exitCodeOf(err: unknown): ExitCode {
-  if (err instanceof UsageError) return EXIT.usage;
+  if (err instanceof UsageError || causes(err).some((e) => e instanceof EnvironmentNotDeployedError)) return EXIT.usage;
   if (err instanceof IncompleteError) return EXIT.incomplete;
   if (err instanceof UnverifiedError) return EXIT.unverified;
   if (err instanceof HeldError) return EXIT.held;
   if (err instanceof NotReadyError) return EXIT.unready;
   if (err instanceof RefusedError) return EXIT.refused;
   return EXIT.failed;
+}
+
+/** The error and every `cause` behind it: a read wraps what it could not read (runtime/aws/errors.ts step). */
+function causes(err: unknown): unknown[] {
+  const chain: unknown[] = [];
+  for (let e = err; e !== undefined && chain.length < 8; e = e instanceof Error ? e.cause : undefined) chain.push(e);
+  return chain;
 }

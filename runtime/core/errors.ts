@@ -22,6 +22,19 @@ export class ContractError extends Error {
   }
 }
 
+/**
+ * The release-bucket parameter does not exist: the environment has not been deployed (or was deployed elsewhere). To
+ * the CLI that is the operator's input (--env, the profile or the region) pointing where nothing is: a usage error.
+ */
+export class EnvironmentNotDeployedError extends ContractError {
+  // Assigned in the constructor, not as a field: the Lambda's closure serializer drops field initializers.
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = "EnvironmentNotDeployedError";
+    this.message = message;
+  }
+}
+
 /** AWS could not be read completely; nothing was changed. */
 export class FleetReadError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -212,6 +212,16 @@ describe("the phoenix CLI against AWS endpoints", function () {
       );
     });
 
+    it("says the environment is not deployed here, as a usage error (exit 2), when its parameter is missing", async () => {
+      await start((s) => delete s.parameters["/phoenix/test/release-bucket"]);
+
+      const run = await sweep();
+
+      assert.equal(run.code, EXIT.usage, run.err);
+      assertUntouched();
+      assert.match(run.err, /not deployed/);
+    });
+
     it("leaves everything alone when the manifest names a version whose artifacts are missing", async () => {
       await start((s) => {
         s.objects[`${BUCKET}/${MANIFEST_KEY}`] = JSON.stringify({
