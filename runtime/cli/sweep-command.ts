@@ -3,11 +3,10 @@
 // for a holder that is dead, and the exit code that says how it went (runtime/cli/exit-codes.ts).
 import * as fs from "node:fs";
 import * as os from "node:os";
-import { UsageError } from "../core/errors";
+import { noGroupsError } from "../core/errors";
 import { describeLease } from "../core/lease";
 import { isLeaseHeld, newHolderId, peekLease } from "../ops/lease";
 import { Prober, sweep, SweepResult, SweepStatus, sweepStatus } from "../ops/sweep";
-import { TAGS } from "../contract";
 import { FleetAdapter, FleetSnapshot, FleetState, ObjectStore, Plan, Policy, ProbeOptions } from "../core/types";
 import { HeldError, IncompleteError, UnverifiedError } from "./exit-codes";
 import { formatPlan, planJson } from "./plan-text";
@@ -40,9 +39,9 @@ export interface SweepFlags {
 /** Fails with a clear line when an environment has no groups: a typo in --env or the wrong account/region. */
 export function requireGroups(state: Pick<FleetState, "environment" | "groups">): void {
   if (state.groups.length === 0) {
-    throw new UsageError(
-      `no Auto Scaling groups are tagged ${TAGS.environment}=${state.environment}: check --env, AWS_REGION and ` +
-        `AWS_PROFILE, or deploy the environment with \`pulumi up --stack ${state.environment}\``,
+    throw noGroupsError(
+      state.environment,
+      `check --env, AWS_REGION and AWS_PROFILE, or deploy the environment with \`pulumi up --stack ${state.environment}\``,
     );
   }
 }

@@ -3,6 +3,7 @@
 // Each constructor assigns `name` and `message` itself rather than relying on class fields and `super(message)`:
 // Pulumi's closure serializer (the Lambda archive) drops field initializers and turns `super(...)` into
 // `Error.call(this, ...)`, which sets nothing, so an error thrown inside the deployed handler would lose its text.
+import { TAGS } from "../contract";
 
 /** Input from an operator or a stack file that cannot be used. The message names the value and what is allowed. */
 export class UsageError extends Error {
@@ -56,4 +57,13 @@ export class PreconditionFailedError extends Error {
 /** An error as one line for logs and outcomes: `Name: message`. */
 export function errorText(err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+}
+
+/**
+ * Nothing to act on: no group carries the environment's tag, which is a typo in an environment flag, or credentials
+ * pointing at another account or region. `flag` names the flag that gave the environment when it was not --env.
+ */
+export function noGroupsError(environment: string, hint: string, flag?: string): UsageError {
+  const which = flag === undefined ? "" : `${flag} ${environment}: `;
+  return new UsageError(`${which}no Auto Scaling groups are tagged ${TAGS.environment}=${environment}: ${hint}`);
 }

@@ -11,6 +11,7 @@ import {
   releaseReplicaParameterName,
   replicationRuleRegion,
   rolloutFunctionParameterName,
+  TAGS,
 } from "../contract";
 import {
   ago,
@@ -119,7 +120,7 @@ async function checkGroups(port: DoctorPort, checks: Checks, env: string, deploy
   await checks.run("groups", deploy, async () => {
     const fleet = await port.fleet(env);
     if (fleet.groups.length === 0) {
-      checks.fail("groups", `no Auto Scaling groups are tagged phoenix:environment=${env}`, deploy);
+      checks.fail("groups", `no Auto Scaling groups are tagged ${TAGS.environment}=${env}`, deploy);
       return;
     }
     tiers = [...new Set(fleet.groups.map((g) => g.tier))].sort();

@@ -7,7 +7,7 @@
 // target's manifest is written. Nothing is written to the target until every check has passed.
 import { artifactKey, decodePolicyTag, MANIFEST_KEY, releaseRecordKey, TAGS } from "../contract";
 import { ConvergenceRecord } from "../core/convergence";
-import { ContractError, errorText, UsageError } from "../core/errors";
+import { ContractError, errorText, noGroupsError, UsageError } from "../core/errors";
 import {
   AlarmReading,
   alarmReading,
@@ -198,10 +198,7 @@ async function tiersOf(target: PromoteSide): Promise<string[]> {
   const state = await target.fleet.readFleet(target.environment);
   const tiers = [...new Set(state.groups.map((g) => g.tier))].sort();
   if (tiers.length === 0) {
-    throw new UsageError(
-      `--to ${target.environment}: no Auto Scaling groups are tagged phoenix:environment=${target.environment}; ` +
-        "check --to, its region and its credentials (--to-profile)",
-    );
+    throw noGroupsError(target.environment, "check --to, its region and its credentials (--to-profile)", "--to");
   }
   return tiers;
 }
@@ -226,10 +223,7 @@ async function runGate(deps: PromoteDeps, release: SourceRelease, soakMinutes: n
   const { source } = deps;
   const fleet = await source.fleet.readFleet(source.environment);
   if (fleet.groups.length === 0) {
-    throw new UsageError(
-      `--from ${source.environment}: no Auto Scaling groups are tagged phoenix:environment=${source.environment}; ` +
-        "check --from, its region and its credentials (--from-profile)",
-    );
+    throw noGroupsError(source.environment, "check --from, its region and its credentials (--from-profile)", "--from");
   }
   return evaluateGate({
     source: source.environment,

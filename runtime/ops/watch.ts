@@ -4,7 +4,7 @@
 // the rollout alarm that stopped it), or until the version was rolled back automatically (the rollback record names
 // it and the manifest names another). Health and its reasons come from the planner, so "healthy" here means exactly
 // what it means to the terminator.
-import { UsageError } from "../core/errors";
+import { noGroupsError, UsageError } from "../core/errors";
 import { SURGE_TAGS } from "../contract";
 import { plan as planFleet } from "../core/planner";
 import { readSnapshot } from "./sweep";
@@ -103,7 +103,7 @@ export async function followRollout(request: FollowRequest): Promise<FollowResul
     try {
       const snapshot = await readSnapshot(request.fleet, request.environment, request.probe);
       if (snapshot.groups.length === 0) {
-        throw new UsageError(`no Auto Scaling groups are tagged phoenix:environment=${request.environment}`);
+        throw noGroupsError(request.environment, "check --env, AWS_REGION and AWS_PROFILE");
       }
       const tiers = progressOf(snapshot, version);
       for (const t of tiers) {
