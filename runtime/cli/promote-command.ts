@@ -4,7 +4,7 @@
 import { Command, Option } from "commander";
 import { CONVERGENCE_KEY, LIMITS, MANIFEST_KEY } from "../contract";
 import { UsageError } from "../core/errors";
-import { GateResult, ServerSideCopy } from "../core/promotion";
+import { GateResult, ServerSideCopy, soakAlone } from "../core/promotion";
 import { FleetAdapter } from "../core/types";
 import { normalizeVersion } from "../core/version";
 import { promote, PromoteResult, PromoteSide, PromotionRefusedError } from "../ops/promote";
@@ -197,10 +197,10 @@ async function whenSoaked(
       return await run();
     } catch (err) {
       if (!(err instanceof PromotionRefusedError)) throw err;
-      const failing = err.gate.checks.filter((c) => !c.ok);
-      if (failing.length !== 1 || failing[0].name !== "soak" || clock.now() >= giveUpAt) throw err;
-      if (failing[0].detail !== said) ctx.err(`${opts.from}: waiting for the soak: ${failing[0].detail}\n`);
-      said = failing[0].detail;
+      const soak = soakAlone(err.gate);
+      if (soak === undefined || clock.now() >= giveUpAt) throw err;
+      if (soak.detail !== said) ctx.err(`${opts.from}: waiting for the soak: ${soak.detail}\n`);
+      said = soak.detail;
       await clock.sleep(SOAK_POLL_MS);
     }
   }

@@ -87,6 +87,15 @@ export interface GateInput {
   alarms: AlarmReading;
 }
 
+/**
+ * The soak's check, when it is the only one that failed: what `promote --wait-for-soak` (and a build server's retry)
+ * waits out. Any other failing check is a refusal to stop at.
+ */
+export function soakAlone(gate: GateResult): GateCheck | undefined {
+  const failing = gate.checks.filter((c) => !c.ok);
+  return failing.length === 1 && failing[0].name === "soak" ? failing[0] : undefined;
+}
+
 /** Runs every check (a failed one does not hide the others) and says whether all passed. */
 export function evaluateGate(input: GateInput): GateResult {
   const record = input.record !== undefined && "kind" in input.record ? input.record : undefined;

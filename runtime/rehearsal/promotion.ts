@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { MANIFEST_KEY } from "../contract";
 import { ConvergenceRecord } from "../core/convergence";
 import { parseManifest } from "../core/manifest";
-import { formatMinutes as minutesText, GateCheck } from "../core/promotion";
+import { formatMinutes as minutesText, GateCheck, soakAlone } from "../core/promotion";
 import { ObjectStore } from "../core/types";
 import { promote, PromotionRefusedError } from "../ops/promote";
 import { ChecksumMismatchError, readRecord } from "../ops/releases";
@@ -328,9 +328,7 @@ class PromotionRun {
 
 /** A refusal for the soak alone: what --wait-for-soak waits out (the build server tries again in a minute). */
 function refusedForSoakAlone(err: unknown): boolean {
-  if (!(err instanceof PromotionRefusedError)) return false;
-  const failing = err.gate.checks.filter((c) => !c.ok);
-  return failing.length === 1 && failing[0].name === "soak";
+  return err instanceof PromotionRefusedError && soakAlone(err.gate) !== undefined;
 }
 
 /** `since 09:08:40 (2 sweeps later, 12m)`: when the record says the environment converged, and how long ago. */

@@ -9,6 +9,7 @@ import {
   GateInput,
   Promotion,
   promotionSummary,
+  soakAlone,
 } from "../../../runtime/core/promotion";
 import { FleetState, InstanceState } from "../../../runtime/core/types";
 
@@ -227,6 +228,15 @@ describe("the promotion gate", () => {
       failing({ alarms }).alarms,
       "test's rollout alarms in ALARM: test-api-5xx (Threshold Crossed); test-web-5xx (Threshold Crossed: 3 datapoints)",
     );
+  });
+
+  it("names the soak's check as the one to wait out only when it alone failed", () => {
+    const early = record({ checkedAt: "2026-01-01T09:12:30.000Z" });
+    const firing = { configured: true as const, count: 1, firing: [{ name: "a", reason: "x" }], unreadable: [] };
+
+    assert.equal(soakAlone(evaluateGate(input({ record: early })))?.name, "soak");
+    assert.equal(soakAlone(evaluateGate(input({ record: early, alarms: firing }))), undefined);
+    assert.equal(soakAlone(evaluateGate(input())), undefined);
   });
 
   it("lets a soak of 0 through as soon as the sweeps saw it converged", () => {
