@@ -1,6 +1,14 @@
 // The policy a sweep runs under: the fleet-wide policy with a tier's overrides, checked against the contract's
 // LIMITS before any sweep uses it, and what it makes of one group (its healthy floor, its strategy).
-import { alarmProblem, DEFAULT_STRATEGY, DESIRED_VERSION_SOURCES, LIMITS, MAX_CHECKPOINTS, TAGS } from "../../contract";
+import {
+  alarmProblem,
+  DEFAULT_STRATEGY,
+  DESIRED_VERSION_SOURCES,
+  LIMITS,
+  MAX_CHECKPOINTS,
+  STRATEGIES,
+  TAGS,
+} from "../../contract";
 import { UsageError } from "../errors";
 import { DEFAULT_POLICY, GroupPolicy, GroupSnapshot, Policy, Strategy } from "../types";
 
@@ -69,8 +77,10 @@ export function validatePolicy(policy: Policy): void {
         );
       }
     }
-    if (p.strategy !== undefined && p.strategy !== "surge" && p.strategy !== "replace") {
-      throw new UsageError(`${where}strategy is ${JSON.stringify(p.strategy)}; it must be "surge" or "replace"`);
+    if (p.strategy !== undefined && !(STRATEGIES as readonly string[]).includes(p.strategy)) {
+      throw new UsageError(
+        `${where}strategy is ${JSON.stringify(p.strategy)}; it must be ${STRATEGIES.map((s) => JSON.stringify(s)).join(" or ")}`,
+      );
     }
     if (p.desiredVersion !== undefined && !(DESIRED_VERSION_SOURCES as readonly string[]).includes(p.desiredVersion)) {
       throw new UsageError(
