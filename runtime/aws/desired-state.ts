@@ -3,7 +3,7 @@
 // artifact exists (HeadObject), what state an image is in here (DescribeImages), and which versions are published.
 // A question AWS does not answer (denied, throttled, timed out) throws FleetReadError naming the call.
 import { GetBucketTaggingCommand } from "@aws-sdk/client-s3";
-import { RELEASES_PREFIX, releaseBucketParameterName, releaseRecordKey, TAGS } from "../contract";
+import { RELEASES_PREFIX, recordKeyVersion, releaseBucketParameterName, TAGS } from "../contract";
 import { DesiredStateChecks } from "../core/types";
 import { AwsClients, sdk } from "./clients";
 import { errorName, step } from "./errors";
@@ -68,9 +68,6 @@ export class AwsDesiredStateChecks implements DesiredStateChecks {
     const keys = await step("list the published releases", "", () =>
       new S3ObjectStore(this.clients.s3, bucket).list(RELEASES_PREFIX),
     );
-    return keys.flatMap((key) => {
-      const version = key.split("/")[1] ?? "";
-      return releaseRecordKey(version) === key ? [version] : [];
-    });
+    return keys.flatMap((key) => recordKeyVersion(key) ?? []);
   }
 }

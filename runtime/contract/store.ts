@@ -102,6 +102,12 @@ export function releaseRecordKey(version: string): string {
   return `${RELEASES_PREFIX}${version}/release.json`;
 }
 
+/** The version a key is the release record of (`releases/<version>/release.json`), or undefined for any other key. */
+export function recordKeyVersion(key: string): string | undefined {
+  const version = key.split("/")[1] ?? "";
+  return version !== "" && releaseRecordKey(version) === key ? version : undefined;
+}
+
 // ---- the sweep lease -----------------------------------------------------------------------------------------------
 
 /**

@@ -1,7 +1,7 @@
 // Reading what a release store holds: the current manifest, the record of each published version (its artifacts,
 // their SHA-256, when it was first published and, when it was promoted, from where), the listing `phoenix releases`
 // prints, and an object's stored checksum. The writes (publish, rollback, promote's publish) are runtime/ops/releases.ts.
-import { MANIFEST_KEY, RELEASES_PREFIX, releaseRecordKey, ROLLBACK_RECORD_KEY } from "../contract";
+import { MANIFEST_KEY, recordKeyVersion, RELEASES_PREFIX, releaseRecordKey, ROLLBACK_RECORD_KEY } from "../contract";
 import { ContractError } from "../core/errors";
 import { parseManifest } from "../core/manifest";
 import type { Promotion } from "../core/promotion";
@@ -74,8 +74,8 @@ export async function readRecord(store: ObjectStore, version: string): Promise<R
  */
 export async function publishedVersions(store: ObjectStore): Promise<string[]> {
   const versions = (await store.list(RELEASES_PREFIX)).flatMap((key) => {
-    const version = key.split("/")[1] ?? "";
-    return releaseRecordKey(version) === key && normalizeVersion(version) !== undefined ? [version] : [];
+    const version = recordKeyVersion(key);
+    return version !== undefined && normalizeVersion(version) !== undefined ? [version] : [];
   });
   return versions.sort(compareVersions);
 }

@@ -1,7 +1,14 @@
 // The names the contract checks once for every layer: an AWS region (the stack's, its recovery regions, the image
 // pipeline's distribution regions) and an alert email address (the stack config and the Alerts component).
 import * as assert from "node:assert/strict";
-import { EMAIL_PATTERN, REGION_PATTERN, replicationRuleId, replicationRuleRegion } from "../../../runtime/contract";
+import {
+  EMAIL_PATTERN,
+  recordKeyVersion,
+  REGION_PATTERN,
+  releaseRecordKey,
+  replicationRuleId,
+  replicationRuleRegion,
+} from "../../../runtime/contract";
 
 describe("the contract's name checks", () => {
   it("take AWS region names, partitions and two-digit numbers included, and nothing else", () => {
@@ -25,6 +32,16 @@ describe("the contract's name checks", () => {
     assert.deepEqual(
       ["ops", "ops@example", "ops @example.com", "@example.com"].filter((e) => EMAIL_PATTERN.test(e)),
       [],
+    );
+  });
+
+  it("read back the version of a release record's key, and of no other key", () => {
+    assert.equal(recordKeyVersion(releaseRecordKey("1.0.274")), "1.0.274");
+    assert.deepEqual(
+      ["releases/current.json", "releases/1.0.274/web.zip", "releases//release.json", "other/1.0.274/release.json"].map(
+        recordKeyVersion,
+      ),
+      [undefined, undefined, undefined, undefined],
     );
   });
 });
