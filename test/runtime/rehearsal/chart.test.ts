@@ -27,7 +27,10 @@ describe("the rehearsal's chart", () => {
   const tmp = scratchDir("phoenix-chart-test-");
   const runs = new Map<string, { result: RehearsalResult; svg: string }>();
 
-  before(async () => {
+  before(async function () {
+    // A whole rehearsal per scenario, one after the other: seconds on an idle machine, but past mocha's 20 s when
+    // other work shares the 2 CPUs (three full runs under load failed here, never on what the charts draw).
+    this.timeout(SCENARIOS.length * 15_000);
     for (const scenario of SCENARIOS) {
       const chartPath = tmp(`${scenario}.svg`);
       const result = await runRehearsal({ scenario, workDir: tmp(scenario), chartPath });
